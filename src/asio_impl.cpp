@@ -1,0 +1,4 @@
+// Asio, Asio-SSL and Beast are compiled once, here (BOOST_*_SEPARATE_COMPILATION is PUBLIC on paced).
+#include <boost/asio/impl/src.hpp>
+#include <boost/asio/ssl/impl/src.hpp>
+#include <boost/beast/src.hpp>
