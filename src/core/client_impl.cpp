@@ -1,0 +1,335 @@
+#include "core/client_impl.hpp"
+
+#include <paced/pacing/local_budget.hpp>
+#include <paced/version.hpp>
+
+#include "sansio/rate_limit_headers.hpp"
+#include "sansio/retry_policy.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <boost/url/parse.hpp>
+
+#include <cstdio>
+
+namespace paced::detail {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using std::chrono::steady_clock;
+
+namespace {
+
+bool is_unreserved(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_' || c == '~';
+}
+
+void percent_encode(std::string& out, std::string_view in) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    for (char c : in) {
+        if (is_unreserved(c)) {
+            out += c;
+        } else {
+            auto b = static_cast<unsigned char>(c);
+            out += '%';
+            out += hex[b >> 4];
+            out += hex[b & 15];
+        }
+    }
+}
+
+std::string redact(std::string text, std::string_view secret) {
+    // A server may echo the key (or a part of it) in an error message; the key never leaves the client.
+    if (secret.size() >= 4) {
+        for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos))
+            text.replace(pos, secret.size(), "[redacted]");
+    }
+    return text;
+}
+
+sansio::failure_kind failure_kind_of(boost::system::error_code ec) {
+    if (ec == errc::connect_failed || ec == errc::proxy_failed)
+        return sansio::failure_kind::connect_failed;
+    if (ec == errc::tls_verification_failed)
+        return sansio::failure_kind::tls_verification_failed;
+    if (ec == errc::timeout)
+        return sansio::failure_kind::timeout;
+    if (ec == errc::connection_lost || ec == errc::invalid_response)
+        return sansio::failure_kind::connection_lost;
+    return sansio::failure_kind::other;
+}
+
+std::chrono::nanoseconds cool_down_after_429(api_error const& api, rate_limit_snapshot const& snap) {
+    if (api.retry_after)
+        return *api.retry_after;
+    // No hint: wait for the dimension the server says ran out to return to its initial state.
+    auto reset = api.type == "tokens" ? snap.reset_tokens : snap.reset_requests;
+    if (reset && *reset > std::chrono::nanoseconds::zero())
+        return *reset;
+    return std::chrono::seconds(1);
+}
+
+double seconds(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
+
+} // namespace
+
+endpoint parse_base_url(std::string_view url) {
+    auto parsed = boost::urls::parse_absolute_uri(url);
+    if (!parsed)
+        throw_error(errc::invalid_argument, "base_url: not an absolute URL: " + std::string{url});
+    endpoint ep;
+    auto scheme = parsed->scheme();
+    if (scheme == "https")
+        ep.origin.tls = true;
+    else if (scheme == "http")
+        ep.origin.tls = false;
+    else
+        throw_error(errc::invalid_argument, "base_url: scheme must be http or https: " + std::string{url});
+    if (parsed->has_userinfo() || parsed->has_query() || parsed->has_fragment())
+        throw_error(errc::invalid_argument, "base_url: must not contain credentials, a query or a fragment");
+    ep.origin.host = std::string{parsed->host_name().empty() ? parsed->encoded_host() : parsed->host_name()};
+    if (parsed->host_type() == boost::urls::host_type::ipv6)
+        ep.origin.host = std::string{parsed->encoded_host_address()};
+    if (ep.origin.host.empty())
+        throw_error(errc::invalid_argument, "base_url: no host: " + std::string{url});
+    if (parsed->has_port()) {
+        auto port = parsed->port_number();
+        if (port == 0)
+            throw_error(errc::invalid_argument, "base_url: bad port: " + std::string{url});
+        ep.origin.port = port;
+    } else {
+        ep.origin.port = ep.origin.tls ? 443 : 80;
+    }
+    ep.base_path = std::string{parsed->encoded_path()};
+    while (!ep.base_path.empty() && ep.base_path.back() == '/')
+        ep.base_path.pop_back();
+    return ep;
+}
+
+api_error make_api_error(unsigned status, header_list const& headers, std::string_view body,
+                         std::chrono::system_clock::time_point now) {
+    api_error e;
+    e.status = status;
+    e.headers = headers;
+    if (auto id = headers.find("x-request-id"))
+        e.request_id = std::string{*id};
+    boost::system::error_code ec;
+    auto doc = boost::json::parse(body, ec);
+    boost::json::object const* err = nullptr;
+    if (!ec && doc.is_object()) {
+        auto const& obj = doc.get_object();
+        if (auto it = obj.find("error"); it != obj.end() && it->value().is_object())
+            err = &it->value().get_object();
+        else
+            err = &obj; // some compatible servers answer with a bare error object
+    }
+    auto text = [&](char const* key) -> std::optional<std::string> {
+        if (!err)
+            return std::nullopt;
+        auto it = err->find(key);
+        if (it == err->end() || !it->value().is_string())
+            return std::nullopt;
+        return std::string{it->value().get_string()};
+    };
+    if (auto m = text("message"))
+        e.message = *m;
+    else
+        e.message = std::to_string(status) + " status code" + (body.empty() ? " (no body)" : "");
+    e.type = text("type").value_or("");
+    e.code = text("code");
+    e.param = text("param");
+    e.retry_after = sansio::parse_retry_after(headers, e.message, now);
+    return e;
+}
+
+client_impl::client_impl(asio::any_io_executor ex, client_options opts)
+    : executor_(ex), options_(std::move(opts)), endpoint_(parse_base_url(options_.base_url)),
+      pool_(ex,
+            transport::pool_options{
+                .max_connections_per_origin = options_.max_connections,
+                .idle_timeout = options_.idle_timeout,
+                .connect_timeout = options_.connect_timeout,
+                .max_body_bytes = options_.max_response_bytes,
+                .ca_file = options_.ca_file,
+                .proxy = options_.proxy_from_env ? transport::proxy_for(endpoint_.origin, transport::getenv_lookup)
+                                                 : std::nullopt,
+            }),
+      budget_(options_.pacing), user_agent_(std::string{"paced/"} + version_string),
+      rng_(std::random_device{}()) {
+    if (options_.api_key.empty())
+        throw_error(errc::missing_api_key, "no API key: set OPENAI_API_KEY or client_options::api_key");
+    if (options_.max_retries < 0)
+        throw_error(errc::invalid_argument, "max_retries: must be >= 0");
+    if (!budget_)
+        budget_ = std::make_shared<local_budget>(ex, budget_options{});
+}
+
+double client_impl::next_uniform() {
+    std::lock_guard lock(mutex_);
+    return std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+}
+
+void client_impl::remember_model(std::string const& assistant_id, std::string const& model) {
+    if (assistant_id.empty() || model.empty())
+        return;
+    std::lock_guard lock(mutex_);
+    assistant_models_[assistant_id] = model;
+}
+
+std::string client_impl::model_of(std::string const& assistant_id) const {
+    std::lock_guard lock(mutex_);
+    auto it = assistant_models_.find(assistant_id);
+    return it == assistant_models_.end() ? std::string{} : it->second;
+}
+
+void client_impl::log(log_level level, std::string_view message) const {
+    if (options_.log.enabled(level))
+        options_.log.sink(level, redact(std::string{message}, options_.api_key));
+}
+
+transport::request client_impl::build_request(api_request const& req, request_options const& opts) const {
+    transport::request out;
+    out.method = req.method;
+    out.target = endpoint_.base_path + req.path;
+    char sep = '?';
+    for (auto const& [k, v] : req.query) {
+        out.target += sep;
+        sep = '&';
+        percent_encode(out.target, k);
+        out.target += '=';
+        percent_encode(out.target, v);
+    }
+    for (auto const& f : options_.default_headers)
+        out.headers.set(f.first, f.second);
+    for (auto const& f : opts.extra_headers)
+        out.headers.set(f.first, f.second);
+    // The SDK's own headers go last so that defaults can never replace the credentials.
+    out.headers.set("Authorization", "Bearer " + options_.api_key);
+    out.headers.set("User-Agent", user_agent_);
+    if (!out.headers.find("Accept"))
+        out.headers.set("Accept", "application/json");
+    if (!options_.organization.empty())
+        out.headers.set("OpenAI-Organization", options_.organization);
+    if (!options_.project.empty())
+        out.headers.set("OpenAI-Project", options_.project);
+    if (req.assistants_beta)
+        out.headers.set("OpenAI-Beta", "assistants=v2");
+    out.body = req.body;
+    return out;
+}
+
+asio::awaitable<api_response> client_impl::execute(api_request req, request_options const& opts) {
+    auto self = shared_from_this(); // the client may be destroyed while a request is in flight
+    bool const idempotent = req.idempotent.value_or(req.method != http::verb::post);
+    sansio::retry_options const retry_opts{.max_retries = opts.max_retries.value_or(options_.max_retries),
+                                           .max_server_delay = options_.max_retry_delay};
+    auto const timeout = opts.timeout.value_or(options_.request_timeout);
+    auto request = build_request(req, opts);
+    auto const started = steady_clock::now();
+    std::chrono::nanoseconds waited{0};
+    char const* method = http::to_string(req.method).data();
+
+    auto fill_metadata = [&](unsigned status, header_list const* headers, int attempts) {
+        if (!opts.metadata)
+            return;
+        opts.metadata->status = status;
+        opts.metadata->headers = headers ? *headers : header_list{};
+        opts.metadata->request_id = std::string{headers ? headers->find("x-request-id").value_or("") : ""};
+        opts.metadata->attempts = attempts;
+        opts.metadata->budget_wait = waited;
+        opts.metadata->elapsed = steady_clock::now() - started;
+    };
+
+    for (int attempt = 0;; ++attempt) {
+        auto const wait_start = steady_clock::now();
+        co_await budget_->acquire(req.scope, req.cost);
+        auto const wait = steady_clock::now() - wait_start;
+        waited += wait;
+        counters_.budget_wait_ns += static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count());
+        counters_.requests++;
+
+        std::optional<transport::response> resp;
+        std::exception_ptr transport_failure;
+        boost::system::error_code transport_code;
+        try {
+            resp = co_await pool_.exchange(endpoint_.origin, request, steady_clock::now() + timeout);
+        } catch (paced::error const& e) {
+            transport_failure = std::current_exception();
+            transport_code = e.code();
+        }
+
+        sansio::attempt_failure failure{};
+        std::optional<api_error> api;
+        boost::system::error_code code;
+        if (resp) {
+            counters_.responses++;
+            auto snapshot = sansio::parse_rate_limit_headers(resp->headers);
+            if (!snapshot.empty())
+                budget_->observe(req.scope, snapshot);
+            if (options_.log.enabled(log_level::debug)) {
+                char line[512];
+                std::snprintf(line, sizeof line, "%s %s -> %u attempt %d waited %.3fs %s", method,
+                              (endpoint_.base_path + req.path).c_str(), resp->status, attempt + 1, seconds(wait),
+                              std::string{resp->headers.find("x-request-id").value_or("")}.c_str());
+                log(log_level::debug, line);
+            }
+            if (resp->status >= 200 && resp->status < 300) {
+                fill_metadata(resp->status, &resp->headers, attempt + 1);
+                co_return api_response{resp->status, std::move(resp->headers), std::move(resp->body)};
+            }
+            api = make_api_error(resp->status, resp->headers, resp->body, std::chrono::system_clock::now());
+            api->message = redact(std::move(api->message), options_.api_key);
+            if (resp->status >= 300 && resp->status < 400) {
+                // Following a redirect could hand the key to another host: refuse.
+                fill_metadata(resp->status, &resp->headers, attempt + 1);
+                counters_.failures++;
+                api->message = "redirect refused (" + std::to_string(resp->status) + " to " +
+                               std::string{resp->headers.find("location").value_or("?")} + ")";
+                throw error(make_error_code(errc::redirect_refused), std::move(*api));
+            }
+            code = make_error_code(classify_http_error(resp->status, api->code.value_or(""), api->message));
+            if (code == errc::rate_limited) {
+                counters_.rate_limited++;
+                // One shared cool-down for every coroutine of this scope, not each for itself.
+                budget_->pause(req.scope, cool_down_after_429(*api, snapshot));
+            }
+            failure = {.kind = sansio::failure_kind::http_status,
+                       .status = resp->status,
+                       .headers = &resp->headers,
+                       .error_code = api->code ? std::string_view{*api->code} : std::string_view{},
+                       .error_message = api->message};
+        } else {
+            failure = {.kind = failure_kind_of(transport_code)};
+            if (transport_code == errc::connection_lost || transport_code == errc::timeout)
+                pool_.close_idle(); // the peer may have gone away: do not reuse its other connections
+            log(log_level::debug, std::string{method} + " " + endpoint_.base_path + req.path + " -> " +
+                                      transport_code.message() + " attempt " + std::to_string(attempt + 1));
+        }
+
+        auto decision = sansio::decide_retry(failure, attempt, idempotent, retry_opts,
+                                             std::chrono::system_clock::now(), next_uniform());
+        if (!decision.retry) {
+            counters_.failures++;
+            fill_metadata(resp ? resp->status : 0, resp ? &resp->headers : nullptr, attempt + 1);
+            if (transport_failure)
+                std::rethrow_exception(transport_failure);
+            throw error(code, std::move(*api));
+        }
+        counters_.retries++;
+        if (options_.log.enabled(log_level::info)) {
+            char line[256];
+            std::snprintf(line, sizeof line, "retrying %s %s in %.3fs (%.*s)", method, (endpoint_.base_path + req.path).c_str(),
+                          std::chrono::duration<double>(decision.delay).count(), static_cast<int>(decision.reason.size()),
+                          decision.reason.data());
+            log(log_level::info, line);
+        }
+        asio::steady_timer timer(executor_, decision.delay);
+        co_await timer.async_wait(asio::use_awaitable);
+    }
+}
+
+} // namespace paced::detail

@@ -1,0 +1,113 @@
+#pragma once
+// The request executor: ONE coroutine per logical request, through which every byte leaves.
+//   loop over attempts: budget.acquire -> pool.exchange -> budget.observe -> retry_policy.decide
+
+#include <paced/client_options.hpp>
+#include <paced/error.hpp>
+#include <paced/pacing/budget.hpp>
+#include <paced/request_options.hpp>
+
+#include "transport/connection_pool.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace paced::detail {
+
+/// One logical API request, as the resources build it.
+struct api_request {
+    boost::beast::http::verb method = boost::beast::http::verb::get;
+    std::string path; ///< Relative to the base URL's path, e.g. "/threads/thread_abc/runs".
+    std::vector<std::pair<std::string, std::string>> query;
+    std::variant<std::monostate, transport::buffer_body, transport::multipart_form> body;
+    bool assistants_beta = false; ///< Send `OpenAI-Beta: assistants=v2`.
+    /// Whether re-sending after an ambiguous failure is harmless. Defaults from the method in execute().
+    std::optional<bool> idempotent;
+    budget_scope scope;
+    budget_cost cost;
+    std::string_view route; ///< A stable name for logs and metrics, e.g. "runs.retrieve".
+};
+
+struct api_response {
+    unsigned status = 0;
+    header_list headers;
+    std::string body;
+};
+
+/// Counters readable at any time (atomics: the executor may run on several threads).
+struct metrics_counters {
+    std::atomic<std::uint64_t> requests{0};  ///< HTTP attempts sent (retries included).
+    std::atomic<std::uint64_t> responses{0}; ///< Answers received.
+    std::atomic<std::uint64_t> rate_limited{0}; ///< 429 rate_limit_exceeded answers.
+    std::atomic<std::uint64_t> retries{0};
+    std::atomic<std::uint64_t> failures{0}; ///< Logical requests that ended in an error.
+    std::atomic<std::uint64_t> budget_wait_ns{0};
+    std::atomic<std::uint64_t> stale_connection_retries{0};
+};
+
+/// A parsed base URL.
+struct endpoint {
+    transport::origin origin;
+    std::string base_path; ///< e.g. "/v1" (no trailing slash).
+};
+
+/// Parses and checks a base URL (http or https, host, optional port and path).
+/// Throws paced::error(errc::invalid_argument).
+endpoint parse_base_url(std::string_view url);
+
+class client_impl : public std::enable_shared_from_this<client_impl> {
+public:
+    client_impl(boost::asio::any_io_executor ex, client_options opts);
+
+    boost::asio::any_io_executor const& executor() const noexcept { return executor_; }
+    client_options const& options() const noexcept { return options_; }
+    budget& pacing() noexcept { return *budget_; }
+    std::shared_ptr<budget> const& pacing_ptr() const noexcept { return budget_; }
+    metrics_counters& counters() noexcept { return counters_; }
+    transport::connection_pool& pool() noexcept { return pool_; }
+
+    /** Runs one logical request to its final answer: paces, sends, retries, decodes errors.
+     * Returns the 2xx answer; throws paced::error for anything else (after the retries allowed). */
+    boost::asio::awaitable<api_response> execute(api_request req, request_options const& opts = {});
+
+    /// Remembers the model of an assistant (seen in an answer), so that runs are paced in the model's scope.
+    void remember_model(std::string const& assistant_id, std::string const& model);
+    std::string model_of(std::string const& assistant_id) const;
+
+    void log(log_level level, std::string_view message) const;
+
+private:
+    transport::request build_request(api_request const& req, request_options const& opts) const;
+    double next_uniform();
+
+    boost::asio::any_io_executor executor_;
+    client_options options_;
+    endpoint endpoint_;
+    transport::connection_pool pool_;
+    std::shared_ptr<budget> budget_;
+    metrics_counters counters_;
+    std::string user_agent_;
+
+    mutable std::mutex mutex_; // guards rng_ and assistant_models_ (cheap, rarely contended)
+    std::mt19937_64 rng_;
+    std::unordered_map<std::string, std::string> assistant_models_;
+};
+
+/// Builds the api_error of a non-2xx answer from its body (OpenAI's error envelope) and headers.
+api_error make_api_error(unsigned status, header_list const& headers, std::string_view body,
+                         std::chrono::system_clock::time_point now);
+
+} // namespace paced::detail
