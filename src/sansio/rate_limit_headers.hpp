@@ -1,0 +1,31 @@
+#pragma once
+/// @file The `x-ratelimit-*` response headers as a `rate_limit_snapshot`.
+
+#include <paced/pacing/budget.hpp>
+#include <paced/response.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace paced::sansio {
+
+/** @brief Reads `x-ratelimit-{limit,remaining,reset}-{requests,tokens}` from an answer's headers.
+ *
+ * Counts are unsigned decimal integers. Resets are Go durations (`1s`, `6m0s`, `12ms`); a bare decimal
+ * number (`20`, `0.5`) is also read as seconds, because other OpenAI-compatible servers send that and its
+ * meaning is unambiguous. Surrounding spaces and tabs are ignored. The first field of each name wins.
+ * The `_usage_based` variants are not read (their meaning is unconfirmed).
+ *
+ * @par Errors
+ * Never throws: a missing or malformed value leaves just that field empty, the others are still read.
+ */
+rate_limit_snapshot parse_rate_limit_headers(header_list const& headers) noexcept;
+
+/// An unsigned decimal integer with optional surrounding whitespace; nullopt on garbage or overflow.
+std::optional<std::uint64_t> parse_header_uint(std::string_view value) noexcept;
+
+/// Strips leading and trailing spaces and horizontal tabs (HTTP's optional whitespace).
+std::string_view trim_ows(std::string_view value) noexcept;
+
+} // namespace paced::sansio
