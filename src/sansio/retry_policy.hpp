@@ -32,8 +32,8 @@ struct attempt_failure {
     failure_kind kind;
     unsigned status = 0;                       ///< HTTP status for `http_status`.
     paced::header_list const* headers = nullptr; ///< The answer's headers, when there was an answer.
-    std::string_view error_code;               ///< The body's `error.code`, e.g. `rate_limit_exceeded`.
-    std::string_view error_message;            ///< The body's `error.message`.
+    std::string_view error_code{};             ///< The body's `error.code`, e.g. `rate_limit_exceeded`.
+    std::string_view error_message{};          ///< The body's `error.message`.
 };
 
 /// The policy's answer.
