@@ -2,6 +2,7 @@
 // Keep-alive HTTP/1.1 connections over TCP and TLS, per origin, driven by coroutines.
 
 #include "transport/http_message.hpp"
+#include "transport/proxy_env.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -14,28 +15,28 @@
 
 namespace paced::transport {
 
-/// An HTTP proxy reached with CONNECT (from HTTPS_PROXY / https_proxy).
-struct proxy_config {
-    std::string host;
-    std::uint16_t port = 3128;
-    std::string authorization; ///< Value for Proxy-Authorization (from user:pass in the URL), or empty.
-};
-
+/** @brief Settings of a connection_pool; every default is the one the official SDKs use or safer. */
 struct pool_options {
+    /// Connections per origin, idle ones included; a request beyond it waits (FIFO) for a free one.
     std::size_t max_connections_per_origin = 64;
+    /// An idle connection older than this is closed instead of reused (checked when the origin is used).
     std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
+    /// Resolve + TCP connect + proxy CONNECT + TLS handshake, bounded also by the request's deadline.
     std::chrono::milliseconds connect_timeout{std::chrono::seconds(5)};
+    /// Largest response body accepted (errc::body_too_large beyond it), streamed bodies included.
     std::size_t max_body_bytes = 64 * 1024 * 1024;
+    /// Largest response head (status line + fields) accepted (errc::headers_too_large beyond it).
     std::size_t max_header_bytes = 64 * 1024;
-    std::string ca_file;                ///< Extra trust anchors, added to the system store.
+    std::string ca_file;                ///< Extra trust anchors (PEM), added to the system store.
     std::optional<proxy_config> proxy;  ///< Used for TLS origins not matched by no_proxy.
     std::string no_proxy;               ///< NO_PROXY syntax: comma-separated hosts/suffixes, "*" for all.
 };
 
+/** @brief Counters of a connection_pool, across all origins. */
 struct pool_stats {
-    std::size_t connections_opened = 0;
-    std::size_t connections_reused = 0;
-    std::size_t connections_open = 0;
+    std::size_t connections_opened = 0; ///< Connections established (TCP + TLS handshake done).
+    std::size_t connections_reused = 0; ///< Exchanges that started on an idle keep-alive connection.
+    std::size_t connections_open = 0;   ///< Connections currently open (idle or in use).
     std::size_t stale_retries = 0; ///< Requests re-sent because a reused connection had been closed.
 };
 
@@ -51,12 +52,38 @@ public:
     virtual boost::asio::awaitable<std::string> read_some() = 0;
 };
 
-/** Connection pool. Bound to one executor; not thread-safe unless that executor is a strand.
+/** @brief Keep-alive HTTP/1.1 connections (TCP or TLS, optionally through a CONNECT proxy) per origin.
  *
- * Errors (thrown as paced::error): connect_failed (nothing was sent: DNS, TCP, proxy CONNECT, TLS
- * handshake other than verification), tls_verification_failed, proxy_failed, connection_lost (the request
- * may have reached the server), timeout, body_too_large, headers_too_large, invalid_response.
- * Cancellation: terminal; the connection in use is closed, never reused.
+ * Each origin has at most `max_connections_per_origin` connections; a request beyond that waits for a
+ * free one in FIFO order. A connection returns to the pool only after a complete response that allows
+ * keep-alive; one whose exchange failed, timed out or was cancelled is closed. A request sent on a
+ * reused connection that the server had already closed (EOF or reset before any response byte) is
+ * re-sent once on a fresh connection and counted in `stats().stale_retries`.
+ *
+ * TLS peers are verified against the system trust store plus `pool_options::ca_file`, with SNI and
+ * host-name (or IP address) verification; there is no way to turn verification off.
+ *
+ * @par Errors
+ * Thrown as paced::error: connect_failed (nothing was sent: DNS, TCP, proxy CONNECT, TLS handshake
+ * other than verification), tls_verification_failed, proxy_failed (non-2xx answer to CONNECT),
+ * connection_lost (the request may have reached the server), timeout (connect timeout, request
+ * deadline, or no free connection before the deadline), body_too_large, headers_too_large,
+ * invalid_response, invalid_argument (a request that cannot be sent: bad header, unreadable upload
+ * file). The constructor throws invalid_argument when `ca_file` cannot be loaded.
+ *
+ * @par Per-operation cancellation
+ * Terminal cancellation of the awaiting coroutine is honoured; it surfaces as a
+ * `boost::system::system_error` with `boost::asio::error::operation_aborted`. A connection in use is
+ * closed, never reused; a request still waiting for a free connection leaves the queue.
+ *
+ * @par Thread safety
+ * Bound to one executor: call it only from coroutines running on that executor (an io_context run by
+ * one thread, or a strand). Distinct objects: safe. Shared objects: unsafe otherwise.
+ *
+ * @par Object lifetimes
+ * `req` must stay valid until the returned awaitable completes (file parts are read while sending).
+ * A body_stream keeps the pool's internals alive and may outlive the pool object.
+ * Upload files are read with blocking reads in 64 KiB chunks on the calling thread.
  */
 class connection_pool {
 public:

@@ -1,0 +1,436 @@
+#include "transport/connection_pool.hpp"
+
+#include "transport/connection.hpp"
+#include "transport/request_plan.hpp"
+
+#include <paced/error.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <deque>
+#include <random>
+#include <unordered_map>
+#include <vector>
+
+namespace paced::transport {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using boost::system::error_code;
+using detail::clock;
+using detail::connection;
+
+namespace {
+
+constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t file_chunk_size = 64 * 1024;
+constexpr std::size_t body_chunk_size = 64 * 1024;
+
+using response_parser = http::response_parser<http::buffer_body>;
+
+/// A server closed the kept-alive connection before it saw our request: the request did not reach
+/// any handler and can be re-sent safely.
+bool is_stale_error(error_code const& ec) {
+    return ec == asio::error::eof || ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
+           ec == asio::error::broken_pipe || ec == asio::error::connection_aborted ||
+           ec == asio::error::not_connected || ec == asio::ssl::error::stream_truncated;
+}
+
+// Stream dispatch without generic-lambda coroutines (their temporaries across co_await are fragile).
+template <class Buffers>
+asio::awaitable<std::tuple<error_code, std::size_t>> write_buffers(connection& c, Buffers const& bufs) {
+    if (c.tls)
+        co_return co_await asio::async_write(*c.tls, bufs, tuple_awaitable);
+    co_return co_await asio::async_write(*c.tcp, bufs, tuple_awaitable);
+}
+
+asio::awaitable<std::tuple<error_code, std::size_t>> read_header(connection& c, response_parser& p) {
+    if (c.tls)
+        co_return co_await http::async_read_header(*c.tls, c.buffer, p, tuple_awaitable);
+    co_return co_await http::async_read_header(*c.tcp, c.buffer, p, tuple_awaitable);
+}
+
+asio::awaitable<std::tuple<error_code, std::size_t>> read_some(connection& c, response_parser& p) {
+    if (c.tls)
+        co_return co_await http::async_read_some(*c.tls, c.buffer, p, tuple_awaitable);
+    co_return co_await http::async_read_some(*c.tcp, c.buffer, p, tuple_awaitable);
+}
+
+/// Writes the head and body of `plan`. A failure to read an upload file is reported in `file_error`
+/// (with errc::invalid_argument as the code): the connection then carries half a request.
+asio::awaitable<error_code> write_request(connection& c, detail::request_plan const& plan, std::string& file_error) {
+    std::vector<asio::const_buffer> pending{asio::buffer(plan.head)};
+    auto flush = [&]() -> asio::awaitable<error_code> {
+        auto [ec, n] = co_await write_buffers(c, pending);
+        (void)n;
+        pending.clear();
+        co_return ec;
+    };
+    std::vector<char> chunk;
+    for (auto const& piece : plan.pieces) {
+        if (auto const* s = std::get_if<std::string>(&piece)) {
+            pending.push_back(asio::buffer(*s));
+            continue;
+        }
+        if (auto const* v = std::get_if<std::string_view>(&piece)) {
+            pending.push_back(asio::buffer(v->data(), v->size()));
+            continue;
+        }
+        auto const& f = std::get<detail::file_piece>(piece);
+        if (auto ec = co_await flush())
+            co_return ec;
+        std::unique_ptr<std::FILE, int (*)(std::FILE*)> file{std::fopen(f.path.c_str(), "rb"), &std::fclose};
+        if (!file) {
+            file_error = "cannot open upload file " + f.path.string();
+            co_return make_error_code(errc::invalid_argument);
+        }
+        chunk.resize(file_chunk_size); // one buffer per request, reused for every chunk
+        for (std::uint64_t left = f.size; left > 0;) {
+            auto const want = static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk.size()));
+            auto const got = std::fread(chunk.data(), 1, want, file.get());
+            if (got == 0) {
+                file_error = "upload file " + f.path.string() + " became shorter while it was being sent";
+                co_return make_error_code(errc::invalid_argument);
+            }
+            auto [ec, n] = co_await write_buffers(c, asio::buffer(chunk.data(), got));
+            (void)n;
+            if (ec)
+                co_return ec;
+            left -= got;
+        }
+    }
+    if (!pending.empty())
+        co_return co_await flush();
+    co_return error_code{};
+}
+
+} // namespace
+
+/// The pool's state, shared with leases and body streams so that they may outlive the pool object.
+struct connection_pool::impl : std::enable_shared_from_this<impl> {
+    struct waiter {
+        explicit waiter(asio::any_io_executor ex) : timer(ex) {}
+        asio::steady_timer timer; ///< Cancelled to wake the waiter (a timer used as a condition variable).
+        bool granted = false;     ///< The slot (and maybe an idle connection) was handed over.
+        std::unique_ptr<connection> conn;
+    };
+
+    struct origin_pool {
+        origin o;
+        std::size_t busy = 0; ///< Slots taken by exchanges (connecting or in use).
+        std::vector<std::unique_ptr<connection>> idle; ///< Most recently used at the back.
+        std::deque<std::shared_ptr<waiter>> waiters;
+    };
+
+    /// A slot of an origin (and the connection in it, once there is one). Destroying the lease without
+    /// release(true) closes the connection: every failure path closes by default.
+    class lease {
+    public:
+        lease(std::shared_ptr<impl> pool, origin_pool* op, std::unique_ptr<connection> c)
+            : conn(std::move(c)), pool_(std::move(pool)), op_(op) {}
+        lease(lease&& other) noexcept = default;
+        lease& operator=(lease&&) = delete;
+        ~lease() { release(false); }
+
+        void release(bool reusable) {
+            if (auto p = std::move(pool_))
+                p->release(*op_, std::move(conn), reusable);
+        }
+
+        std::unique_ptr<connection> conn;
+
+    private:
+        std::shared_ptr<impl> pool_;
+        origin_pool* op_;
+    };
+
+    impl(asio::any_io_executor ex, pool_options o)
+        : executor(std::move(ex)), opts(std::move(o)), tls_context(detail::make_tls_context(opts.ca_file)),
+          rng(std::random_device{}()) {}
+
+    asio::any_io_executor executor;
+    pool_options opts;
+    asio::ssl::context tls_context;
+    std::mt19937_64 rng;
+    pool_stats counters;          ///< connections_open is kept in open_count
+    std::size_t open_count = 0;   ///< Declared before `origins`: connections decrement it when destroyed.
+    std::unordered_map<std::string, std::unique_ptr<origin_pool>> origins;
+
+    origin_pool& pool_for(origin const& o) {
+        auto& slot = origins[o.key()];
+        if (!slot) {
+            slot = std::make_unique<origin_pool>();
+            slot->o = o;
+        }
+        return *slot;
+    }
+
+    void prune_idle(origin_pool& op, clock::time_point now) {
+        std::erase_if(op.idle, [&](std::unique_ptr<connection> const& c) {
+            if (now - c->idle_since < opts.idle_timeout)
+                return false;
+            c->close();
+            return true;
+        });
+    }
+
+    void release(origin_pool& op, std::unique_ptr<connection> conn, bool reusable) {
+        if (conn && !reusable) {
+            conn->close();
+            conn.reset();
+        }
+        auto const now = clock::now();
+        prune_idle(op, now);
+        if (!op.waiters.empty()) {
+            // FIFO hand-over: the slot goes to the oldest waiter, so a newcomer cannot overtake it.
+            auto w = std::move(op.waiters.front());
+            op.waiters.pop_front();
+            w->granted = true;
+            w->conn = std::move(conn);
+            w->timer.cancel();
+            return;
+        }
+        --op.busy;
+        if (conn) {
+            conn->set_deadline(clock::time_point::max());
+            conn->idle_since = now;
+            op.idle.push_back(std::move(conn));
+        }
+    }
+
+    asio::awaitable<lease> acquire(origin_pool& op, clock::time_point deadline) {
+        prune_idle(op, clock::now());
+        if (op.waiters.empty()) {
+            if (!op.idle.empty()) {
+                auto c = std::move(op.idle.back());
+                op.idle.pop_back();
+                ++op.busy;
+                co_return lease{shared_from_this(), &op, std::move(c)};
+            }
+            if (op.busy < opts.max_connections_per_origin) {
+                ++op.busy;
+                co_return lease{shared_from_this(), &op, nullptr};
+            }
+        }
+        auto w = std::make_shared<waiter>(executor);
+        w->timer.expires_at(deadline);
+        op.waiters.push_back(w);
+        auto [ec] = co_await w->timer.async_wait(tuple_awaitable);
+        if (w->granted)
+            co_return lease{shared_from_this(), &op, std::move(w->conn)};
+        std::erase(op.waiters, w);
+        if (!ec)
+            throw_error(errc::timeout, "no connection to " + op.o.key() + " became free before the deadline");
+        throw boost::system::system_error(asio::error::operation_aborted);
+    }
+
+    [[noreturn]] void fail(error_code ec, origin const& o, bool after_write) const {
+        auto const where = o.key();
+        if (ec == asio::error::operation_aborted)
+            throw boost::system::system_error(asio::error::operation_aborted);
+        if (ec == beast::error::timeout)
+            throw_error(errc::timeout, "request to " + where + " timed out");
+        if (ec == http::error::body_limit)
+            throw_error(errc::body_too_large, "response body from " + where + " exceeds the limit of " +
+                                                  std::to_string(opts.max_body_bytes) + " bytes");
+        if (ec == http::error::header_limit)
+            throw_error(errc::headers_too_large, "response headers from " + where + " exceed the limit of " +
+                                                     std::to_string(opts.max_header_bytes) + " bytes");
+        bool const http_parse_error = &ec.category() == &make_error_code(http::error::bad_version).category() &&
+                                      ec != http::error::end_of_stream && ec != http::error::partial_message;
+        if (http_parse_error)
+            throw_error(errc::invalid_response, "invalid HTTP response from " + where + ": " + ec.message());
+        throw_error(errc::connection_lost, std::string{"connection to "} + where + " lost " +
+                                               (after_write ? "while reading the response" : "while sending the request") +
+                                               ": " + ec.message());
+    }
+
+    /// A response whose head has been read; owns the connection until the body is complete.
+    struct active_response {
+        std::shared_ptr<impl> pool;
+        lease slot;
+        std::unique_ptr<response_parser> parser;
+        origin o;
+        clock::time_point deadline;
+        bool client_close = false;
+        bool finished = false;
+
+        void finish() {
+            finished = true;
+            bool const reusable = parser->keep_alive() && !client_close;
+            slot.release(reusable);
+        }
+
+        /// Reads body bytes into [dst, dst + cap); returns how many were produced (0 only at the end).
+        asio::awaitable<std::size_t> read_body(char* dst, std::size_t cap) {
+            while (!finished) {
+                auto& body = parser->get().body();
+                body.data = dst;
+                body.size = cap;
+                slot.conn->set_deadline(deadline);
+                auto [ec, n] = co_await read_some(*slot.conn, *parser);
+                (void)n;
+                if (ec == http::error::need_buffer)
+                    ec = {};
+                if (ec)
+                    pool->fail(ec, o, true); // the lease closes the connection
+                auto const produced = cap - parser->get().body().size;
+                if (parser->is_done())
+                    finish();
+                if (produced > 0)
+                    co_return produced;
+            }
+            co_return 0;
+        }
+
+        response head() const {
+            response r;
+            r.status = parser->get().result_int();
+            for (auto const& f : parser->get())
+                r.headers.add(std::string{f.name_string()}, std::string{f.value()});
+            return r;
+        }
+    };
+
+    asio::awaitable<active_response> start(origin const& o, request const& req, clock::time_point deadline) {
+        auto self = shared_from_this();
+        auto const plan = detail::make_request_plan(o, req, rng());
+        auto& op = pool_for(o);
+        lease slot = co_await acquire(op, deadline);
+        detail::connect_params const params{
+            .connect_timeout = opts.connect_timeout,
+            .max_header_bytes = opts.max_header_bytes,
+            .proxy = o.tls && opts.proxy && !no_proxy_matches(opts.no_proxy, o) ? opts.proxy : std::nullopt,
+        };
+        for (bool retried = false;; retried = true) {
+            bool const reused = slot.conn != nullptr;
+            if (reused) {
+                ++counters.connections_reused;
+            } else {
+                slot.conn = std::make_unique<connection>(open_count);
+                co_await detail::connect(*slot.conn, o, params, tls_context, deadline);
+                ++counters.connections_opened;
+            }
+            auto& c = *slot.conn;
+            c.set_deadline(deadline);
+            std::string file_error;
+            auto const wec = co_await write_request(c, plan, file_error);
+            if (wec == errc::invalid_argument)
+                throw_error(errc::invalid_argument, file_error); // the lease closes the half-written connection
+            if (wec) {
+                if (reused && !retried && is_stale_error(wec)) {
+                    stale(slot);
+                    continue;
+                }
+                fail(wec, o, false);
+            }
+            auto parser = std::make_unique<response_parser>();
+            for (;;) {
+                parser->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(opts.max_header_bytes, UINT32_MAX)));
+                parser->body_limit(opts.max_body_bytes);
+                if (plan.head_request)
+                    parser->skip(true);
+                auto [rec, n] = co_await read_header(c, *parser);
+                (void)n;
+                if (rec) {
+                    if (reused && !retried && !parser->got_some() && is_stale_error(rec))
+                        break;
+                    fail(rec, o, true);
+                }
+                auto const status = parser->get().result_int();
+                if (status >= 100 && status < 200 && status != 101) {
+                    parser = std::make_unique<response_parser>(); // an interim answer: the real one follows
+                    continue;
+                }
+                active_response r{self, std::move(slot), std::move(parser), o, deadline, plan.client_close};
+                if (r.parser->is_done())
+                    r.finish();
+                co_return r;
+            }
+            stale(slot);
+        }
+    }
+
+    void stale(lease& slot) {
+        // Keep the slot, drop the dead connection: the retry opens a fresh one in its place.
+        slot.conn->close();
+        slot.conn.reset();
+        ++counters.stale_retries;
+    }
+
+    class streaming_body final : public body_stream {
+    public:
+        explicit streaming_body(active_response r) : r_(std::move(r)), head_(r_.head()) {}
+
+        unsigned status() const noexcept override { return head_.status; }
+        header_list const& headers() const noexcept override { return head_.headers; }
+
+        asio::awaitable<std::string> read_some() override {
+            std::string out(body_chunk_size, '\0');
+            auto const n = co_await r_.read_body(out.data(), out.size());
+            out.resize(n);
+            co_return out;
+        }
+
+    private:
+        active_response r_;
+        response head_;
+    };
+
+    void close_idle() {
+        for (auto& [key, op] : origins) {
+            for (auto& c : op->idle)
+                c->close();
+            op->idle.clear();
+        }
+    }
+};
+
+connection_pool::connection_pool(asio::any_io_executor ex, pool_options opts)
+    : impl_(std::make_shared<impl>(std::move(ex), std::move(opts))) {}
+
+connection_pool::~connection_pool() { impl_->close_idle(); }
+
+asio::awaitable<response> connection_pool::exchange(origin const& o, request const& req, clock::time_point deadline) {
+    auto pool = impl_;
+    auto r = co_await pool->start(o, req, deadline);
+    response out = r.head();
+    if (auto const length = r.parser->content_length(); length && !r.finished)
+        out.body.reserve(static_cast<std::size_t>(*length));
+    while (!r.finished) {
+        auto const old = out.body.size();
+        out.body.resize(old + body_chunk_size);
+        auto const n = co_await r.read_body(out.body.data() + old, body_chunk_size);
+        out.body.resize(old + n);
+    }
+    co_return out;
+}
+
+asio::awaitable<std::unique_ptr<body_stream>> connection_pool::open(origin const& o, request const& req,
+                                                                    clock::time_point deadline) {
+    auto pool = impl_;
+    auto r = co_await pool->start(o, req, deadline);
+    co_return std::make_unique<impl::streaming_body>(std::move(r));
+}
+
+pool_stats connection_pool::stats() const noexcept {
+    auto s = impl_->counters;
+    s.connections_open = impl_->open_count;
+    return s;
+}
+
+void connection_pool::close_idle() { impl_->close_idle(); }
+
+} // namespace paced::transport
