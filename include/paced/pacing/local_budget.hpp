@@ -1,0 +1,204 @@
+#pragma once
+/// @file The in-process budget: paces every request of one process under its rate limits.
+
+#include <paced/pacing/budget.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace paced {
+
+namespace detail {
+class local_budget_impl;
+} // namespace detail
+
+/** @brief The limits of one budget scope. An empty limit means "unpaced until learnt" (see
+ * `budget_options::learn_from_headers`).
+ *
+ * Limits are enforced over seconds, like the server's: T = 60 s / limit per unit, and at most a burst of
+ * B units at once (default max(1, floor(limit / 60))). A sender that spends its whole minute at once is
+ * refused by the server; this budget never does that.
+ */
+struct rate_limits {
+    std::optional<double> requests_per_minute; ///< RPM; must be finite and > 0 when set.
+    std::optional<double> tokens_per_minute;   ///< TPM; must be finite and > 0 when set.
+    std::optional<double> burst_requests;      ///< B for requests; default max(1, floor(RPM / 60)).
+    std::optional<double> burst_tokens;        ///< B for tokens; default max(1, floor(TPM / 60)).
+};
+
+/** @brief Configuration of a `local_budget`.
+ *
+ * Each model gets its own budget on first use, with `per_model[model]` or else `defaults`; the empty
+ * model is the org-wide budget. An endpoint budget exists only for the endpoints named in `per_endpoint`
+ * (e.g. "files.create"); a request that names one must be admitted by both its model budget and it.
+ */
+struct budget_options {
+    rate_limits defaults;                            ///< Limits of every model not in `per_model`.
+    std::map<std::string, rate_limits> per_model;    ///< Per-model limits (key: the model name).
+    std::map<std::string, rate_limits> per_endpoint; ///< Extra endpoint scopes (key: `budget_scope::endpoint`).
+    /// Adopt the server's `x-ratelimit-limit-*` for limits we do not have, or that are lower than ours.
+    bool learn_from_headers = true;
+    /// Make one budget safe to share between threads (an io_context run by several threads, or several
+    /// io_contexts). Costs a mutex lock per call; leave off for a single-threaded io_context.
+    bool thread_safe = false;
+    /** How much later than our admission the server may see a request (queueing, connection set-up,
+     * transit). Charges made while the budget is idle are booked that much later, so that requests that
+     * travel at different speeds still arrive inside the server's limits. It costs part of the first
+     * burst after an idle period, never the sustained rate. Zero: exactly the server's rule. */
+    std::chrono::nanoseconds latency_allowance = std::chrono::milliseconds(50);
+};
+
+/// One dimension (requests or tokens) of a budget, as seen now.
+struct budget_dimension_state {
+    std::optional<double> limit_per_minute; ///< Empty: unpaced (no limit configured or learnt yet).
+    double burst = 0;                       ///< B, in units.
+    std::uint64_t available = 0;            ///< Units admissible right now as a burst (0 when unpaced).
+    std::chrono::nanoseconds until_full{0}; ///< Time until the burst is full again.
+};
+
+/// A model or endpoint budget, as seen now.
+struct budget_limits_state {
+    budget_dimension_state requests;
+    budget_dimension_state tokens;
+    /// The end of the current cool-down (`budget::pause`), if one is in force.
+    std::optional<std::chrono::steady_clock::time_point> paused_until;
+};
+
+/// What `local_budget::state` reports for one scope (for metrics and logs).
+struct budget_state {
+    budget_limits_state model;                  ///< The scope's model (or org-wide) budget.
+    std::optional<budget_limits_state> endpoint; ///< The endpoint budget, when one is configured.
+    std::size_t waiters = 0;                    ///< Coroutines waiting in this scope's queue.
+};
+
+/// Running totals of a `local_budget`, since its construction.
+struct budget_counters {
+    std::uint64_t acquired = 0;             ///< Acquisitions granted.
+    std::uint64_t waited = 0;               ///< Of those, how many had to wait in a queue.
+    std::chrono::nanoseconds total_wait{0}; ///< Time spent waiting by the granted acquisitions, summed.
+    std::uint64_t cancelled = 0;            ///< Waits that ended by cancellation (nothing spent).
+    std::uint64_t too_large = 0;            ///< Acquisitions refused with `errc::request_too_large`.
+    std::uint64_t pauses = 0;               ///< Calls to `pause`.
+    std::uint64_t tightened = 0;            ///< Calls to `observe` that changed the local state.
+};
+
+/** @brief The in-process `budget`: a shared async semaphore whose permits are request and token units
+ * that refill at the budget's rate.
+ *
+ * Every scope (model, endpoint) keeps a FIFO queue of waiting coroutines and one timer. The head of the
+ * queue is admitted at the exact time the rate rule allows; a small request never overtakes a bigger
+ * one waiting ahead of it in the same scope. `observe`, `pause` and `adjust_tokens` wake the queues,
+ * which re-evaluate their heads. The pacing rule is the server's (a GCRA per dimension: see
+ * `rate_limits`), so a process that draws every request from one budget receives no 429 from limits
+ * it knows about.
+ *
+ * @par Object lifetimes
+ * Waiters keep the budget's state alive; destroying the `local_budget` ends every pending `acquire` with
+ * `boost::asio::error::operation_aborted`. The executor given at construction (used for the timers)
+ * must keep running while anybody waits.
+ *
+ * @par Thread safety
+ * Distinct objects: safe. Shared objects: safe only with `budget_options::thread_safe`; otherwise every
+ * call must come from the single thread that runs the executor. With `thread_safe`, waiters may run on
+ * any executors (even of several io_contexts); each is resumed on its own executor.
+ *
+ * @par Example
+ * @code
+ * paced::budget_options opts;
+ * opts.defaults.requests_per_minute = 600; // 10 per second, one per 100 ms sustained
+ * opts.per_model["gpt-4o"] = {.requests_per_minute = 500, .tokens_per_minute = 30000};
+ * auto pacing = std::make_shared<paced::local_budget>(ioc.get_executor(), opts);
+ * co_await pacing->acquire({.model = "gpt-4o"}, {.requests = 1, .tokens = 1200});
+ * // ... send the request, then:
+ * pacing->observe({.model = "gpt-4o"}, snapshot_of_the_answer);
+ * @endcode
+ */
+class local_budget final : public budget {
+public:
+    /** @brief Makes a budget whose timers run on `ex`.
+     *
+     * @par Errors
+     * `errc::invalid_argument` when a configured limit or burst is not finite and > 0.
+     */
+    local_budget(boost::asio::any_io_executor ex, budget_options options = {});
+    ~local_budget() override;
+    local_budget(local_budget const&) = delete;
+    local_budget& operator=(local_budget const&) = delete;
+
+    /** @brief Waits until `cost` may be spent in `scope` (its model budget and, when configured, its
+     * endpoint budget), then spends it.
+     *
+     * Returns without suspending when the scope's queue is empty and the cost fits now.
+     *
+     * @par Errors
+     * `errc::request_too_large` at once when the cost exceeds a per-minute limit (also when a lower
+     * limit is learnt while waiting); `boost::asio::error::operation_aborted` on cancellation or when the
+     * budget is destroyed.
+     * @par Per-operation cancellation
+     * terminal, partial, total (a coroutine sees partial and total only after
+     * `co_await this_coro::reset_cancellation_state(enable_total_cancellation())`): the waiter leaves
+     * the queue, nothing is spent, and the next waiter is re-evaluated. A grant that raced with the
+     * cancellation is refunded.
+     * @par Thread safety
+     * See the class.
+     * @par Example
+     * @code
+     * using namespace boost::asio::experimental::awaitable_operators;
+     * auto r = co_await (pacing.acquire(scope, cost) || timer.async_wait(boost::asio::use_awaitable));
+     * if (r.index() == 1) { } // gave up waiting: nothing was spent
+     * @endcode
+     */
+    boost::asio::awaitable<void> acquire(budget_scope const& scope, budget_cost cost) override;
+
+    /** @brief Corrects an earlier token estimate of `scope` (positive: spend more; negative: refund,
+     * never into the past). Wakes the waiters of the scope.
+     * @par Thread safety
+     * See the class.
+     */
+    void adjust_tokens(budget_scope const& scope, std::int64_t delta) override;
+
+    /** @brief Feeds the `x-ratelimit-*` headers of an answer to the scope's model budget.
+     *
+     * Learns unset (or lower) limits when `learn_from_headers`; when the server reports fewer units
+     * remaining than we believe admissible (another client shares the key), our state is tightened to
+     * match. Never loosens. Endpoint budgets are client-side only and are not touched.
+     * @par Thread safety
+     * See the class.
+     */
+    void observe(budget_scope const& scope, rate_limit_snapshot const& snapshot) override;
+
+    /** @brief One shared cool-down for the scope's model budget: nothing is admitted before now +
+     * `duration`; then one request, then one per emission interval (the server's bucket is full after
+     * it refused us). A shorter pause never shortens a longer one.
+     * @par Thread safety
+     * See the class.
+     */
+    void pause(budget_scope const& scope, std::chrono::nanoseconds duration) override;
+
+    /** @brief The scope's budgets as they are now: limits, units available, waiters, cool-down.
+     * Does not create the scope's budget when it was never used.
+     * @par Thread safety
+     * See the class; with `thread_safe` it may be called from any thread.
+     */
+    budget_state state(budget_scope const& scope) const;
+
+    /** @brief Totals since construction. Safe to call from any thread at any time.
+     */
+    budget_counters counters() const;
+
+    /// The options the budget was made with.
+    budget_options const& options() const noexcept;
+
+private:
+    std::shared_ptr<detail::local_budget_impl> impl_;
+};
+
+} // namespace paced
