@@ -1,0 +1,446 @@
+// JSON codec core (paths, leaf readers, object reader), the common models, and common validation.
+
+#include "types/codec.hpp"
+
+#include <cmath>
+#include <limits>
+
+namespace paced {
+namespace detail {
+
+// ---- paths and errors ----------------------------------------------------------------------------------
+
+std::string json_path::str() const {
+    std::string out;
+    for (auto const& s : segments_) {
+        if (s.is_index) {
+            out += '[';
+            out += std::to_string(s.index);
+            out += ']';
+        } else {
+            if (!out.empty())
+                out += '.';
+            out.append(s.key.data(), s.key.size());
+        }
+    }
+    return out;
+}
+
+void json_path::fail(std::string_view reason) const {
+    std::string msg = str();
+    msg += ": ";
+    msg.append(reason.data(), reason.size());
+    throw_error(errc::unexpected_json, std::move(msg));
+}
+
+std::string_view kind_name(json::value const& v) noexcept {
+    switch (v.kind()) {
+    case json::kind::null: return "null";
+    case json::kind::bool_: return "boolean";
+    case json::kind::int64:
+    case json::kind::uint64:
+    case json::kind::double_: return "number";
+    case json::kind::string: return "string";
+    case json::kind::array: return "array";
+    case json::kind::object: return "object";
+    }
+    return "unknown";
+}
+
+void type_error(json_path const& p, std::string_view expected, json::value const& got) {
+    std::string reason = "expected ";
+    reason += expected;
+    reason += ", got ";
+    reason += kind_name(got);
+    p.fail(reason);
+}
+
+// ---- leaf readers and writers --------------------------------------------------------------------------
+
+void read(json::value const& v, std::string& out, json_path& p) {
+    auto const* s = v.if_string();
+    if (!s)
+        type_error(p, "string", v);
+    out.assign(s->data(), s->size());
+}
+
+void read(json::value const& v, std::int64_t& out, json_path& p) {
+    if (auto const* i = v.if_int64()) {
+        out = *i;
+        return;
+    }
+    if (auto const* u = v.if_uint64()) {
+        if (*u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+            p.fail("integer out of range");
+        out = static_cast<std::int64_t>(*u);
+        return;
+    }
+    if (auto const* d = v.if_double()) {
+        // Some servers write whole numbers as 1.0; accept them, reject fractions.
+        if (std::trunc(*d) == *d && std::abs(*d) < 9.2e18) {
+            out = static_cast<std::int64_t>(*d);
+            return;
+        }
+        p.fail("expected integer, got fractional number");
+    }
+    type_error(p, "integer", v);
+}
+
+void read(json::value const& v, double& out, json_path& p) {
+    if (!v.is_number())
+        type_error(p, "number", v);
+    out = v.to_number<double>();
+}
+
+void read(json::value const& v, bool& out, json_path& p) {
+    auto const* b = v.if_bool();
+    if (!b)
+        type_error(p, "boolean", v);
+    out = *b;
+}
+
+void read(json::value const& v, json::object& out, json_path& p) {
+    auto const* o = v.if_object();
+    if (!o)
+        type_error(p, "object", v);
+    out = *o;
+}
+
+void read(json::value const& v, json::value& out, json_path&) { out = v; }
+
+void read(json::value const& v, metadata_map& out, json_path& p) {
+    out.clear();
+    if (v.is_null())
+        return;
+    auto const* o = v.if_object();
+    if (!o)
+        type_error(p, "object", v);
+    for (auto const& kv : *o) {
+        path_scope s(p, std::string_view(kv.key()));
+        std::string value;
+        read(kv.value(), value, p);
+        out.emplace(std::string(kv.key()), std::move(value));
+    }
+}
+
+json::value to_value(std::string const& s) { return json::string(s); }
+json::value to_value(std::int64_t i) { return i; }
+json::value to_value(double d) { return d; }
+json::value to_value(bool b) { return b; }
+json::value to_value(json::object const& o) { return o; }
+json::value to_value(json::value const& v) { return v; }
+json::value to_value(metadata_map const& m) {
+    json::object o;
+    o.reserve(m.size());
+    for (auto const& [k, v] : m)
+        o[k] = v;
+    return o;
+}
+
+// ---- object reader -------------------------------------------------------------------------------------
+
+namespace {
+json::object const& require_object(json::value const& v, json_path& p) {
+    auto const* o = v.if_object();
+    if (!o)
+        type_error(p, "object", v);
+    return *o;
+}
+} // namespace
+
+object_reader::object_reader(json::value const& v, json_path& p) : obj_(require_object(v, p)), p_(p) {
+    consumed_.reserve(obj_.size());
+}
+
+json::value const* object_reader::find(std::string_view key) {
+    auto const* v = obj_.if_contains(key);
+    if (v)
+        consumed_.push_back(key);
+    return v;
+}
+
+void object_reader::rest(json::object& extra) const {
+    extra.clear();
+    if (consumed_.size() == obj_.size())
+        return;
+    for (auto const& kv : obj_) {
+        std::string_view const k = kv.key();
+        bool known = false;
+        for (auto c : consumed_)
+            if (c == k) {
+                known = true;
+                break;
+            }
+        if (!known)
+            extra.emplace(k, kv.value());
+    }
+}
+
+std::string_view type_of(json::value const& v, json_path& p) {
+    auto const* o = v.if_object();
+    if (!o)
+        type_error(p, "object", v);
+    auto const* t = o->if_contains("type");
+    if (!t)
+        return {};
+    auto const* s = t->if_string();
+    if (!s) {
+        path_scope sc(p, std::string_view("type"));
+        type_error(p, "string", *t);
+    }
+    return std::string_view(s->data(), s->size());
+}
+
+void merge_extra(json::object& o, json::object const& extra) {
+    for (auto const& kv : extra)
+        o[kv.key()] = kv.value();
+}
+
+// ---- parsing -------------------------------------------------------------------------------------------
+
+json::value parse_body(std::string_view body, std::string_view what) {
+    boost::system::error_code ec;
+    json::value v = json::parse(json::string_view(body.data(), body.size()), ec);
+    if (ec) {
+        std::string msg(what);
+        msg += ": malformed JSON: ";
+        msg += ec.message();
+        throw_error(errc::unexpected_json, std::move(msg));
+    }
+    return v;
+}
+
+std::string serialize_json(json::value const& jv) { return json::serialize(jv); }
+
+// ---- validation helpers --------------------------------------------------------------------------------
+
+void invalid(std::string_view field, std::string_view reason) {
+    std::string msg(field);
+    msg += ": ";
+    msg += reason;
+    throw_error(errc::invalid_argument, std::move(msg));
+}
+
+std::string field_name(std::string_view prefix, std::string_view name) {
+    if (prefix.empty())
+        return std::string(name);
+    std::string out(prefix);
+    out += '.';
+    out += name;
+    return out;
+}
+
+std::string field_index(std::string_view prefix, std::size_t i) {
+    std::string out(prefix);
+    out += '[';
+    out += std::to_string(i);
+    out += ']';
+    return out;
+}
+
+namespace {
+std::string number_text(double v) {
+    json::value jv = v; // shortest round-trip text, like the wire
+    return json::serialize(jv);
+}
+} // namespace
+
+void check_range(std::string_view field, double v, double lo, double hi) {
+    if (!(v >= lo && v <= hi)) // also rejects NaN
+        invalid(field, "must be between " + number_text(lo) + " and " + number_text(hi) + ", got " +
+                           number_text(v));
+}
+
+void check_range(std::string_view field, std::int64_t v, std::int64_t lo, std::int64_t hi) {
+    if (v < lo || v > hi)
+        invalid(field, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " +
+                           std::to_string(v));
+}
+
+void check_limit(std::string_view field, std::optional<std::int64_t> const& limit, std::int64_t max) {
+    if (limit)
+        check_range(field, *limit, 1, max);
+}
+
+void check_not_empty(std::string_view field, std::string_view s) {
+    if (s.empty())
+        invalid(field, "must not be empty");
+}
+
+void check_max_length(std::string_view field, std::string_view s, std::size_t max) {
+    if (s.size() > max)
+        invalid(field, "longer than " + std::to_string(max) + " characters (" + std::to_string(s.size()) + ")");
+}
+
+void check_cursor(std::string_view field, std::optional<std::string> const& cursor) {
+    if (cursor && cursor->empty())
+        invalid(field, "must not be empty when set");
+}
+
+void check_attributes(std::string_view field, json::object const& attributes) {
+    if (attributes.size() > 16)
+        invalid(field, "at most 16 attributes, got " + std::to_string(attributes.size()));
+    for (auto const& kv : attributes) {
+        std::string_view const key = kv.key();
+        std::string const f = std::string(field) + "[" + std::string(key) + "]";
+        if (key.size() > 64)
+            invalid(f, "key longer than 64 characters");
+        auto const& v = kv.value();
+        if (auto const* s = v.if_string()) {
+            if (s->size() > 512)
+                invalid(f, "value longer than 512 characters");
+        } else if (!v.is_number() && !v.is_bool()) {
+            invalid(f, "value must be a string, number or boolean");
+        }
+    }
+}
+
+void append_list_query(query_params& q, std::optional<std::int64_t> const& limit,
+                       std::optional<sort_order> const& order, std::optional<std::string> const& after,
+                       std::optional<std::string> const& before) {
+    if (limit)
+        q.emplace_back("limit", std::to_string(*limit));
+    if (order)
+        q.emplace_back("order", std::string(to_string(*order)));
+    if (after)
+        q.emplace_back("after", *after);
+    if (before)
+        q.emplace_back("before", *before);
+}
+
+// ---- common models -------------------------------------------------------------------------------------
+
+void read(json::value const& v, unknown_part& out, json_path& p) {
+    out.type = std::string(type_of(v, p));
+    out.raw = v.get_object();
+}
+json::value to_value(unknown_part const& x) { return x.raw; }
+
+void read(json::value const& v, usage& out, json_path& p) {
+    object_reader r(v, p);
+    r.req("prompt_tokens", out.prompt_tokens);
+    r.req("completion_tokens", out.completion_tokens);
+    r.req("total_tokens", out.total_tokens);
+    r.rest(out.extra);
+}
+json::value to_value(usage const& x) {
+    json::object o;
+    put(o, "prompt_tokens", x.prompt_tokens);
+    put(o, "completion_tokens", x.completion_tokens);
+    put(o, "total_tokens", x.total_tokens);
+    merge_extra(o, x.extra);
+    return o;
+}
+
+void read(json::value const& v, last_error& out, json_path& p) {
+    object_reader r(v, p);
+    r.req("code", out.code);
+    r.req("message", out.message);
+    r.rest(out.extra);
+}
+json::value to_value(last_error const& x) {
+    json::object o;
+    put(o, "code", x.code);
+    put(o, "message", x.message);
+    merge_extra(o, x.extra);
+    return o;
+}
+
+void read(json::value const& v, incomplete_details& out, json_path& p) {
+    object_reader r(v, p);
+    r.opt("reason", out.reason);
+    r.rest(out.extra);
+}
+json::value to_value(incomplete_details const& x) {
+    json::object o;
+    if (!x.reason.empty())
+        put(o, "reason", x.reason);
+    merge_extra(o, x.extra);
+    return o;
+}
+
+void read(json::value const& v, deleted_object& out, json_path& p) {
+    object_reader r(v, p);
+    r.req("id", out.id);
+    r.opt("object", out.object);
+    r.req("deleted", out.deleted);
+    r.rest(out.extra);
+}
+json::value to_value(deleted_object const& x) {
+    json::object o;
+    put(o, "id", x.id);
+    put(o, "object", x.object);
+    put(o, "deleted", x.deleted);
+    merge_extra(o, x.extra);
+    return o;
+}
+
+void read(json::value const& v, error_body& out, json_path& p) {
+    object_reader r(v, p);
+    r.req("message", out.message);
+    r.opt("type", out.type);
+    r.opt("code", out.code);
+    r.opt("param", out.param);
+    r.rest(out.extra);
+}
+json::value to_value(error_body const& x) {
+    json::object o;
+    put(o, "message", x.message);
+    put(o, "type", x.type);
+    put(o, "code", x.code);
+    put(o, "param", x.param);
+    merge_extra(o, x.extra);
+    return o;
+}
+
+} // namespace detail
+
+// ---- public API ----------------------------------------------------------------------------------------
+
+PACED_DEFINE_JSON_CONVERSIONS(unknown_part, "object")
+PACED_DEFINE_JSON_CONVERSIONS(usage, "usage")
+PACED_DEFINE_JSON_CONVERSIONS(last_error, "last_error")
+PACED_DEFINE_JSON_CONVERSIONS(incomplete_details, "incomplete_details")
+PACED_DEFINE_JSON_CONVERSIONS(deleted_object, "deleted")
+PACED_DEFINE_JSON_CONVERSIONS(error_body, "error")
+
+std::string_view to_string(sort_order o) noexcept { return o == sort_order::asc ? "asc" : "desc"; }
+
+query_params to_query(list_params const& p) {
+    query_params q;
+    detail::append_list_query(q, p.limit, p.order, p.after, p.before);
+    return q;
+}
+
+void validate(list_params const& p) {
+    detail::check_limit("limit", p.limit, 100);
+    detail::check_cursor("after", p.after);
+    detail::check_cursor("before", p.before);
+}
+
+void validate_id(std::string_view field, std::string_view id) {
+    if (id.empty())
+        detail::invalid(field, "must not be empty");
+    if (id == "." || id == "..")
+        detail::invalid(field, "'" + std::string(id) + "' is not a valid id");
+    for (unsigned char c : id) {
+        if (c == '/' || c == '?' || c == '#' || c == '%')
+            detail::invalid(field, std::string("must not contain '") + static_cast<char>(c) + "'");
+        if (c <= 0x20 || c == 0x7f)
+            detail::invalid(field, "must not contain whitespace or control characters");
+    }
+}
+
+void validate_metadata(std::string_view field, metadata_map const& m) {
+    if (m.size() > 16)
+        detail::invalid(field, "at most 16 pairs, got " + std::to_string(m.size()));
+    for (auto const& [k, v] : m) {
+        std::string const f = std::string(field) + "[" + k + "]";
+        if (k.size() > 64)
+            detail::invalid(f, "key longer than 64 characters");
+        if (v.size() > 512)
+            detail::invalid(f, "value longer than 512 characters");
+    }
+}
+
+} // namespace paced
