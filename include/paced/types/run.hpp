@@ -87,7 +87,7 @@ struct run {
     std::optional<std::int64_t> completed_at;
     std::optional<paced::incomplete_details> incomplete_details;
     std::string model;
-    std::string instructions;
+    std::optional<std::string> instructions; ///< OpenAI's own examples show null.
     std::vector<tool> tools;
     metadata_map metadata;
     std::optional<paced::usage> usage; ///< Null until the run is terminal.

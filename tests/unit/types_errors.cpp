@@ -1,0 +1,117 @@
+// Decoding failures: malformed JSON, wrong types and missing fields give unexpected_json naming the path.
+
+#include <paced/types/assistant.hpp>
+#include <paced/types/file.hpp>
+#include <paced/types/message.hpp>
+#include <paced/types/run.hpp>
+#include <paced/types/run_step.hpp>
+#include <paced/types/stream_delta.hpp>
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+namespace {
+
+/// The message of the unexpected_json error decoding `body` as T throws ("" if it does not throw).
+template <class T>
+std::string decode_error(std::string_view body) {
+    try {
+        (void)paced::parse_json<T>(body);
+    } catch (paced::error const& e) {
+        CHECK(e.code() == paced::errc::unexpected_json);
+        return e.api().message;
+    }
+    return "";
+}
+
+constexpr std::string_view run_head = R"("id": "run_1", "created_at": 1, "thread_id": "t", "assistant_id": "a",
+    "model": "gpt-4o")";
+
+std::string run_with(std::string_view members) {
+    return "{" + std::string(run_head) + ", " + std::string(members) + "}";
+}
+
+} // namespace
+
+TEST_CASE("decode errors: a wrong type deep inside names the full path", "[types]") {
+    auto const body = run_with(R"("status": "requires_action", "required_action": {"type": "submit_tool_outputs",
+        "submit_tool_outputs": {"tool_calls": [{"id": 42, "type": "function",
+        "function": {"name": "f", "arguments": "{}"}}]}})");
+    CHECK(decode_error<paced::run>(body) ==
+          "run.required_action.submit_tool_outputs.tool_calls[0].id: expected string, got number");
+}
+
+TEST_CASE("decode errors: a missing required field is an error", "[types]") {
+    CHECK(decode_error<paced::run>("{" + std::string(run_head) + "}") == "run.status: missing required field");
+    CHECK(decode_error<paced::file>(R"({"id": "f", "bytes": 1, "created_at": 1, "purpose": "vision"})") ==
+          "file.filename: missing required field");
+    CHECK(decode_error<paced::run>(run_with(R"("status": "requires_action", "required_action": {
+        "type": "submit_tool_outputs", "submit_tool_outputs": {"tool_calls": [{"id": "c", "type": "function",
+        "function": {"name": "f"}}]}})")) ==
+          "run.required_action.submit_tool_outputs.tool_calls[0].function.arguments: missing required field");
+}
+
+TEST_CASE("decode errors: null in a required non-nullable field is an error", "[types]") {
+    CHECK(decode_error<paced::run>(run_with(R"("status": null)")) == "run.status: expected string, got null");
+    CHECK(decode_error<paced::message>(R"({"id": "m", "created_at": 1, "thread_id": "t", "role": "user",
+        "content": null})") == "message.content: expected array, got null");
+}
+
+TEST_CASE("decode errors: malformed JSON is unexpected_json, not a crash", "[types]") {
+    CHECK(decode_error<paced::run>("{").rfind("body: malformed JSON", 0) == 0);
+    CHECK(decode_error<paced::run>("").rfind("body: malformed JSON", 0) == 0);
+    CHECK(decode_error<paced::run>("<html>502 Bad Gateway</html>").rfind("body: malformed JSON", 0) == 0);
+    // OpenAI's own example file object has a trailing comma: strict JSON rejects it.
+    CHECK(decode_error<paced::file>(R"({"id": "file-abc123", "object": "file", "bytes": 120000,
+        "created_at": 1677610602, "filename": "salesOverview.pdf", "purpose": "assistants",})")
+              .rfind("body: malformed JSON", 0) == 0);
+}
+
+TEST_CASE("decode errors: a root of the wrong kind names the model", "[types]") {
+    CHECK(decode_error<paced::run>("[]") == "run: expected object, got array");
+    CHECK(decode_error<paced::message>("\"hi\"") == "message: expected object, got string");
+    CHECK(decode_error<paced::list_page<paced::run>>(R"({"data": {}})") == "list.data: expected array, got object");
+}
+
+TEST_CASE("decode errors: integers must be whole numbers", "[types]") {
+    CHECK(decode_error<paced::run>(R"({"id": "run_1", "created_at": 1.5, "thread_id": "t", "assistant_id": "a",
+        "model": "m", "status": "queued"})") == "run.created_at: expected integer, got fractional number");
+    CHECK(decode_error<paced::run>(R"({"id": "run_1", "created_at": "1", "thread_id": "t", "assistant_id": "a",
+        "model": "m", "status": "queued"})") == "run.created_at: expected integer, got string");
+    // A whole number written as a double is accepted.
+    auto const r = paced::parse_json<paced::run>(R"({"id": "run_1", "created_at": 17.0, "thread_id": "t",
+        "assistant_id": "a", "model": "m", "status": "queued"})");
+    CHECK(r.created_at == 17);
+}
+
+TEST_CASE("decode errors: paths name list items, content parts, metadata keys and variant types", "[types]") {
+    CHECK(decode_error<paced::list_page<paced::file>>(R"({"object": "list", "data": [
+        {"id": "f1", "bytes": 1, "created_at": 1, "filename": "a", "purpose": "vision"},
+        {"id": true, "bytes": 1, "created_at": 1, "filename": "a", "purpose": "vision"}]})") ==
+          "list.data[1].id: expected string, got boolean");
+    CHECK(decode_error<paced::message>(R"({"id": "m", "created_at": 1, "thread_id": "t", "role": "user",
+        "content": [{"type": "text", "text": {"value": false, "annotations": []}}]})") ==
+          "message.content[0].text.value: expected string, got boolean");
+    CHECK(decode_error<paced::message>(R"({"id": "m", "created_at": 1, "thread_id": "t", "role": "user",
+        "content": [{"type": 7}]})") == "message.content[0].type: expected string, got number");
+    CHECK(decode_error<paced::assistant>(R"({"id": "a", "created_at": 1, "model": "m",
+        "metadata": {"priority": 1}})") == "assistant.metadata.priority: expected string, got number");
+    CHECK(decode_error<paced::run_step>(R"({"id": "s", "created_at": 1, "assistant_id": "a", "thread_id": "t",
+        "run_id": "r", "type": "tool_calls", "status": "completed", "step_details": {"type": "tool_calls",
+        "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": 3}}]}})") ==
+          "run_step.step_details.tool_calls[0].function.arguments: expected string, got number");
+    CHECK(decode_error<paced::message_delta_object>(R"({"id": "m", "delta": {"content": [{"type": "text"}]}})") ==
+          "message_delta.delta.content[0].index: missing required field");
+}
+
+TEST_CASE("decode errors: from_json reports the same paths as parse_json", "[types]") {
+    auto const v = boost::json::parse(R"({"id": "f", "bytes": "big", "created_at": 1, "filename": "a",
+        "purpose": "vision"})");
+    try {
+        (void)paced::from_json<paced::file>(v);
+        FAIL("no exception");
+    } catch (paced::error const& e) {
+        CHECK(e.code() == paced::errc::unexpected_json);
+        CHECK(e.api().message == "file.bytes: expected integer, got string");
+    }
+}
