@@ -30,9 +30,9 @@ struct connection {
     connection(connection const&) = delete;
     connection& operator=(connection const&) = delete;
 
-    std::optional<boost::beast::tcp_stream> tcp;
-    std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> tls;
-    boost::beast::flat_buffer buffer;
+    std::optional<boost::beast::tcp_stream> tcp{};
+    std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> tls{};
+    boost::beast::flat_buffer buffer{};
     clock::time_point idle_since{};
 
     boost::beast::tcp_stream& lowest() noexcept { return tls ? tls->next_layer() : *tcp; }
@@ -65,7 +65,7 @@ private:
 struct connect_params {
     std::chrono::milliseconds connect_timeout{std::chrono::seconds(5)};
     std::size_t max_header_bytes = 64 * 1024; ///< For the proxy's answer to CONNECT.
-    std::optional<proxy_config> proxy;        ///< Tunnel through this proxy.
+    std::optional<proxy_config> proxy{};        ///< Tunnel through this proxy.
 };
 
 /// A TLS client context verifying peers against the system store plus `ca_file` (PEM, may be empty).

@@ -27,9 +27,9 @@ struct pool_options {
     std::size_t max_body_bytes = 64 * 1024 * 1024;
     /// Largest response head (status line + fields) accepted (errc::headers_too_large beyond it).
     std::size_t max_header_bytes = 64 * 1024;
-    std::string ca_file;                ///< Extra trust anchors (PEM), added to the system store.
-    std::optional<proxy_config> proxy;  ///< Used for TLS origins not matched by no_proxy.
-    std::string no_proxy;               ///< NO_PROXY syntax: comma-separated hosts/suffixes, "*" for all.
+    std::string ca_file{};                ///< Extra trust anchors (PEM), added to the system store.
+    std::optional<proxy_config> proxy{};  ///< Used for TLS origins not matched by no_proxy.
+    std::string no_proxy{};               ///< NO_PROXY syntax: comma-separated hosts/suffixes, "*" for all.
 };
 
 /** @brief Counters of a connection_pool, across all origins. */
@@ -108,7 +108,7 @@ public:
 
 private:
     struct impl;
-    std::shared_ptr<impl> impl_;
+    std::shared_ptr<impl> impl_{};
 };
 
 } // namespace paced::transport

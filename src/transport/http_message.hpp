@@ -18,7 +18,7 @@ namespace paced::transport {
 /// scheme://host:port of a request; the pool keeps one set of connections per origin.
 struct origin {
     bool tls = true;
-    std::string host;
+    std::string host{};
     std::uint16_t port = 443;
 
     std::string key() const { return (tls ? "https://" : "http://") + host + ":" + std::to_string(port); }
@@ -28,35 +28,35 @@ struct origin {
 /// A file part of a multipart/form-data body: streamed from `path`, or sent from `bytes`.
 struct multipart_file {
     std::string field_name = "file";
-    std::string filename;
+    std::string filename{};
     std::string content_type = "application/octet-stream";
-    std::filesystem::path path; ///< When non-empty, the file is streamed from disk in chunks.
-    std::string bytes;          ///< Used when `path` is empty.
+    std::filesystem::path path{}; ///< When non-empty, the file is streamed from disk in chunks.
+    std::string bytes{};          ///< Used when `path` is empty.
 };
 
 /// A multipart/form-data body: plain fields, then files. The boundary is chosen by the transport.
 struct multipart_form {
-    std::vector<std::pair<std::string, std::string>> fields;
-    std::vector<multipart_file> files;
+    std::vector<std::pair<std::string, std::string>> fields{};
+    std::vector<multipart_file> files{};
 };
 
 /// A JSON (or any in-memory) body with its content type.
 struct buffer_body {
     std::string content_type = "application/json";
-    std::string data;
+    std::string data{};
 };
 
 struct request {
     boost::beast::http::verb method = boost::beast::http::verb::get;
-    std::string target; ///< origin-form: "/v1/threads/x?limit=20"
-    header_list headers; ///< Authorization, OpenAI-Beta, User-Agent... (Host and Content-Length are added)
-    std::variant<std::monostate, buffer_body, multipart_form> body;
+    std::string target{}; ///< origin-form: "/v1/threads/x?limit=20"
+    header_list headers{}; ///< Authorization, OpenAI-Beta, User-Agent... (Host and Content-Length are added)
+    std::variant<std::monostate, buffer_body, multipart_form> body{};
 };
 
 struct response {
     unsigned status = 0;
-    header_list headers;
-    std::string body;
+    header_list headers{};
+    std::string body{};
 };
 
 } // namespace paced::transport

@@ -14,9 +14,9 @@ namespace paced::transport {
 
 /** @brief An HTTP proxy reached with CONNECT (from HTTPS_PROXY / https_proxy). */
 struct proxy_config {
-    std::string host;
+    std::string host{};
     std::uint16_t port = 3128;
-    std::string authorization; ///< Value for Proxy-Authorization (from user:pass in the URL), or empty.
+    std::string authorization{}; ///< Value for Proxy-Authorization (from user:pass in the URL), or empty.
 
     bool operator==(proxy_config const&) const = default;
 };

@@ -15,7 +15,7 @@ namespace paced::transport::detail {
 
 /// A file streamed from disk: exactly `size` bytes are sent (the size seen when the plan was made).
 struct file_piece {
-    std::filesystem::path path;
+    std::filesystem::path path{};
     std::uint64_t size = 0;
 };
 
@@ -24,8 +24,8 @@ struct file_piece {
 using body_piece = std::variant<std::string, std::string_view, file_piece>;
 
 struct request_plan {
-    std::string head;               ///< Request line, fields and the blank line.
-    std::vector<body_piece> pieces; ///< The body, in order.
+    std::string head{};               ///< Request line, fields and the blank line.
+    std::vector<body_piece> pieces{}; ///< The body, in order.
     std::uint64_t content_length = 0;
     bool client_close = false;  ///< The request itself carries `Connection: close`.
     bool head_request = false;  ///< HEAD: the response has no body whatever its fields say.

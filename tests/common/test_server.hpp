@@ -20,10 +20,10 @@ namespace paced::test {
 
 /// What the server received.
 struct test_request {
-    std::string method;
-    std::string target;
-    header_list headers;
-    std::string body;             ///< Empty when server_options::body_observer is set.
+    std::string method{};
+    std::string target{};
+    header_list headers{};
+    std::string body{};             ///< Empty when server_options::body_observer is set.
     std::uint64_t body_size = 0;  ///< Bytes of body received.
     std::size_t connection = 0;   ///< 1-based accept order of the connection it came on.
 };
@@ -31,7 +31,7 @@ struct test_request {
 /// How the server answers one request.
 struct test_response {
     unsigned status = 200;
-    header_list headers;
+    header_list headers{};
     std::string body = "ok";
     bool chunked = false;                   ///< Chunked transfer coding instead of Content-Length.
     std::chrono::milliseconds delay{0};     ///< Wait this long before answering.
@@ -42,14 +42,14 @@ struct test_response {
 
 struct server_options {
     bool tls = false;
-    std::filesystem::path cert_file; ///< For TLS: defaults to certs().server_cert / server_key.
-    std::filesystem::path key_file;
+    std::filesystem::path cert_file{}; ///< For TLS: defaults to certs().server_cert / server_key.
+    std::filesystem::path key_file{};
     /// Called on the server thread for each request; default: 200 "ok".
-    std::function<test_response(test_request const&)> handler;
+    std::function<test_response(test_request const&)> handler{};
     /// Close each connection after answering this many requests (0: never).
     std::size_t close_after_requests = 0;
     /// When set, request bodies are passed to it piece by piece (on the server thread) and not stored.
-    std::function<void(std::string_view)> body_observer;
+    std::function<void(std::string_view)> body_observer{};
     /// Accept TCP connections and never read from them (a TLS handshake then hangs).
     bool silent = false;
 };
@@ -75,7 +75,7 @@ public:
     struct state;
 
 private:
-    std::shared_ptr<state> state_;
+    std::shared_ptr<state> state_{};
 };
 
 struct proxy_options {
@@ -98,7 +98,7 @@ public:
     struct state;
 
 private:
-    std::shared_ptr<state> state_;
+    std::shared_ptr<state> state_{};
 };
 
 } // namespace paced::test

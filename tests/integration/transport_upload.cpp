@@ -56,7 +56,8 @@ struct streaming_checker {
                 auto const marker = head.find("filename=\"big.bin\"");
                 if (marker != std::string::npos && head.ends_with("\r\n\r\n") && head.size() > marker)
                     in_file = true;
-                REQUIRE(head.size() < 64 * 1024);
+                if (head.size() > 64 * 1024)
+                    return; // no file part header: the test's checks on `head` fail
             } else if (in_file) {
                 auto const n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), file_size - file_bytes));
                 for (std::size_t i = 0; i < n; ++i)
