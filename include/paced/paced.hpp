@@ -1,5 +1,13 @@
 #pragma once
 /// @file Umbrella header: everything a user of paced needs.
+#include <paced/client.hpp>
+#include <paced/client_options.hpp>
 #include <paced/error.hpp>
+#include <paced/pacing/budget.hpp>
+#include <paced/pacing/local_budget.hpp>
+#include <paced/pagination.hpp>
+#include <paced/polling.hpp>
+#include <paced/request_options.hpp>
 #include <paced/response.hpp>
+#include <paced/run_options.hpp>
 #include <paced/version.hpp>

@@ -4,6 +4,8 @@
 #include <paced/version.hpp>
 
 #include "sansio/rate_limit_headers.hpp"
+#include "transport/proxy_env.hpp"
+#include "sansio/retry_hints.hpp"
 #include "sansio/retry_policy.hpp"
 
 #include <boost/asio/steady_timer.hpp>
@@ -156,6 +158,7 @@ client_impl::client_impl(asio::any_io_executor ex, client_options opts)
                 .ca_file = options_.ca_file,
                 .proxy = options_.proxy_from_env ? transport::proxy_for(endpoint_.origin, transport::getenv_lookup)
                                                  : std::nullopt,
+                .no_proxy = {}, // already applied by proxy_for
             }),
       budget_(options_.pacing), user_agent_(std::string{"paced/"} + version_string),
       rng_(std::random_device{}()) {
@@ -183,6 +186,70 @@ std::string client_impl::model_of(std::string const& assistant_id) const {
     std::lock_guard lock(mutex_);
     auto it = assistant_models_.find(assistant_id);
     return it == assistant_models_.end() ? std::string{} : it->second;
+}
+
+std::string client_impl::random_tag() {
+    std::lock_guard lock(mutex_);
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (int i = 0; i < 2; ++i) {
+        auto v = rng_();
+        for (int b = 0; b < 16; ++b, v >>= 4)
+            out += hex[v & 15];
+    }
+    return out;
+}
+
+namespace {
+constexpr std::size_t max_tracked_entries = 100'000;
+}
+
+void client_impl::add_context_bytes(std::string const& key, std::uint64_t bytes) {
+    std::lock_guard lock(mutex_);
+    if (context_bytes_.size() >= max_tracked_entries && !context_bytes_.contains(key))
+        context_bytes_.clear(); // estimates only: losing them makes later estimates smaller, never unsafe
+    context_bytes_[key] += bytes;
+}
+
+std::uint64_t client_impl::context_bytes(std::string const& key) const {
+    std::lock_guard lock(mutex_);
+    auto it = context_bytes_.find(key);
+    return it == context_bytes_.end() ? 0 : it->second;
+}
+
+void client_impl::forget_context(std::string const& key) {
+    std::lock_guard lock(mutex_);
+    context_bytes_.erase(key);
+}
+
+void client_impl::note_token_estimate(std::string const& job_id, budget_scope scope, std::uint64_t tokens) {
+    std::lock_guard lock(mutex_);
+    if (token_estimates_.size() >= max_tracked_entries)
+        token_estimates_.clear();
+    token_estimates_[job_id] = token_estimate{std::move(scope), tokens};
+}
+
+void client_impl::settle_tokens(std::string const& job_id, std::uint64_t actual_tokens) {
+    token_estimate est;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = token_estimates_.find(job_id);
+        if (it == token_estimates_.end())
+            return;
+        est = std::move(it->second);
+        token_estimates_.erase(it);
+    }
+    auto delta = static_cast<std::int64_t>(actual_tokens) - static_cast<std::int64_t>(est.tokens);
+    if (delta != 0)
+        budget_->adjust_tokens(est.scope, delta);
+}
+
+std::optional<budget_scope> client_impl::job_scope(std::string const& job_id) const {
+    std::lock_guard lock(mutex_);
+    auto it = token_estimates_.find(job_id);
+    if (it == token_estimates_.end())
+        return std::nullopt;
+    return it->second.scope;
 }
 
 void client_impl::log(log_level level, std::string_view message) const {
@@ -223,6 +290,35 @@ transport::request client_impl::build_request(api_request const& req, request_op
 
 asio::awaitable<api_response> client_impl::execute(api_request req, request_options const& opts) {
     auto self = shared_from_this(); // the client may be destroyed while a request is in flight
+    std::string body;
+    auto head = co_await run_attempts(std::move(req), opts, false, &body);
+    co_return api_response{head.status, std::move(head.headers), std::move(body)};
+}
+
+asio::awaitable<api_stream> client_impl::open(api_request req, request_options const& opts) {
+    auto self = shared_from_this();
+    co_return co_await run_attempts(std::move(req), opts, true, nullptr);
+}
+
+namespace {
+
+/// Reads a whole (error) body from a stream, bounded.
+asio::awaitable<std::string> drain(transport::body_stream& stream, std::size_t limit) {
+    std::string out;
+    for (;;) {
+        auto piece = co_await stream.read_some();
+        if (piece.empty())
+            co_return out;
+        if (out.size() + piece.size() > limit)
+            throw_error(errc::body_too_large, "error body exceeds " + std::to_string(limit) + " bytes");
+        out += piece;
+    }
+}
+
+} // namespace
+
+asio::awaitable<api_stream> client_impl::run_attempts(api_request req, request_options const& opts, bool streamed,
+                                                      std::string* body_out) {
     bool const idempotent = req.idempotent.value_or(req.method != http::verb::post);
     sansio::retry_options const retry_opts{.max_retries = opts.max_retries.value_or(options_.max_retries),
                                            .max_server_delay = options_.max_retry_delay};
@@ -253,11 +349,26 @@ asio::awaitable<api_response> client_impl::execute(api_request req, request_opti
         counters_.requests++;
 
         std::optional<transport::response> resp;
+        std::unique_ptr<transport::body_stream> stream;
         std::exception_ptr transport_failure;
         boost::system::error_code transport_code;
         try {
-            resp = co_await pool_.exchange(endpoint_.origin, request, steady_clock::now() + timeout);
+            auto deadline = steady_clock::now() + timeout;
+            if (streamed) {
+                stream = co_await pool_.open(endpoint_.origin, request, deadline);
+                resp.emplace();
+                resp->status = stream->status();
+                resp->headers = stream->headers();
+                if (resp->status < 200 || resp->status >= 300) {
+                    resp->body = co_await drain(*stream, options_.max_response_bytes);
+                    stream.reset();
+                }
+            } else {
+                resp = co_await pool_.exchange(endpoint_.origin, request, deadline);
+            }
         } catch (paced::error const& e) {
+            resp.reset();
+            stream.reset();
             transport_failure = std::current_exception();
             transport_code = e.code();
         }
@@ -279,7 +390,9 @@ asio::awaitable<api_response> client_impl::execute(api_request req, request_opti
             }
             if (resp->status >= 200 && resp->status < 300) {
                 fill_metadata(resp->status, &resp->headers, attempt + 1);
-                co_return api_response{resp->status, std::move(resp->headers), std::move(resp->body)};
+                if (body_out)
+                    *body_out = std::move(resp->body);
+                co_return api_stream{resp->status, std::move(resp->headers), std::move(stream)};
             }
             api = make_api_error(resp->status, resp->headers, resp->body, std::chrono::system_clock::now());
             api->message = redact(std::move(api->message), options_.api_key);

@@ -47,6 +47,13 @@ struct api_response {
     std::string body;
 };
 
+/// A 2xx answer whose body is read incrementally (server-sent events, downloads).
+struct api_stream {
+    unsigned status = 0;
+    header_list headers;
+    std::unique_ptr<transport::body_stream> body;
+};
+
 /// Counters readable at any time (atomics: the executor may run on several threads).
 struct metrics_counters {
     std::atomic<std::uint64_t> requests{0};  ///< HTTP attempts sent (retries included).
@@ -83,13 +90,35 @@ public:
      * Returns the 2xx answer; throws paced::error for anything else (after the retries allowed). */
     boost::asio::awaitable<api_response> execute(api_request req, request_options const& opts = {});
 
+    /** Like execute(), but returns once a 2xx response head arrived; the body is read from the stream
+     * (each read bounded by the request timeout). Error answers are read whole and thrown as usual. */
+    boost::asio::awaitable<api_stream> open(api_request req, request_options const& opts = {});
+
     /// Remembers the model of an assistant (seen in an answer), so that runs are paced in the model's scope.
     void remember_model(std::string const& assistant_id, std::string const& model);
     std::string model_of(std::string const& assistant_id) const;
 
     void log(log_level level, std::string_view message) const;
 
+    /// A random tag for client-generated ids (deduplication of ambiguous creates).
+    std::string random_tag();
+
+    /// @name Token bookkeeping for pacing (keyed by opaque ids, so it serves any API)
+    /// Bytes of context this client has put into a container (a thread), used to estimate the prompt
+    /// tokens of the work started on it. Bounded: the table is cleared when it grows past 100k entries.
+    void add_context_bytes(std::string const& key, std::uint64_t bytes);
+    std::uint64_t context_bytes(std::string const& key) const;
+    void forget_context(std::string const& key);
+    /// Remembers the token estimate charged for a job (a run), to correct it once the usage is known.
+    void note_token_estimate(std::string const& job_id, budget_scope scope, std::uint64_t tokens);
+    /// Corrects the charge of a finished job by (actual - estimate) and forgets it. No-op when unknown.
+    void settle_tokens(std::string const& job_id, std::uint64_t actual_tokens);
+    /// The scope a job was charged in, while its estimate is remembered.
+    std::optional<budget_scope> job_scope(std::string const& job_id) const;
+
 private:
+    boost::asio::awaitable<api_stream> run_attempts(api_request req, request_options const& opts, bool streamed,
+                                                    std::string* body_out);
     transport::request build_request(api_request const& req, request_options const& opts) const;
     double next_uniform();
 
@@ -104,6 +133,12 @@ private:
     mutable std::mutex mutex_; // guards rng_ and assistant_models_ (cheap, rarely contended)
     std::mt19937_64 rng_;
     std::unordered_map<std::string, std::string> assistant_models_;
+    std::unordered_map<std::string, std::uint64_t> context_bytes_;
+    struct token_estimate {
+        budget_scope scope;
+        std::uint64_t tokens;
+    };
+    std::unordered_map<std::string, token_estimate> token_estimates_;
 };
 
 /// Builds the api_error of a non-2xx answer from its body (OpenAI's error envelope) and headers.

@@ -1,0 +1,104 @@
+#pragma once
+/// @file `paced::client`: the entry point. Owns the connection pool and shares a budget.
+
+#include <paced/client_options.hpp>
+#include <paced/pacing/budget.hpp>
+#include <paced/resources/assistants.hpp>
+#include <paced/resources/files.hpp>
+#include <paced/resources/threads.hpp>
+#include <paced/resources/vector_stores.hpp>
+#include <paced/run_options.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+
+namespace paced {
+
+/// Counters of one client since it was built, readable at any time from any thread.
+struct client_metrics {
+    std::uint64_t requests = 0;     ///< HTTP attempts sent, retries included.
+    std::uint64_t responses = 0;    ///< Answers received (any status).
+    std::uint64_t rate_limited = 0; ///< 429 rate_limit_exceeded answers received.
+    std::uint64_t retries = 0;      ///< Attempts that were retries.
+    std::uint64_t failures = 0;     ///< Logical requests that ended in an error.
+    std::chrono::nanoseconds budget_wait{0}; ///< Total time requests waited for the budget.
+    std::uint64_t connections_opened = 0;
+    std::uint64_t connections_reused = 0;
+};
+
+/** @brief The OpenAI client: resources mirror the official SDKs, every operation is an awaitable, and every
+ * HTTP attempt is paced by one shared budget.
+ *
+ * @par Example
+ * @code
+ * boost::asio::io_context ioc;
+ * paced::client client{ioc.get_executor(), paced::client_options::from_env()};
+ * boost::asio::co_spawn(ioc, [&]() -> boost::asio::awaitable<void> {
+ *     auto thread = co_await client.threads().create();
+ *     co_await client.threads().messages().create(thread.id, {.role = "user", .content = "Hello"});
+ *     auto run = co_await client.run(thread.id, "asst_...");
+ * }, boost::asio::detached);
+ * ioc.run();
+ * @endcode
+ *
+ * @par Errors
+ * The constructor throws `paced::error`: `errc::missing_api_key` when `options.api_key` is empty,
+ * `errc::invalid_argument` for a malformed `base_url`.
+ * @par Object lifetimes
+ * Resource handles and operations in flight keep the client's state alive; destroying the client
+ * while operations run is safe.
+ * @par Thread safety
+ * Distinct objects: safe. Shared objects: safe when the executor is a strand or its io_context is run
+ * by one thread. The budget may be shared by clients on different threads when it is thread-safe
+ * (`budget_options::thread_safe`).
+ */
+class client {
+public:
+    client(boost::asio::any_io_executor executor, client_options options);
+
+    files_resource files() const { return files_resource{impl_}; }
+    assistants_resource assistants() const { return assistants_resource{impl_}; }
+    threads_resource threads() const { return threads_resource{impl_}; }
+    vector_stores_resource vector_stores() const { return vector_stores_resource{impl_}; }
+
+    /** @brief Runs an assistant on a thread to its end: creates the run, then polls it (or streams it,
+     * with `run_mode::stream`), answering `requires_action` with `options.tool_handler`.
+     *
+     * Returns the run in its final status; a `failed`, `cancelled`, `expired` or `incomplete` run is
+     * returned, not thrown (see `check_run`). A run that stops at `requires_action` with no tool
+     * handler is returned as is.
+     *
+     * @par Errors
+     * Request errors as for every operation; `errc::run_deadline` when `options.deadline` passes (the
+     * run is cancelled on the server first when `cancel_on_abort`); `errc::tool_failed` when a tool
+     * handler throws (the run is cancelled on the server).
+     * @par Per-operation cancellation
+     * terminal, partial and total: polling stops; with `cancel_on_abort` a cancel request is sent for
+     * the run before the cancellation completes.
+     */
+    boost::asio::awaitable<paced::run> run(std::string_view thread_id, std::string_view assistant_id,
+                                           run_options options = {});
+    /// @copydoc run
+    boost::asio::awaitable<paced::run> run(thread const& t, assistant const& a, run_options options = {});
+
+    /// Counters since the client was built.
+    client_metrics metrics() const;
+    /// The budget every attempt draws from (the one given in the options, or the client's own).
+    budget& pacing() const;
+    std::shared_ptr<budget> pacing_ptr() const;
+
+    boost::asio::any_io_executor get_executor() const;
+
+private:
+    std::shared_ptr<detail::client_impl> impl_;
+};
+
+/// Throws the typed error of an unsuccessful run: `run_failed` (with `last_error`), `run_cancelled`,
+/// `run_expired`, `run_incomplete`. Does nothing for a completed run.
+void check_run(paced::run const& r);
+
+} // namespace paced

@@ -1,0 +1,96 @@
+#pragma once
+/// @file Cursor pagination: a page that can fetch the next one, and an async iterator over all items.
+
+#include <paced/error.hpp>
+
+#include <boost/asio/awaitable.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace paced {
+
+/** @brief One page of a list call, able to fetch the pages after it.
+ *
+ * The next page starts after the `id` of the last item (as the official SDKs do). Each fetch is an
+ * ordinary request: paced, retried, and counted like any other.
+ *
+ * @par Example
+ * @code
+ * auto page = co_await client.threads().messages().list(thread_id, {.order = paced::sort_order::asc});
+ * for (auto pager = std::move(page).all(); auto m = co_await pager.next();)
+ *     std::cout << paced::text_of(*m) << "\n";
+ * @endcode
+ */
+template <class T>
+class page {
+public:
+    /// Fetches the page after the item with the given id.
+    using fetch_after = std::function<boost::asio::awaitable<page>(std::string)>;
+
+    std::vector<T> data;
+    std::optional<std::string> first_id;
+    std::optional<std::string> last_id;
+    bool has_more = false;
+
+    page() = default;
+    page(std::vector<T> d, std::optional<std::string> first, std::optional<std::string> last, bool more,
+         fetch_after fetch)
+        : data(std::move(d)), first_id(std::move(first)), last_id(std::move(last)), has_more(more),
+          fetch_(std::move(fetch)) {}
+
+    bool has_next_page() const noexcept { return has_more && !data.empty() && fetch_; }
+
+    /** @brief Fetches the next page.
+     * @par Errors `errc::invalid_argument` when `has_next_page()` is false; any request error.
+     * @par Per-operation cancellation terminal (the request's connection is closed).
+     */
+    boost::asio::awaitable<page> next_page() const {
+        if (!has_next_page())
+            throw_error(errc::invalid_argument, "page: there is no next page");
+        co_return co_await fetch_(data.back().id);
+    }
+
+    class iterator;
+    /// An async iterator over the items of this page and every page after it.
+    iterator all() && { return iterator{std::move(*this)}; }
+    iterator all() const& { return iterator{*this}; }
+
+private:
+    fetch_after fetch_;
+};
+
+/** @brief Async iteration over every item across pages: `while (auto item = co_await it.next())`. */
+template <class T>
+class page<T>::iterator {
+public:
+    explicit iterator(page p) : current_(std::move(p)) {}
+
+    /// The next item, fetching the next page when this one is used up; nullopt at the end.
+    boost::asio::awaitable<std::optional<T>> next() {
+        while (index_ >= current_.data.size()) {
+            if (!current_.has_next_page())
+                co_return std::nullopt;
+            current_ = co_await current_.next_page();
+            index_ = 0;
+        }
+        co_return std::move(current_.data[index_++]);
+    }
+
+    /// Every remaining item, in order.
+    boost::asio::awaitable<std::vector<T>> collect() {
+        std::vector<T> out;
+        while (auto item = co_await next())
+            out.push_back(std::move(*item));
+        co_return out;
+    }
+
+private:
+    page current_;
+    std::size_t index_ = 0;
+};
+
+} // namespace paced

@@ -1,0 +1,23 @@
+#pragma once
+/// @file `client.assistants()`: create, retrieve, update, list and delete assistants.
+
+#include <paced/pagination.hpp>
+#include <paced/resources/resource_base.hpp>
+#include <paced/types/assistant.hpp>
+
+namespace paced {
+
+/** @brief Assistants: `/assistants`. See resource_base.hpp for errors, cancellation and thread safety. */
+class assistants_resource : public resource_base {
+public:
+    using resource_base::resource_base;
+
+    boost::asio::awaitable<assistant> create(assistant_create_params params, request_options const& opts = {});
+    boost::asio::awaitable<assistant> retrieve(std::string_view assistant_id, request_options const& opts = {});
+    boost::asio::awaitable<assistant> update(std::string_view assistant_id, assistant_update_params params,
+                                             request_options const& opts = {});
+    boost::asio::awaitable<page<assistant>> list(list_params params = {}, request_options const& opts = {});
+    boost::asio::awaitable<deleted_object> del(std::string_view assistant_id, request_options const& opts = {});
+};
+
+} // namespace paced

@@ -1,0 +1,33 @@
+#pragma once
+/// @file `client.threads()`: threads, create-thread-and-run, and the messages and runs below them.
+
+#include <paced/resources/messages.hpp>
+#include <paced/resources/runs.hpp>
+#include <paced/types/thread.hpp>
+
+namespace paced {
+
+/** @brief Threads: `/threads`. See resource_base.hpp for errors, cancellation and thread safety. */
+class threads_resource : public resource_base {
+public:
+    using resource_base::resource_base;
+
+    boost::asio::awaitable<thread> create(thread_create_params params = {}, request_options const& opts = {});
+    boost::asio::awaitable<thread> retrieve(std::string_view thread_id, request_options const& opts = {});
+    boost::asio::awaitable<thread> update(std::string_view thread_id, thread_update_params params,
+                                          request_options const& opts = {});
+    boost::asio::awaitable<deleted_object> del(std::string_view thread_id, request_options const& opts = {});
+
+    /** @brief POST /threads/runs: creates a thread and runs it in one request.
+     * Not re-sent after an ambiguous failure (a timeout after sending): there is no way to find the
+     * thread it may have created, so the error reaches the caller. */
+    boost::asio::awaitable<run> create_and_run(thread_and_run_create_params params, request_options const& opts = {});
+    /// create_and_run() then runs().poll().
+    boost::asio::awaitable<run> create_and_run_poll(thread_and_run_create_params params, poll_options poll = {},
+                                                    request_options const& opts = {});
+
+    messages_resource messages() const { return messages_resource{impl_}; }
+    runs_resource runs() const { return runs_resource{impl_}; }
+};
+
+} // namespace paced

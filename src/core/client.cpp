@@ -1,0 +1,54 @@
+#include <paced/client.hpp>
+
+#include "core/client_impl.hpp"
+
+namespace paced {
+
+client::client(boost::asio::any_io_executor executor, client_options options)
+    : impl_(std::make_shared<detail::client_impl>(std::move(executor), std::move(options))) {}
+
+client_metrics client::metrics() const {
+    auto& c = impl_->counters();
+    auto pool = impl_->pool().stats();
+    return client_metrics{
+        .requests = c.requests.load(),
+        .responses = c.responses.load(),
+        .rate_limited = c.rate_limited.load(),
+        .retries = c.retries.load(),
+        .failures = c.failures.load(),
+        .budget_wait = std::chrono::nanoseconds(static_cast<std::int64_t>(c.budget_wait_ns.load())),
+        .connections_opened = pool.connections_opened,
+        .connections_reused = pool.connections_reused,
+    };
+}
+
+budget& client::pacing() const { return impl_->pacing(); }
+std::shared_ptr<budget> client::pacing_ptr() const { return impl_->pacing_ptr(); }
+boost::asio::any_io_executor client::get_executor() const { return impl_->executor(); }
+
+namespace {
+[[noreturn]] void fail_run(paced::run const& r, errc e, std::string what) {
+    api_error details;
+        details.message = "run " + r.id + " " + what;
+    if (r.last_error) {
+        details.message += ": " + r.last_error->message;
+        details.code = r.last_error->code;
+    }
+    if (r.incomplete_details && !r.incomplete_details->reason.empty())
+        details.message += " (" + r.incomplete_details->reason + ")";
+    throw error(make_error_code(e), std::move(details));
+}
+} // namespace
+
+void check_run(paced::run const& r) {
+    switch (r.status.value) {
+    case run_status::completed: return;
+    case run_status::failed: fail_run(r, errc::run_failed, "failed");
+    case run_status::cancelled: fail_run(r, errc::run_cancelled, "was cancelled");
+    case run_status::expired: fail_run(r, errc::run_expired, "expired");
+    case run_status::incomplete: fail_run(r, errc::run_incomplete, "is incomplete");
+    default: fail_run(r, errc::invalid_argument, "has not ended (status " + std::string{r.status.str()} + ")");
+    }
+}
+
+} // namespace paced

@@ -1,0 +1,80 @@
+#pragma once
+// Shared plumbing of the resources: build an api_request, execute it, decode the answer.
+
+#include <paced/pagination.hpp>
+#include <paced/types/common.hpp>
+
+#include "core/client_impl.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace paced::detail {
+
+using verb = boost::beast::http::verb;
+
+/// "/threads/{a}/runs/{b}": joins segments; ids were checked with validate_id beforehand.
+/// (Variadic rather than an initializer_list: g++ 12 rejects braced lists of literals in coroutines.)
+template <class... Segments>
+std::string make_path(Segments const&... segments) {
+    std::string out;
+    ((out += '/', out += std::string_view{segments}), ...);
+    return out;
+}
+
+/// An api_request with a JSON body.
+api_request json_request(verb method, std::string path, std::string_view route, bool beta,
+                         boost::json::object const& body);
+/// An api_request without a body.
+api_request plain_request(verb method, std::string path, std::string_view route, bool beta,
+                          query_params query = {});
+
+/// Executes and decodes the JSON answer as T.
+template <class T>
+boost::asio::awaitable<T> call_json(client_impl& impl, api_request req, request_options const& opts) {
+    auto resp = co_await impl.execute(std::move(req), opts);
+    co_return parse_json<T>(resp.body);
+}
+
+/// Per-page options: the caller's metadata pointer is for the first page only.
+inline request_options next_page_options(request_options opts) {
+    opts.metadata = nullptr;
+    return opts;
+}
+
+/** A list call returning a page that can fetch the next ones (after the last item's id). */
+template <class T, class Params>
+boost::asio::awaitable<page<T>> list_call(std::shared_ptr<client_impl> impl, std::string path,
+                                          std::string_view route, bool beta, Params params,
+                                          request_options const& opts) {
+    validate(params);
+    auto lp = co_await call_json<list_page<T>>(*impl, plain_request(verb::get, path, route, beta, to_query(params)),
+                                               opts);
+    typename page<T>::fetch_after fetch = [impl, path, route, beta, params,
+                                           o = next_page_options(opts)](std::string after)
+        -> boost::asio::awaitable<page<T>> {
+        auto next = params;
+        next.after = std::move(after);
+        if constexpr (requires { next.before; })
+            next.before.reset();
+        co_return co_await list_call<T>(impl, path, route, beta, std::move(next), o);
+    };
+    co_return page<T>{std::move(lp.data), std::move(lp.first_id), std::move(lp.last_id), lp.has_more,
+                      std::move(fetch)};
+}
+
+/// True when a failure left it unknown whether the server acted on a POST.
+bool is_ambiguous(boost::system::error_code ec) noexcept;
+
+/// The metadata key of the client-generated id that makes creates safe to re-send.
+inline constexpr std::string_view request_tag_key = "paced_request_id";
+
+/// Adds a request tag to `metadata` when there is room; returns it (empty when no room).
+std::string tag_request(client_impl& impl, metadata_map& metadata);
+
+} // namespace paced::detail

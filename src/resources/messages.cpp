@@ -1,0 +1,98 @@
+#include <paced/resources/messages.hpp>
+
+#include "resources/call.hpp"
+#include "resources/run_accounting.hpp"
+
+namespace paced {
+
+using detail::verb;
+
+namespace {
+constexpr bool beta = true;
+
+/// Looks for a message created by an earlier, ambiguous attempt (newest first).
+boost::asio::awaitable<std::optional<message>> find_tagged_message(messages_resource& messages,
+                                                                   std::string_view thread_id,
+                                                                   std::string const& tag) {
+    auto recent = co_await messages.list(thread_id, {.limit = 20, .order = sort_order::desc});
+    for (auto& m : recent.data) {
+        auto it = m.metadata.find(std::string{detail::request_tag_key});
+        if (it != m.metadata.end() && it->second == tag)
+            co_return std::move(m);
+    }
+    co_return std::nullopt;
+}
+} // namespace
+
+boost::asio::awaitable<message> messages_resource::create(std::string_view thread_id, message_create_params params,
+                                                          request_options const& opts) {
+    validate_id("thread_id", thread_id);
+    validate(params);
+    auto const tag = detail::tag_request(*impl_, params.metadata);
+    auto const path = detail::make_path("threads", thread_id, "messages");
+    auto const body = encode(params);
+    auto const added_bytes = detail::message_bytes(*impl_, params);
+    int const max_resends = opts.max_retries.value_or(impl_->options().max_retries);
+    for (int resend = 0;; ++resend) {
+        boost::system::error_code failure;
+        try {
+            auto m = co_await detail::call_json<message>(
+                *impl_, detail::json_request(verb::post, path, "messages.create", beta, body), opts);
+            impl_->add_context_bytes(std::string{thread_id}, added_bytes);
+            co_return m;
+        } catch (paced::error const& e) {
+            if (tag.empty() || !detail::is_ambiguous(e.code()) || resend >= max_resends)
+                throw;
+            failure = e.code();
+        }
+        // The server may have created the message before the connection failed: look before re-sending.
+        impl_->log(log_level::info, "messages.create: " + failure.message() + "; checking for the message");
+        if (auto found = co_await find_tagged_message(*this, thread_id, tag)) {
+            impl_->add_context_bytes(std::string{thread_id}, added_bytes);
+            co_return std::move(*found);
+        }
+    }
+}
+
+boost::asio::awaitable<message> messages_resource::retrieve(std::string_view thread_id, std::string_view message_id,
+                                                            request_options const& opts) {
+    validate_id("thread_id", thread_id);
+    validate_id("message_id", message_id);
+    co_return co_await detail::call_json<message>(
+        *impl_,
+        detail::plain_request(verb::get, detail::make_path("threads", thread_id, "messages", message_id),
+                              "messages.retrieve", beta),
+        opts);
+}
+
+boost::asio::awaitable<message> messages_resource::update(std::string_view thread_id, std::string_view message_id,
+                                                          message_update_params params, request_options const& opts) {
+    validate_id("thread_id", thread_id);
+    validate_id("message_id", message_id);
+    validate(params);
+    co_return co_await detail::call_json<message>(
+        *impl_,
+        detail::json_request(verb::post, detail::make_path("threads", thread_id, "messages", message_id),
+                             "messages.update", beta, encode(params)),
+        opts);
+}
+
+boost::asio::awaitable<page<message>> messages_resource::list(std::string_view thread_id, message_list_params params,
+                                                              request_options const& opts) {
+    validate_id("thread_id", thread_id);
+    co_return co_await detail::list_call<message>(impl_, detail::make_path("threads", thread_id, "messages"),
+                                                  "messages.list", beta, std::move(params), opts);
+}
+
+boost::asio::awaitable<deleted_object> messages_resource::del(std::string_view thread_id, std::string_view message_id,
+                                                              request_options const& opts) {
+    validate_id("thread_id", thread_id);
+    validate_id("message_id", message_id);
+    co_return co_await detail::call_json<deleted_object>(
+        *impl_,
+        detail::plain_request(verb::delete_, detail::make_path("threads", thread_id, "messages", message_id),
+                              "messages.delete", beta),
+        opts);
+}
+
+} // namespace paced

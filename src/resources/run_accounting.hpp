@@ -1,0 +1,24 @@
+#pragma once
+// How runs are paced: their scope, their token estimate, and the corrections once they end.
+
+#include <paced/types/run.hpp>
+
+#include "core/client_impl.hpp"
+
+namespace paced::detail {
+
+/// Bytes of text a message adds to a thread, plus the bytes of the files it attaches (when known).
+std::uint64_t message_bytes(client_impl const& impl, message_create_params const& m);
+
+/// The budget scope of a run-creating request: the run's model when known, else the default.
+budget_scope run_scope(client_impl const& impl, std::string const& assistant_id,
+                       std::optional<std::string> const& model);
+
+/// Token estimate of a run creation: prompt bytes / 4 + max_completion_tokens (256 when unset).
+std::uint64_t run_token_estimate(std::uint64_t prompt_bytes, std::optional<std::int64_t> max_completion_tokens);
+
+/// Settles a run's token charge once its usage is known, and turns a run that failed with
+/// rate_limit_exceeded into a shared cool-down.
+void observe_run(client_impl& impl, run const& r);
+
+} // namespace paced::detail

@@ -1,0 +1,194 @@
+#include <paced/resources/runs.hpp>
+
+#include "resources/call.hpp"
+#include "resources/run_accounting.hpp"
+
+namespace paced {
+
+using detail::verb;
+
+namespace {
+constexpr bool beta = true;
+
+boost::asio::awaitable<std::optional<run>> find_tagged_run(runs_resource& runs, std::string_view thread_id,
+                                                           std::string const& tag) {
+    auto recent = co_await runs.list(thread_id, {.limit = 20, .order = sort_order::desc});
+    for (auto& r : recent.data) {
+        auto it = r.metadata.find(std::string{detail::request_tag_key});
+        if (it != r.metadata.end() && it->second == tag)
+            co_return std::move(r);
+    }
+    co_return std::nullopt;
+}
+
+std::string run_path(std::string_view thread_id, std::string_view run_id) {
+    return detail::make_path("threads", thread_id, "runs", run_id);
+}
+} // namespace
+
+bool is_terminal(run_status s) noexcept {
+    switch (s) {
+    case run_status::completed:
+    case run_status::cancelled:
+    case run_status::failed:
+    case run_status::incomplete:
+    case run_status::expired: return true;
+    default: return false;
+    }
+}
+
+bool is_poll_stop(run_status s) noexcept { return s == run_status::requires_action || is_terminal(s); }
+
+boost::asio::awaitable<run_step> steps_resource::retrieve(std::string_view thread_id, std::string_view run_id,
+                                                          std::string_view step_id, std::vector<std::string> include,
+                                                          request_options const& opts) {
+    validate_id("thread_id", thread_id);
+    validate_id("run_id", run_id);
+    validate_id("step_id", step_id);
+    query_params query;
+    for (auto& i : include)
+        query.emplace_back("include[]", std::move(i));
+    co_return co_await detail::call_json<run_step>(
+        *impl_,
+        detail::plain_request(verb::get, detail::make_path("threads", thread_id, "runs", run_id, "steps", step_id),
+                              "steps.retrieve", beta, std::move(query)),
+        opts);
+}
+
+boost::asio::awaitable<page<run_step>> steps_resource::list(std::string_view thread_id, std::string_view run_id,
+                                                            run_step_list_params params, request_options const& opts) {
+    validate_id("thread_id", thread_id);
+    validate_id("run_id", run_id);
+    co_return co_await detail::list_call<run_step>(
+        impl_, detail::make_path("threads", thread_id, "runs", run_id, "steps"), "steps.list", beta,
+        std::move(params), opts);
+}
+
+boost::asio::awaitable<run> runs_resource::create(std::string_view thread_id, run_create_params params,
+                                                  request_options const& opts) {
+    validate_id("thread_id", thread_id);
+    validate(params);
+    auto const tag = detail::tag_request(*impl_, params.metadata);
+
+    std::uint64_t prompt_bytes = impl_->context_bytes(std::string{thread_id});
+    for (auto const& m : params.additional_messages)
+        prompt_bytes += detail::message_bytes(*impl_, m);
+    prompt_bytes += params.instructions.value_or("").size() + params.additional_instructions.value_or("").size();
+    auto const tokens = detail::run_token_estimate(prompt_bytes, params.max_completion_tokens);
+
+    auto req = detail::json_request(verb::post, detail::make_path("threads", thread_id, "runs"), "runs.create", beta,
+                                    encode(params));
+    req.scope = detail::run_scope(*impl_, params.assistant_id, params.model);
+    req.cost = {.requests = 1, .tokens = tokens};
+    int const max_resends = opts.max_retries.value_or(impl_->options().max_retries);
+    for (int resend = 0;; ++resend) {
+        boost::system::error_code failure;
+        try {
+            auto r = co_await detail::call_json<run>(*impl_, req, opts);
+            impl_->note_token_estimate(r.id, req.scope, tokens);
+            detail::observe_run(*impl_, r);
+            co_return r;
+        } catch (paced::error const& e) {
+            if (tag.empty() || !detail::is_ambiguous(e.code()) || resend >= max_resends)
+                throw;
+            failure = e.code();
+        }
+        // The server may have started the run before the connection failed: look before re-sending,
+        // so that one call never starts two runs.
+        impl_->log(log_level::info, "runs.create: " + failure.message() + "; checking for the run");
+        if (auto found = co_await find_tagged_run(*this, thread_id, tag)) {
+            impl_->note_token_estimate(found->id, req.scope, tokens);
+            co_return std::move(*found);
+        }
+    }
+}
+
+boost::asio::awaitable<run> runs_resource::retrieve(std::string_view thread_id, std::string_view run_id,
+                                                    request_options const& opts) {
+    validate_id("thread_id", thread_id);
+    validate_id("run_id", run_id);
+    auto r = co_await detail::call_json<run>(
+        *impl_, detail::plain_request(verb::get, run_path(thread_id, run_id), "runs.retrieve", beta), opts);
+    detail::observe_run(*impl_, r);
+    co_return r;
+}
+
+boost::asio::awaitable<run> runs_resource::update(std::string_view thread_id, std::string_view run_id,
+                                                  run_update_params params, request_options const& opts) {
+    validate_id("thread_id", thread_id);
+    validate_id("run_id", run_id);
+    validate(params);
+    co_return co_await detail::call_json<run>(
+        *impl_, detail::json_request(verb::post, run_path(thread_id, run_id), "runs.update", beta, encode(params)),
+        opts);
+}
+
+boost::asio::awaitable<page<run>> runs_resource::list(std::string_view thread_id, list_params params,
+                                                      request_options const& opts) {
+    validate_id("thread_id", thread_id);
+    co_return co_await detail::list_call<run>(impl_, detail::make_path("threads", thread_id, "runs"), "runs.list",
+                                              beta, std::move(params), opts);
+}
+
+boost::asio::awaitable<run> runs_resource::cancel(std::string_view thread_id, std::string_view run_id,
+                                                  request_options const& opts) {
+    validate_id("thread_id", thread_id);
+    validate_id("run_id", run_id);
+    auto req = detail::plain_request(verb::post, run_path(thread_id, run_id) + "/cancel", "runs.cancel", beta);
+    req.idempotent = true; // cancelling twice is harmless
+    auto r = co_await detail::call_json<run>(*impl_, std::move(req), opts);
+    detail::observe_run(*impl_, r);
+    co_return r;
+}
+
+boost::asio::awaitable<run> runs_resource::submit_tool_outputs(std::string_view thread_id, std::string_view run_id,
+                                                               submit_tool_outputs_params params,
+                                                               request_options const& opts) {
+    validate_id("thread_id", thread_id);
+    validate_id("run_id", run_id);
+    validate(params);
+    auto req = detail::json_request(verb::post, run_path(thread_id, run_id) + "/submit_tool_outputs",
+                                    "runs.submit_tool_outputs", beta, encode(params));
+    // A second submission after an ambiguous failure is refused by the server (the run is no longer
+    // requires_action), so re-sending cannot apply the outputs twice.
+    req.idempotent = true;
+    auto r = co_await detail::call_json<run>(*impl_, std::move(req), opts);
+    detail::observe_run(*impl_, r);
+    co_return r;
+}
+
+boost::asio::awaitable<run> runs_resource::poll(std::string_view thread_id, std::string_view run_id,
+                                                poll_options poll, request_options const& opts) {
+    validate_id("thread_id", thread_id);
+    validate_id("run_id", run_id);
+    auto self = *this;
+    std::string tid{thread_id}, rid{run_id};
+    co_return co_await poll_until<run>(
+        [&](response_metadata* meta) {
+            auto o = opts;
+            o.metadata = meta;
+            return self.retrieve(tid, rid, o);
+        },
+        [](run const& r) { return is_poll_stop(r.status.value); }, poll);
+}
+
+boost::asio::awaitable<run> runs_resource::create_and_poll(std::string_view thread_id, run_create_params params,
+                                                           poll_options poll, request_options const& opts) {
+    auto r = co_await create(thread_id, std::move(params), opts);
+    if (is_poll_stop(r.status.value))
+        co_return r;
+    co_return co_await this->poll(thread_id, r.id, poll, opts);
+}
+
+boost::asio::awaitable<run> runs_resource::submit_tool_outputs_and_poll(std::string_view thread_id,
+                                                                        std::string_view run_id,
+                                                                        submit_tool_outputs_params params,
+                                                                        poll_options poll,
+                                                                        request_options const& opts) {
+    auto r = co_await submit_tool_outputs(thread_id, run_id, std::move(params), opts);
+    if (is_poll_stop(r.status.value))
+        co_return r;
+    co_return co_await this->poll(thread_id, r.id, poll, opts);
+}
+
+} // namespace paced

@@ -1,0 +1,82 @@
+#include <paced/resources/threads.hpp>
+
+#include "resources/call.hpp"
+#include "resources/run_accounting.hpp"
+
+namespace paced {
+
+using detail::verb;
+
+namespace {
+constexpr bool beta = true;
+}
+
+boost::asio::awaitable<thread> threads_resource::create(thread_create_params params, request_options const& opts) {
+    validate(params);
+    std::uint64_t bytes = 0;
+    for (auto const& m : params.messages)
+        bytes += detail::message_bytes(*impl_, m);
+    // Not re-sent after an ambiguous failure: a duplicate empty thread is harmless, and there is no
+    // list of threads to look in.
+    auto t = co_await detail::call_json<thread>(
+        *impl_, detail::json_request(verb::post, "/threads", "threads.create", beta, encode(params)), opts);
+    if (bytes)
+        impl_->add_context_bytes(t.id, bytes);
+    co_return t;
+}
+
+boost::asio::awaitable<thread> threads_resource::retrieve(std::string_view thread_id, request_options const& opts) {
+    validate_id("thread_id", thread_id);
+    co_return co_await detail::call_json<thread>(
+        *impl_, detail::plain_request(verb::get, detail::make_path("threads", thread_id), "threads.retrieve", beta),
+        opts);
+}
+
+boost::asio::awaitable<thread> threads_resource::update(std::string_view thread_id, thread_update_params params,
+                                                        request_options const& opts) {
+    validate_id("thread_id", thread_id);
+    validate(params);
+    co_return co_await detail::call_json<thread>(
+        *impl_,
+        detail::json_request(verb::post, detail::make_path("threads", thread_id), "threads.update", beta,
+                             encode(params)),
+        opts);
+}
+
+boost::asio::awaitable<deleted_object> threads_resource::del(std::string_view thread_id, request_options const& opts) {
+    validate_id("thread_id", thread_id);
+    auto d = co_await detail::call_json<deleted_object>(
+        *impl_,
+        detail::plain_request(verb::delete_, detail::make_path("threads", thread_id), "threads.delete", beta), opts);
+    impl_->forget_context(std::string{thread_id});
+    co_return d;
+}
+
+boost::asio::awaitable<run> threads_resource::create_and_run(thread_and_run_create_params params,
+                                                             request_options const& opts) {
+    validate(params);
+    std::uint64_t prompt_bytes = params.instructions.value_or("").size();
+    if (params.thread)
+        for (auto const& m : params.thread->messages)
+            prompt_bytes += detail::message_bytes(*impl_, m);
+    auto const tokens = detail::run_token_estimate(prompt_bytes, params.max_completion_tokens);
+    auto req = detail::json_request(verb::post, "/threads/runs", "threads.create_and_run", beta, encode(params));
+    req.scope = detail::run_scope(*impl_, params.assistant_id, params.model);
+    req.cost = {.requests = 1, .tokens = tokens};
+    auto r = co_await detail::call_json<run>(*impl_, std::move(req), opts);
+    impl_->note_token_estimate(r.id, detail::run_scope(*impl_, params.assistant_id, params.model), tokens);
+    if (prompt_bytes)
+        impl_->add_context_bytes(r.thread_id, prompt_bytes);
+    detail::observe_run(*impl_, r);
+    co_return r;
+}
+
+boost::asio::awaitable<run> threads_resource::create_and_run_poll(thread_and_run_create_params params,
+                                                                  poll_options poll, request_options const& opts) {
+    auto r = co_await create_and_run(std::move(params), opts);
+    if (is_poll_stop(r.status.value))
+        co_return r;
+    co_return co_await runs().poll(r.thread_id, r.id, poll, opts);
+}
+
+} // namespace paced
