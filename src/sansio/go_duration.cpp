@@ -11,7 +11,9 @@ namespace {
 using u128 = unsigned __int128;
 constexpr u128 max_ns = static_cast<u128>(std::numeric_limits<std::int64_t>::max());
 
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+bool is_digit(char c) noexcept {
+    return c >= '0' && c <= '9';
+}
 
 /// Nanoseconds per unit, or 0 for an unknown unit.
 std::uint64_t unit_ns(std::string_view unit) noexcept {

@@ -24,9 +24,9 @@ namespace paced::sansio {
  * @par Errors
  * Never throws; nullopt when no source gives a hint.
  */
-std::optional<std::chrono::milliseconds> parse_retry_after(header_list const& headers,
-                                                           std::string_view error_message,
-                                                           std::chrono::system_clock::time_point now) noexcept;
+std::optional<std::chrono::milliseconds>
+parse_retry_after(header_list const& headers, std::string_view error_message,
+                  std::chrono::system_clock::time_point now) noexcept;
 
 /** @brief The duration after "try again in" (ASCII case-insensitive) in an error message.
  *

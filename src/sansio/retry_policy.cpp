@@ -41,16 +41,21 @@ verdict classify(attempt_failure const& f, bool idempotent) noexcept {
             }
         }
         switch (f.status) {
-        case 408: return {true, false, "408 request timeout"};
-        case 409: return {true, false, "409 conflict (lock timeout)"};
-        case 429: return {true, false, "429 rate limit"};
-        default: break;
+        case 408:
+            return {true, false, "408 request timeout"};
+        case 409:
+            return {true, false, "409 conflict (lock timeout)"};
+        case 429:
+            return {true, false, "429 rate limit"};
+        default:
+            break;
         }
         if (f.status >= 500)
             return {true, false, "server error"};
         return {false, false, "status is not retryable"};
     }
-    case failure_kind::connect_failed: return {true, false, "connect failed: nothing was sent"};
+    case failure_kind::connect_failed:
+        return {true, false, "connect failed: nothing was sent"};
     case failure_kind::connection_lost:
         if (idempotent)
             return {true, false, "connection lost"};
@@ -59,8 +64,10 @@ verdict classify(attempt_failure const& f, bool idempotent) noexcept {
         if (idempotent)
             return {true, false, "timeout"};
         return {false, true, "timeout on a non-idempotent request: it may have been acted on"};
-    case failure_kind::tls_verification_failed: return {false, false, "TLS verification failed"};
-    case failure_kind::other: break;
+    case failure_kind::tls_verification_failed:
+        return {false, false, "TLS verification failed"};
+    case failure_kind::other:
+        break;
     }
     return {false, !idempotent, "failure is not retryable"};
 }

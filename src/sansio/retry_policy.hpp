@@ -30,17 +30,17 @@ enum class failure_kind {
  * viewed strings must outlive the call (the decision's `reason` does not point into them). */
 struct attempt_failure {
     failure_kind kind;
-    unsigned status = 0;                       ///< HTTP status for `http_status`.
+    unsigned status = 0;                         ///< HTTP status for `http_status`.
     paced::header_list const* headers = nullptr; ///< The answer's headers, when there was an answer.
-    std::string_view error_code{};             ///< The body's `error.code`, e.g. `rate_limit_exceeded`.
-    std::string_view error_message{};          ///< The body's `error.message`.
+    std::string_view error_code{};               ///< The body's `error.code`, e.g. `rate_limit_exceeded`.
+    std::string_view error_message{};            ///< The body's `error.message`.
 };
 
 /// The policy's answer.
 struct retry_decision {
     bool retry = false;                 ///< Send the request again after `delay`.
     std::chrono::milliseconds delay{0}; ///< Wait before the next attempt (also set when a hint was refused).
-    bool server_hint = false;           ///< `delay` came from the server (retry-after-ms, retry-after, message).
+    bool server_hint = false; ///< `delay` came from the server (retry-after-ms, retry-after, message).
     /// The request may have been acted on: the caller must deduplicate (e.g. list the thread's runs)
     /// before sending it again. Set for non-idempotent requests whose fate is unknown.
     bool ambiguous = false;

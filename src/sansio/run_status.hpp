@@ -55,6 +55,8 @@ inline run_status_kind run_status_kind_of(std::string_view status) noexcept {
 inline bool is_terminal_run_status(std::string_view status) noexcept {
     return run_status_kind_of(status) == run_status_kind::terminal;
 }
-inline bool is_known_run_status(std::string_view status) noexcept { return classify_status(status).known; }
+inline bool is_known_run_status(std::string_view status) noexcept {
+    return classify_status(status).known;
+}
 
 } // namespace paced::sansio

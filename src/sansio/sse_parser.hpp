@@ -75,9 +75,9 @@ private:
     [[noreturn]] void fail(char const* what);
 
     sse_limits limits_;
-    std::string line_;        // the unterminated line so far (a partial line is never empty)
-    bool after_cr_ = false;   // the previous byte was a CR: an LF now is part of the same line end
-    int bom_matched_ = 0;     // bytes of the BOM seen at the start of the stream
+    std::string line_;      // the unterminated line so far (a partial line is never empty)
+    bool after_cr_ = false; // the previous byte was a CR: an LF now is part of the same line end
+    int bom_matched_ = 0;   // bytes of the BOM seen at the start of the stream
     bool bom_checked_ = false;
     bool failed_ = false;
 

@@ -46,7 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         rest.remove_prefix(nl + 1);
     }
     auto const s = paced::sansio::parse_rate_limit_headers(headers);
-    if ((s.reset_requests && s.reset_requests->count() < 0) || (s.reset_tokens && s.reset_tokens->count() < 0))
+    if ((s.reset_requests && s.reset_requests->count() < 0) ||
+        (s.reset_tokens && s.reset_tokens->count() < 0))
         std::abort();
     return 0;
 }

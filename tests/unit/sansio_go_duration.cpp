@@ -26,8 +26,8 @@ TEST_CASE("go duration: the reset values OpenAI sends parse to exact nanoseconds
         {"547ms", 547ms},
         {"1h2m", 1h + 2min},
         {"1.5us", 1500ns},
-        {"1\xC2\xB5s", 1us},        // U+00B5 micro sign
-        {"1\xCE\xBCs", 1us},        // U+03BC Greek mu
+        {"1\xC2\xB5s", 1us}, // U+00B5 micro sign
+        {"1\xCE\xBCs", 1us}, // U+03BC Greek mu
         {"0", 0ns},
         {"300ns", 300ns},
         {"1m30.5s", 90500ms},
@@ -47,10 +47,10 @@ TEST_CASE("go duration: the reset values OpenAI sends parse to exact nanoseconds
 }
 
 TEST_CASE("go duration: garbage, negatives and overflow are rejected", "[sansio][go_duration]") {
-    auto const text = GENERATE(as<std::string>{}, "", "s", "1", "12", ".", ".s", "1x", "1 s", " 1s", "1s ",
-                               "-1s", "-0", "1s-1s", "1.2.3s", "1sm", "abc", "1S", "1e3s", "1,5s", "+", "++1s",
-                               "1\xC2s", "9223372036854775808ns", "2562047h47m16.854775808s", "3000000h",
-                               "99999999999999999999h");
+    auto const text =
+        GENERATE(as<std::string>{}, "", "s", "1", "12", ".", ".s", "1x", "1 s", " 1s", "1s ", "-1s", "-0",
+                 "1s-1s", "1.2.3s", "1sm", "abc", "1S", "1e3s", "1,5s", "+", "++1s", "1\xC2s",
+                 "9223372036854775808ns", "2562047h47m16.854775808s", "3000000h", "99999999999999999999h");
     CAPTURE(text);
     CHECK_FALSE(parse_go_duration(text).has_value());
 }

@@ -71,7 +71,8 @@ TEST_CASE("multipart: a whole body is framed as RFC 7578 says", "[sansio][multip
     body += "hello";
     body += multipart_part_end;
     body += multipart_closing(b);
-    CHECK(body == "--" + b + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nassistants\r\n--" + b +
+    CHECK(body == "--" + b + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nassistants\r\n--" +
+                      b +
                       "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n"
                       "Content-Type: text/plain\r\n\r\nhello\r\n--" +
                       b + "--\r\n");
@@ -91,7 +92,8 @@ TEST_CASE("multipart: a file name cannot break out of its quotes or inject a hea
     CHECK(crlf == 4);
 }
 
-TEST_CASE("multipart: names escape quotes, backslashes and control bytes, keep UTF-8", "[sansio][multipart]") {
+TEST_CASE("multipart: names escape quotes, backslashes and control bytes, keep UTF-8",
+          "[sansio][multipart]") {
     CHECK(escape_multipart_name("plain name.txt") == "plain name.txt");
     CHECK(escape_multipart_name("a\"b") == "a%22b");
     CHECK(escape_multipart_name("dir\\file") == "dir%5Cfile");

@@ -35,13 +35,14 @@ TEST_CASE("rate limit headers: no headers give an empty snapshot", "[sansio][rat
     CHECK(parse_rate_limit_headers(header_list{{"content-type", "application/json"}}).empty());
 }
 
-TEST_CASE("rate limit headers: a bad value is ignored without losing the other fields", "[sansio][rate_limit]") {
-    auto const bad = GENERATE(as<std::string>{}, "", "abc", "-1", "1.5", "12x", "18446744073709551616", "0x10",
-                              "+5", "1 2");
+TEST_CASE("rate limit headers: a bad value is ignored without losing the other fields",
+          "[sansio][rate_limit]") {
+    auto const bad = GENERATE(as<std::string>{}, "", "abc", "-1", "1.5", "12x", "18446744073709551616",
+                              "0x10", "+5", "1 2");
     CAPTURE(bad);
     header_list const h{
-        {"x-ratelimit-limit-requests", bad},  {"x-ratelimit-remaining-requests", "59"},
-        {"x-ratelimit-reset-requests", bad},  {"x-ratelimit-limit-tokens", bad},
+        {"x-ratelimit-limit-requests", bad},   {"x-ratelimit-remaining-requests", "59"},
+        {"x-ratelimit-reset-requests", bad},   {"x-ratelimit-limit-tokens", bad},
         {"x-ratelimit-remaining-tokens", bad}, {"x-ratelimit-reset-tokens", "12ms"},
     };
     auto const s = parse_rate_limit_headers(h);

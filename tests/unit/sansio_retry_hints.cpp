@@ -77,10 +77,12 @@ TEST_CASE("retry hints: the try-again text of OpenAI's 429 messages is read", "[
     };
     auto const [message, expected] = GENERATE(values<row>({
         {"Rate limit reached for gpt-4o-mini in organization org-XXXX on requests per min (RPM): Limit 3, "
-         "Used 3, Requested 1. Please try again in 20s. Visit https://platform.openai.com/account/rate-limits "
+         "Used 3, Requested 1. Please try again in 20s. Visit "
+         "https://platform.openai.com/account/rate-limits "
          "to learn more.",
          milliseconds{20'000}},
-        {"Rate limit reached for gpt-4 in organization org-x on tokens per min (TPM): Limit 50000, Used 47949, "
+        {"Rate limit reached for gpt-4 in organization org-x on tokens per min (TPM): Limit 50000, Used "
+         "47949, "
          "Requested 3006. Please try again in 1.146s. Visit https://platform.openai.com/account/rate-limits.",
          milliseconds{1'146}},
         {"Please try again in 84ms.", milliseconds{84}},
@@ -101,26 +103,28 @@ TEST_CASE("retry hints: the try-again text of OpenAI's 429 messages is read", "[
 
 TEST_CASE("retry hints: messages without a readable duration give no hint", "[sansio][retry_hints]") {
     auto const message = GENERATE(as<std::string>{}, "", "You exceeded your current quota", "try again",
-                                  "try again in", "try again in a moment", "try again in 5", "try again in -5s",
-                                  "try again in 5 fortnights", "try again later");
+                                  "try again in", "try again in a moment", "try again in 5",
+                                  "try again in -5s", "try again in 5 fortnights", "try again later");
     CAPTURE(message);
     CHECK_FALSE(parse_try_again_in(message));
 }
 
-TEST_CASE("retry hints: the three HTTP-date forms of RFC 9110 parse to the same instant", "[sansio][retry_hints]") {
-    auto const text = GENERATE(as<std::string>{}, "Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT",
-                               "Sun Nov  6 08:49:37 1994", "sun, 06 nov 1994 08:49:37 GMT");
+TEST_CASE("retry hints: the three HTTP-date forms of RFC 9110 parse to the same instant",
+          "[sansio][retry_hints]") {
+    auto const text =
+        GENERATE(as<std::string>{}, "Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT",
+                 "Sun Nov  6 08:49:37 1994", "sun, 06 nov 1994 08:49:37 GMT");
     CAPTURE(text);
     CHECK(parse_http_date(text) == rfc_example);
 }
 
 TEST_CASE("retry hints: impossible or malformed HTTP-dates are rejected", "[sansio][retry_hints]") {
-    auto const text = GENERATE(as<std::string>{}, "", "Sun, 31 Feb 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT",
-                               "Sun, 06 Nov 1994 08:60:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT",
-                               "Sun, 06 Nov 1994 08:49 GMT", "Sun, 06 Nov 1994 08:49:37 PST", "06 Nov 1994 08:49:37 GMT",
-                               "Xyz, 06 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 99999 08:49:37 GMT",
-                               "Sun, 06 Nov 9999 08:49:37 GMT", "Sun, 006 Nov 1994 08:49:37 GMT", "20",
-                               "Sun, 06 Nov 1994 08:49:37 GMT extra tokens here");
+    auto const text = GENERATE(
+        as<std::string>{}, "", "Sun, 31 Feb 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT",
+        "Sun, 06 Nov 1994 08:60:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 08:49 GMT",
+        "Sun, 06 Nov 1994 08:49:37 PST", "06 Nov 1994 08:49:37 GMT", "Xyz, 06 Nov 1994 08:49:37 GMT",
+        "Sun, 06 Nov 99999 08:49:37 GMT", "Sun, 06 Nov 9999 08:49:37 GMT", "Sun, 006 Nov 1994 08:49:37 GMT",
+        "20", "Sun, 06 Nov 1994 08:49:37 GMT extra tokens here");
     CAPTURE(text);
     CHECK_FALSE(parse_http_date(text));
 }

@@ -17,15 +17,17 @@ using std::chrono::system_clock;
 
 namespace {
 
-system_clock::time_point const now = system_clock::time_point{std::chrono::sys_days{
-                                         std::chrono::year{2026} / 3 / 1}} + 12h;
+system_clock::time_point const now =
+    system_clock::time_point{std::chrono::sys_days{std::chrono::year{2026} / 3 / 1}} + 12h;
 
 attempt_failure http(unsigned status, header_list const* headers = nullptr, std::string_view code = {},
                      std::string_view message = {}) {
     return attempt_failure{failure_kind::http_status, status, headers, code, message};
 }
 
-attempt_failure transport(failure_kind kind) { return attempt_failure{kind}; }
+attempt_failure transport(failure_kind kind) {
+    return attempt_failure{kind};
+}
 
 retry_decision decide(attempt_failure const& f, int retries_done = 0, bool idempotent = true,
                       retry_options const& options = {}, double u = 0.0) {
@@ -34,7 +36,8 @@ retry_decision decide(attempt_failure const& f, int retries_done = 0, bool idemp
 
 constexpr char const* rate_limit_message =
     "Rate limit reached for gpt-4o-mini in organization org-XXXX on requests per min (RPM): Limit 3, Used 3, "
-    "Requested 1. Please try again in 20s. Visit https://platform.openai.com/account/rate-limits to learn more.";
+    "Requested 1. Please try again in 20s. Visit https://platform.openai.com/account/rate-limits to learn "
+    "more.";
 
 } // namespace
 
@@ -116,7 +119,8 @@ TEST_CASE("retry policy: 429s that waiting cannot fix are never retried", "[sans
         char const* message;
     };
     auto const [code, message] = GENERATE(values<row>({
-        {"insufficient_quota", "You exceeded your current quota, please check your plan and billing details."},
+        {"insufficient_quota",
+         "You exceeded your current quota, please check your plan and billing details."},
         {"credit_balance_exhausted", "You have no credits remaining."},
         {"", "You exceeded your current quota, please check your plan and billing details."},
         {"rate_limit_exceeded",
@@ -163,10 +167,21 @@ TEST_CASE("retry policy: without a hint the delay is the jittered exponential ba
         milliseconds expected;
     };
     auto const [n, u, expected] = GENERATE(values<row>({
-        {0, 0.0, 500ms},  {0, 0.5, 438ms},  {0, 0.999999, 375ms}, {1, 0.0, 1000ms}, {1, 1.0, 750ms},
-        {2, 0.0, 2000ms}, {3, 0.0, 4000ms}, {4, 0.0, 8000ms},     {5, 0.0, 8000ms}, {5, 1.0, 6000ms},
-        {40, 0.0, 8000ms}, {1000000, 0.2, 7600ms},
-        {0, -3.0, 500ms},  {0, 7.0, 375ms},   {-1, 0.0, 500ms}, // out-of-range inputs are clamped
+        {0, 0.0, 500ms},
+        {0, 0.5, 438ms},
+        {0, 0.999999, 375ms},
+        {1, 0.0, 1000ms},
+        {1, 1.0, 750ms},
+        {2, 0.0, 2000ms},
+        {3, 0.0, 4000ms},
+        {4, 0.0, 8000ms},
+        {5, 0.0, 8000ms},
+        {5, 1.0, 6000ms},
+        {40, 0.0, 8000ms},
+        {1000000, 0.2, 7600ms},
+        {0, -3.0, 500ms},
+        {0, 7.0, 375ms},
+        {-1, 0.0, 500ms}, // out-of-range inputs are clamped
     }));
     CAPTURE(n, u);
     CHECK(backoff_delay(n, u) == expected);
@@ -208,7 +223,13 @@ TEST_CASE("retry policy: retries stop after max_retries", "[sansio][retry]") {
         bool retry;
     };
     auto const [max_retries, retries_done, retry] = GENERATE(values<row>({
-        {2, 0, true}, {2, 1, true}, {2, 2, false}, {2, 3, false}, {0, 0, false}, {-1, 0, false}, {5, 4, true},
+        {2, 0, true},
+        {2, 1, true},
+        {2, 2, false},
+        {2, 3, false},
+        {0, 0, false},
+        {-1, 0, false},
+        {5, 4, true},
         {5, 5, false},
     }));
     CAPTURE(max_retries, retries_done);
@@ -243,9 +264,9 @@ TEST_CASE("retry policy: invariants over every kind, status and attempt", "[sans
     header_list const long_hint{{"retry-after", "500"}};
     header_list const* const header_sets[] = {nullptr, &none, &yes, &no, &long_hint};
     std::string_view const codes[] = {"", "rate_limit_exceeded", "insufficient_quota"};
-    failure_kind const kinds[] = {failure_kind::http_status,     failure_kind::connect_failed,
-                                  failure_kind::connection_lost, failure_kind::timeout,
-                                  failure_kind::tls_verification_failed, failure_kind::other};
+    failure_kind const kinds[] = {
+        failure_kind::http_status, failure_kind::connect_failed,          failure_kind::connection_lost,
+        failure_kind::timeout,     failure_kind::tls_verification_failed, failure_kind::other};
     for (auto kind : kinds)
         for (unsigned status = 100; status < 600; ++status)
             for (auto const* headers : header_sets)
@@ -254,8 +275,8 @@ TEST_CASE("retry policy: invariants over every kind, status and attempt", "[sans
                         for (bool idempotent : {true, false}) {
                             if (kind != failure_kind::http_status && status != 100)
                                 continue;
-                            attempt_failure const f{kind, kind == failure_kind::http_status ? status : 0, headers,
-                                                    code, {}};
+                            attempt_failure const f{
+                                kind, kind == failure_kind::http_status ? status : 0, headers, code, {}};
                             auto const d = decide(f, done, idempotent, {}, 0.5);
                             INFO("kind " << static_cast<int>(kind) << " status " << status << " code " << code
                                          << " done " << done << " idempotent " << idempotent);

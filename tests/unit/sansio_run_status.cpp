@@ -38,8 +38,8 @@ TEST_CASE("run status: every Assistants run status has its documented kind", "[s
 }
 
 TEST_CASE("run status: an unknown run status keeps polling but is flagged unknown", "[sansio][run_status]") {
-    auto const status = GENERATE(as<std::string>{}, "", "paused", "Completed", "COMPLETED", " queued", "queued ",
-                                 "in-progress");
+    auto const status = GENERATE(as<std::string>{}, "", "paused", "Completed", "COMPLETED", " queued",
+                                 "queued ", "in-progress");
     CAPTURE(status);
     CHECK(classify_status(status) == status_class{run_status_kind::active, false});
     CHECK_FALSE(is_known_run_status(status));
@@ -69,6 +69,8 @@ TEST_CASE("run status: a custom table classifies with its own lists", "[sansio][
 }
 
 TEST_CASE("run status: the default table is the Assistants run table", "[sansio][run_status]") {
-    CHECK(classify_status("requires_action") == classify_status("requires_action", assistants_run_statuses()));
-    CHECK(classify_status("requires_action", assistants_run_statuses()).kind == run_status_kind::requires_action);
+    CHECK(classify_status("requires_action") ==
+          classify_status("requires_action", assistants_run_statuses()));
+    CHECK(classify_status("requires_action", assistants_run_statuses()).kind ==
+          run_status_kind::requires_action);
 }

@@ -37,7 +37,8 @@ std::vector<sse_event> parse_all(std::string_view bytes, bool* mid_event = nullp
     return out;
 }
 
-sse_event ev(std::string event, std::string data, std::string id = {}, std::optional<std::uint64_t> retry = {}) {
+sse_event ev(std::string event, std::string data, std::string id = {},
+             std::optional<std::uint64_t> retry = {}) {
     return sse_event{std::move(event), std::move(data), std::move(id), retry};
 }
 
@@ -133,8 +134,8 @@ TEST_CASE("sse parser: events are emitted as soon as their blank line arrives", 
 }
 
 TEST_CASE("sse parser: LF, CRLF and CR all end lines, also mixed", "[sansio][sse]") {
-    auto const text = GENERATE(as<std::string>{}, "data: a\n\n", "data: a\r\n\r\n", "data: a\r\r", "data: a\r\n\n",
-                               "data: a\n\r\n", "data: a\r\n\r");
+    auto const text = GENERATE(as<std::string>{}, "data: a\n\n", "data: a\r\n\r\n", "data: a\r\r",
+                               "data: a\r\n\n", "data: a\n\r\n", "data: a\r\n\r");
     CAPTURE(text);
     CHECK(parse_all(text) == std::vector{ev("", "a")});
 }
@@ -210,14 +211,21 @@ TEST_CASE("sse parser: a leading BOM is skipped once, even when split", "[sansio
     std::vector<sse_event> out;
     p.feed("\xEF", out);
     p.feed("\xBB", out);
-    p.feed("\xBF" "data: a\n\n", out);
+    p.feed("\xBF"
+           "data: a\n\n",
+           out);
     CHECK(out == std::vector{ev("", "a")});
 
     // A second BOM is part of the line: the field name becomes unknown.
-    CHECK(parse_all("\xEF\xBB\xBF\xEF\xBB\xBF" "data: a\n\n").empty());
+    CHECK(parse_all("\xEF\xBB\xBF\xEF\xBB\xBF"
+                    "data: a\n\n")
+              .empty());
     // Half a BOM is not a BOM: its bytes stay in the line.
-    CHECK(parse_all("\xEF\xBB" "data: a\n\n").empty());
-    CHECK(parse_all("\xEF\n" "data: a\n\n") == std::vector{ev("", "a")});
+    CHECK(parse_all("\xEF\xBB"
+                    "data: a\n\n")
+              .empty());
+    CHECK(parse_all("\xEF\n"
+                    "data: a\n\n") == std::vector{ev("", "a")});
 }
 
 TEST_CASE("sse parser: a stream that ends mid-event drops the event and says so", "[sansio][sse]") {
@@ -248,7 +256,9 @@ TEST_CASE("sse parser: finish resets the parser for a new stream", "[sansio][sse
     std::vector<sse_event> out;
     p.feed("\xEF\xBB\xBFid: 9\ndata: a\n\ndata: cut", out);
     CHECK(p.finish());
-    p.feed("\xEF\xBB\xBF" "data: b\n\n", out);
+    p.feed("\xEF\xBB\xBF"
+           "data: b\n\n",
+           out);
     CHECK_FALSE(p.finish());
     CHECK(out == std::vector{ev("", "a", "9"), ev("", "b")});
 }
@@ -293,9 +303,8 @@ TEST_CASE("sse parser: an event larger than max_event is refused", "[sansio][sse
     CHECK_NOTHROW(parse_all("data: 0123456789\ndata: 012345678\n\n", nullptr, limits)); // 10 + 1 + 9 = 20
     CHECK(throws_invalid_response(
         [&] { parse_all("data: 0123456789\ndata: 0123456789\n\n", nullptr, limits); }));
-    CHECK(throws_invalid_response([&] {
-        parse_all("event: 0123456789\nid: 0123456789\ndata: x\n\n", nullptr, limits);
-    }));
+    CHECK(throws_invalid_response(
+        [&] { parse_all("event: 0123456789\nid: 0123456789\ndata: x\n\n", nullptr, limits); }));
     // Many small lines add up.
     CHECK(throws_invalid_response([&] {
         std::string s;
