@@ -1,0 +1,75 @@
+#pragma once
+// The HTTP API of the emulator, independent of sockets: routing, validation, rate limiting and the
+// handlers that turn a request into an answer (a JSON body or an SSE source).
+
+#include "config.hpp"
+#include "faults.hpp"
+#include "multipart.hpp"
+#include "rate_limit.hpp"
+#include "sse.hpp"
+#include "stats.hpp"
+#include "store.hpp"
+
+#include <boost/beast/http/fields.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include <array>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace paced::emulator {
+
+namespace http = boost::beast::http;
+
+/** @brief A request as the API sees it (the server fills it; the body is complete). */
+struct api_request {
+    http::verb method = http::verb::get;
+    std::string_view target;
+    const http::fields* headers = nullptr;
+    std::string body;                   ///< JSON (or empty)
+    multipart_result* upload = nullptr; ///< POST /v1/files with a multipart body
+    std::string upload_error;           ///< why the multipart body was rejected, if it was
+};
+
+/** @brief An answer: either `body` or, when `stream` is set, an SSE stream that follows. */
+struct api_response {
+    unsigned status = 200;
+    std::string body;
+    std::string_view content_type = "application/json";
+    std::vector<header_pair> headers;
+    std::unique_ptr<run_event_source> stream;
+};
+
+/** @brief The route of a request, found from the method and path alone. */
+struct route_match {
+    int id = -1; ///< index into the route table, -1 when no route matches
+    bool emulator = false;
+    bool upload = false; ///< POST /v1/files: the server parses the body as multipart
+    std::array<std::string_view, 3> params{};
+    std::string_view query;
+};
+
+/** @brief Routes and handles requests. Thread safety: single-threaded (the server's io_context). */
+class api {
+public:
+    api(const config& cfg);
+
+    route_match match(http::verb method, std::string_view target) const;
+    /** @brief Handles one request. `faults` is the plan drawn for it (only server_error is used here). */
+    api_response handle(api_request& req, const route_match& route, const fault_plan& faults);
+
+    stats& counters() { return stats_; }
+    store& state() { return store_; }
+    std::string next_request_id() { return store_.ids.request_id(); }
+    static std::size_t route_count();
+
+private:
+    const config& cfg_;
+    stats stats_;
+    store store_;
+    rate_limiter limiter_;
+};
+
+} // namespace paced::emulator

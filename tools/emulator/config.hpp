@@ -1,0 +1,30 @@
+#pragma once
+// The emulator's settings, filled from the command line by main.cpp.
+
+#include <cstdint>
+#include <string>
+
+namespace paced::emulator {
+
+/** @brief Every command-line setting of paced-emulator (see README.md for the meaning of each). */
+struct config {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 0;
+    std::int64_t rpm = 0;           ///< requests per minute per budget, 0 = unlimited
+    std::int64_t tpm = 0;           ///< tokens per minute per budget, 0 = unlimited
+    std::int64_t run_ms = 1000;     ///< nominal duration of a run
+    std::int64_t run_jitter_ms = 0; ///< uniform +- jitter on run_ms
+    std::int64_t poll_after_ms = 0; ///< openai-poll-after-ms header value, 0 = not sent
+    double fault_5xx = 0;
+    double fault_reset = 0;
+    double fault_slow = 0;
+    double fault_truncate = 0;
+    double fault_run_fail = 0;
+    std::int64_t slow_ms = 3000; ///< delay of a slow answer
+    bool quota_exhausted = false;
+    std::string tls_cert;
+    std::string tls_key;
+    std::uint64_t seed = 1;
+};
+
+} // namespace paced::emulator

@@ -1,0 +1,98 @@
+// paced-emulator: an OpenAI-compatible Assistants v2 server with rate limits, streaming and faults.
+// See README.md in this directory for every flag and behaviour.
+
+#include "config.hpp"
+#include "server.hpp"
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+int main(int argc, char** argv) {
+    paced::emulator::config cfg;
+    CLI::App app{"paced-emulator: an OpenAI-compatible Assistants v2 HTTP(S) server for tests, demos and "
+                 "benchmarks, with OpenAI's rate limits, streaming and injectable faults."};
+    app.add_option("--host", cfg.host, "Address to listen on")->capture_default_str();
+    app.add_option("--port", cfg.port, "Port to listen on; 0 picks a free port")->capture_default_str();
+    app.add_option("--rpm", cfg.rpm, "Requests per minute of every budget (per model and org-wide); 0 = no limit")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option("--tpm", cfg.tpm, "Tokens per minute of every budget; 0 = no limit")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option("--run-ms", cfg.run_ms, "How long a run takes from queued to completed, in ms")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option("--run-jitter-ms", cfg.run_jitter_ms, "Uniform +- jitter added to --run-ms per run")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option("--poll-after-ms", cfg.poll_after_ms,
+                   "Send openai-poll-after-ms with this value on run (and vector store file/batch) retrievals; "
+                   "0 = do not send")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option("--fault-5xx", cfg.fault_5xx, "Share of requests answered 500 server_error")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    app.add_option("--fault-reset", cfg.fault_reset,
+                   "Share of answers whose connection is reset before or in the middle of the answer")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    app.add_option("--fault-slow", cfg.fault_slow, "Share of answers delayed by --slow-ms")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    app.add_option("--slow-ms", cfg.slow_ms, "Delay of a slow answer (--fault-slow), in ms")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option("--fault-truncate", cfg.fault_truncate,
+                   "Share of answers whose body or SSE stream is cut short (then the connection closes)")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    app.add_option("--fault-run-fail", cfg.fault_run_fail,
+                   "Share of runs that end failed with last_error.code server_error")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    app.add_flag("--quota-exhausted", cfg.quota_exhausted,
+                 "Answer every API request with 429 insufficient_quota (no retry-after)");
+    auto* cert = app.add_option("--tls-cert", cfg.tls_cert, "PEM certificate chain: serve HTTPS")
+                     ->check(CLI::ExistingFile);
+    auto* key = app.add_option("--tls-key", cfg.tls_key, "PEM private key for --tls-cert")->check(CLI::ExistingFile);
+    cert->needs(key);
+    key->needs(cert);
+    app.add_option("--seed", cfg.seed, "Seed of every random choice (ids, jitter, faults, failed runs)")
+        ->capture_default_str();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        app.exit(e);
+        return 2;
+    }
+
+    try {
+        boost::asio::io_context ioc(1);
+        paced::emulator::server srv(ioc, cfg);
+        srv.start();
+        boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+        signals.async_wait([&](const boost::system::error_code&, int) {
+            srv.stop();
+            ioc.stop();
+        });
+        std::signal(SIGPIPE, SIG_IGN);
+        std::printf("listening on %s://%s:%u\n", srv.tls() ? "https" : "http", cfg.host.c_str(),
+                    static_cast<unsigned>(srv.port()));
+        std::fflush(stdout);
+        ioc.run();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "paced-emulator: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}

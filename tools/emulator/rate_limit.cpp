@@ -1,0 +1,159 @@
+#include "rate_limit.hpp"
+
+#include "util.hpp"
+
+#include <algorithm>
+
+namespace paced::emulator {
+
+namespace {
+constexpr std::int64_t minute_ns = 60'000'000'000LL;
+}
+
+gcra_dimension::gcra_dimension(std::int64_t limit_per_minute) : limit_(std::max<std::int64_t>(0, limit_per_minute)) {
+    if (limit_ > 0) {
+        interval_ = std::max<std::int64_t>(1, minute_ns / limit_);
+        burst_ = std::max<std::int64_t>(1, limit_ / 60);
+    }
+}
+
+bool gcra_dimension::admits(std::int64_t n, std::int64_t now) const {
+    if (limit_ == 0)
+        return true;
+    if (n > limit_)
+        return false;
+    if (tat_ <= now)
+        return true;
+    return std::max(tat_, now) + n * interval_ - now <= burst_ * interval_;
+}
+
+void gcra_dimension::commit(std::int64_t n, std::int64_t now) {
+    if (limit_ == 0)
+        return;
+    tat_ = std::max(tat_, now) + n * interval_;
+    if (n > 0)
+        log_.emplace_back(now, n);
+}
+
+void gcra_dimension::count_refused(std::int64_t now) {
+    if (limit_ == 0)
+        return;
+    tat_ = std::min(std::max(tat_, now) + interval_, now + minute_ns);
+    log_.emplace_back(now, 1);
+}
+
+std::int64_t gcra_dimension::remaining(std::int64_t now) const {
+    if (limit_ == 0)
+        return 0;
+    std::int64_t outstanding = std::max<std::int64_t>(0, tat_ - now);
+    std::int64_t units = (burst_ * interval_ - outstanding) / interval_;
+    if (burst_ * interval_ - outstanding < 0)
+        units = 0;
+    return std::clamp<std::int64_t>(units, 0, limit_);
+}
+
+std::int64_t gcra_dimension::reset_ns(std::int64_t now) const { return std::max<std::int64_t>(0, tat_ - now); }
+
+std::int64_t gcra_dimension::wait_ns(std::int64_t n, std::int64_t now) const {
+    if (limit_ == 0 || tat_ <= now)
+        return 0;
+    // Admissible once tat <= t, or once tat + n*T - t <= B*T: whichever comes first.
+    std::int64_t by_burst = tat_ + (n - burst_) * interval_;
+    return std::max<std::int64_t>(0, std::min(tat_, by_burst) - now);
+}
+
+std::int64_t gcra_dimension::used(std::int64_t now) {
+    while (!log_.empty() && log_.front().first <= now - minute_ns)
+        log_.pop_front();
+    std::int64_t sum = 0;
+    for (const auto& e : log_)
+        sum += e.second;
+    return sum;
+}
+
+rate_limiter::budget& rate_limiter::get(std::string_view model) {
+    auto it = budgets_.find(model);
+    if (it == budgets_.end())
+        it = budgets_.emplace(std::string(model), budget{gcra_dimension(rpm_), gcra_dimension(tpm_)}).first;
+    return it->second;
+}
+
+void rate_limiter::append_headers(budget& b, std::int64_t now, std::vector<header_pair>& out) {
+    // An unlimited dimension has no meaningful numbers, so its headers are left out.
+    if (!b.requests.unlimited()) {
+        out.push_back({"x-ratelimit-limit-requests", std::to_string(b.requests.limit())});
+        out.push_back({"x-ratelimit-remaining-requests", std::to_string(b.requests.remaining(now))});
+        out.push_back({"x-ratelimit-reset-requests", go_duration(b.requests.reset_ns(now))});
+    }
+    if (!b.tokens.unlimited()) {
+        out.push_back({"x-ratelimit-limit-tokens", std::to_string(b.tokens.limit())});
+        out.push_back({"x-ratelimit-remaining-tokens", std::to_string(b.tokens.remaining(now))});
+        out.push_back({"x-ratelimit-reset-tokens", go_duration(b.tokens.reset_ns(now))});
+    }
+}
+
+void rate_limiter::headers(std::string_view model, std::int64_t now, std::vector<header_pair>& out) {
+    if (!enabled())
+        return;
+    append_headers(get(model), now, out);
+}
+
+rate_decision rate_limiter::charge(std::string_view model, std::int64_t tokens, std::int64_t now) {
+    rate_decision d;
+    if (!enabled())
+        return d;
+    budget& b = get(model);
+    const std::string_view model_text = model.empty() ? std::string_view("default") : model;
+    const bool tokens_too_large = !b.tokens.unlimited() && tokens > b.tokens.limit();
+    const bool req_ok = b.requests.admits(1, now);
+    const bool tok_ok = tokens == 0 || b.tokens.admits(tokens, now);
+    if (req_ok && tok_ok && !tokens_too_large) {
+        b.requests.commit(1, now);
+        b.tokens.commit(tokens, now);
+        append_headers(b, now, d.headers);
+        return d;
+    }
+    d.admitted = false;
+    std::string message;
+    std::string type;
+    if (tokens_too_large) {
+        b.requests.count_refused(now);
+        type = "tokens";
+        message = "Request too large for " + std::string(model_text) +
+                  " in organization org-emulator on tokens per min (TPM): Limit " +
+                  std::to_string(b.tokens.limit()) + ", Requested " + std::to_string(tokens) +
+                  ". The input or output tokens must be reduced in order to run successfully. Visit "
+                  "https://platform.openai.com/account/rate-limits to learn more.";
+        d.body = error_body(message, type, {}, "rate_limit_exceeded");
+        append_headers(b, now, d.headers);
+        return d;
+    }
+    std::int64_t used = 0;
+    std::int64_t limit = 0;
+    std::int64_t requested = 1;
+    if (!req_ok) {
+        type = "requests";
+        used = b.requests.used(now);
+        limit = b.requests.limit();
+    } else {
+        type = "tokens";
+        used = b.tokens.used(now);
+        limit = b.tokens.limit();
+        requested = tokens;
+    }
+    b.requests.count_refused(now);
+    std::int64_t wait = std::max(b.requests.wait_ns(1, now), tokens > 0 ? b.tokens.wait_ns(tokens, now) : 0);
+    const std::int64_t wait_ms = std::max<std::int64_t>(1, ceil_div(wait, 1'000'000));
+    message = "Rate limit reached for " + std::string(model_text) + " in organization org-emulator on " +
+              (type == "requests" ? "requests per min (RPM)" : "tokens per min (TPM)") + ": Limit " +
+              std::to_string(limit) + ", Used " + std::to_string(used) + ", Requested " +
+              std::to_string(requested) + ". Please try again in " + go_duration(wait_ms * 1'000'000) +
+              ". Visit https://platform.openai.com/account/rate-limits to learn more.";
+    d.body = error_body(message, type, {}, "rate_limit_exceeded");
+    append_headers(b, now, d.headers);
+    d.headers.push_back({"retry-after", std::to_string(std::max<std::int64_t>(1, ceil_div(wait_ms, 1000)))});
+    d.headers.push_back({"retry-after-ms", std::to_string(wait_ms)});
+    return d;
+}
+
+} // namespace paced::emulator

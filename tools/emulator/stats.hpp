@@ -1,0 +1,56 @@
+#pragma once
+// Counters behind GET /v1/emulator/stats.
+
+#include "util.hpp"
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace paced::emulator {
+
+/** @brief Counts events in a sliding window of `window_ms` at 1 ms resolution and keeps the maximum. */
+class sliding_max {
+public:
+    explicit sliding_max(std::int64_t window_ms) : ring_(static_cast<std::size_t>(window_ms), 0) {}
+    void add(std::int64_t now_ms);
+    std::uint64_t max() const { return max_; }
+    void reset();
+
+private:
+    std::vector<std::uint32_t> ring_;
+    std::int64_t last_ms_ = -1;
+    std::uint64_t sum_ = 0;
+    std::uint64_t max_ = 0;
+};
+
+/** @brief Every counter the stats endpoint reports. Thread safety: single-threaded. */
+struct stats {
+    explicit stats(std::size_t route_count) : per_route(route_count, 0) {}
+
+    std::uint64_t requests_total = 0;
+    std::vector<std::uint64_t> per_route;
+    std::uint64_t rate_limited = 0;
+    std::uint64_t quota_refusals = 0;
+    sliding_max window_60s{60000};
+    sliding_max window_1s{1000};
+    std::uint64_t runs_created = 0;
+    std::uint64_t runs_completed = 0;
+    std::uint64_t runs_failed = 0;
+    std::uint64_t runs_cancelled = 0;
+    std::uint64_t runs_expired = 0;
+    std::uint64_t active_run_conflicts = 0;
+    std::uint64_t connections_accepted = 0;
+    std::uint64_t runs_per_thread_max = 0;
+    std::uint64_t faults_5xx = 0;
+    std::uint64_t faults_reset = 0;
+    std::uint64_t faults_slow = 0;
+    std::uint64_t faults_truncate = 0;
+    std::uint64_t streams = 0;
+
+    void count_request(std::size_t route, std::int64_t steady_ms);
+    /** @brief Clears everything except connections_accepted (connections outlive a reset). */
+    void reset();
+};
+
+} // namespace paced::emulator
