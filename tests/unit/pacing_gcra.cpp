@@ -165,7 +165,7 @@ TEST_CASE("pacing core: over 10 minutes of random arrivals the server's rule nev
         REQUIRE(server.admit(1, t));
 
     // GCRA's bound on any closed window of length w: B + floor(w / T) requests.
-    nanoseconds const period = 60s / limit;
+    nanoseconds const period = nanoseconds{60s} / limit;
     for (nanoseconds w : {nanoseconds{period}, nanoseconds{1s}, nanoseconds{60s}}) {
         CAPTURE(w.count());
         CHECK(max_in_window(sim.admitted, w) <= static_cast<std::size_t>(burst + w / period));
