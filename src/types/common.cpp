@@ -3,6 +3,7 @@
 #include "types/codec.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 namespace paced {
@@ -240,8 +241,9 @@ std::string field_index(std::string_view prefix, std::size_t i) {
 
 namespace {
 std::string number_text(double v) {
-    json::value jv = v; // shortest round-trip text, like the wire
-    return json::serialize(jv);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
 }
 } // namespace
 

@@ -340,7 +340,7 @@ TEST_CASE("models: a tool_calls run step round-trips every tool call kind", "[ty
         "status": "in_progress", "last_error": null, "expired_at": null, "cancelled_at": null,
         "failed_at": null, "completed_at": null, "metadata": {}, "usage": null,
         "step_details": {"type": "tool_calls", "tool_calls": [
-          {"id": "call_1", "type": "code_interpreter", "code_interpreter": {"input": "print(1)",
+          {"id": "call_1", "type": "code_interpreter", "code_interpreter": {"input": "x = 1",
             "outputs": [{"type": "logs", "logs": "1\n"}, {"type": "image", "image": {"file_id": "file-9"}}]}},
           {"id": "call_2", "type": "file_search", "file_search": {
             "ranking_options": {"ranker": "default_2024_08_21", "score_threshold": 0.5},
@@ -351,7 +351,7 @@ TEST_CASE("models: a tool_calls run step round-trips every tool call kind", "[ty
     auto const& calls = std::get<paced::tool_calls_step_details>(s.step_details).tool_calls;
     REQUIRE(calls.size() == 3);
     auto const& ci = std::get<paced::code_interpreter_tool_call>(calls[0]);
-    CHECK(ci.code_interpreter.input == "print(1)");
+    CHECK(ci.code_interpreter.input == "x = 1");
     CHECK(std::get<paced::code_logs_output>(ci.code_interpreter.outputs.at(0)).logs == "1\n");
     CHECK(std::get<paced::code_image_output>(ci.code_interpreter.outputs.at(1)).image.file_id == "file-9");
     auto const& fs = std::get<paced::file_search_tool_call>(calls[1]);

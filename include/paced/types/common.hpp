@@ -65,7 +65,7 @@ using metadata_map = std::map<std::string, std::string>;
 template <class E>
 struct open_enum {
     E value = E::unknown; ///< The known enumerator, or `E::unknown`.
-    std::string raw;      ///< The string the server sent; empty when the value was set from code.
+    std::string raw{};      ///< The string the server sent; empty when the value was set from code.
 
     constexpr open_enum() = default;
     constexpr open_enum(E v) : value(v) {} // implicit on purpose: `.status = run_status::queued`
@@ -91,7 +91,7 @@ struct open_enum {
  */
 struct unknown_part {
     std::string type;        ///< The object's `type` member ("" when absent).
-    boost::json::object raw; ///< The whole object.
+    boost::json::object raw{}; ///< The whole object.
 };
 /// A message content part of an unknown type.
 using unknown_content = unknown_part;
@@ -103,7 +103,7 @@ struct usage {
     std::int64_t prompt_tokens = 0;
     std::int64_t completion_tokens = 0;
     std::int64_t total_tokens = 0;
-    boost::json::object extra; ///< Fields the SDK does not know, e.g. token details.
+    boost::json::object extra{}; ///< Fields the SDK does not know, e.g. token details.
 };
 
 /** @brief The `last_error` of a run, run step or vector store file.
@@ -112,32 +112,32 @@ struct usage {
  * `rate_limit_exceeded`, `invalid_prompt`, `unsupported_file`, `invalid_file`...
  */
 struct last_error {
-    std::string code;
-    std::string message;
-    boost::json::object extra;
+    std::string code{};
+    std::string message{};
+    boost::json::object extra{};
 };
 
 /** @brief Why a run or message is incomplete, e.g. `max_completion_tokens`, `content_filter`. */
 struct incomplete_details {
-    std::string reason; ///< Empty when the server sent none.
-    boost::json::object extra;
+    std::string reason{}; ///< Empty when the server sent none.
+    boost::json::object extra{};
 };
 
 /** @brief The answer of a delete: `{id, object:"<type>.deleted", deleted}`. */
 struct deleted_object {
-    std::string id;
-    std::string object; ///< e.g. `assistant.deleted`, `thread.message.deleted`, `file`.
+    std::string id{};
+    std::string object{}; ///< e.g. `assistant.deleted`, `thread.message.deleted`, `file`.
     bool deleted = false;
-    boost::json::object extra;
+    boost::json::object extra{};
 };
 
 /** @brief OpenAI's error body (`Error`): the payload of `{"error":{...}}` and of stream `error` events. */
 struct error_body {
-    std::string message;
-    std::string type; ///< e.g. `invalid_request_error`; empty when absent.
-    std::optional<std::string> code;
-    std::optional<std::string> param;
-    boost::json::object extra;
+    std::string message{};
+    std::string type{}; ///< e.g. `invalid_request_error`; empty when absent.
+    std::optional<std::string> code{};
+    std::optional<std::string> param{};
+    boost::json::object extra{};
 };
 
 /** @brief One page of a cursor-paginated list: `{object:"list", data, first_id, last_id, has_more}`.
@@ -149,11 +149,11 @@ struct error_body {
  */
 template <class T>
 struct list_page {
-    std::vector<T> data;
-    std::optional<std::string> first_id;
-    std::optional<std::string> last_id;
+    std::vector<T> data{};
+    std::optional<std::string> first_id{};
+    std::optional<std::string> last_id{};
     bool has_more = false;
-    boost::json::object extra;
+    boost::json::object extra{};
 };
 
 /// Sort order of list operations (by `created_at`); the server's default is `desc`.
@@ -166,10 +166,10 @@ using query_params = std::vector<std::pair<std::string, std::string>>;
 
 /** @brief Cursor pagination for every list operation except files (`limit` 1..100, server default 20). */
 struct list_params {
-    std::optional<std::int64_t> limit;  ///< 1..100.
-    std::optional<sort_order> order;    ///< Server default `desc`.
-    std::optional<std::string> after;   ///< An object id: items after it.
-    std::optional<std::string> before;  ///< An object id: items before it.
+    std::optional<std::int64_t> limit{};  ///< 1..100.
+    std::optional<sort_order> order{};    ///< Server default `desc`.
+    std::optional<std::string> after{};   ///< An object id: items after it.
+    std::optional<std::string> before{};  ///< An object id: items before it.
 };
 
 /// @name JSON conversions of the common types
@@ -203,7 +203,7 @@ T from_json(boost::json::value const& jv) {
 /** @brief Encodes a model to JSON, unknown fields included. */
 template <class T>
 boost::json::value to_json(T const& x) {
-    boost::json::value jv;
+    boost::json::value jv{};
     tag_invoke(boost::json::value_from_tag{}, jv, x);
     return jv;
 }

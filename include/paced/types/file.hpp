@@ -27,15 +27,15 @@ std::string_view to_string(file_status v) noexcept;
 
 /** @brief An uploaded file (`OpenAIFile`). */
 struct file {
-    std::string id;
+    std::string id{};
     std::int64_t bytes = 0;
     std::int64_t created_at = 0;
-    std::optional<std::int64_t> expires_at;
-    std::string filename;
-    open_enum<file_purpose> purpose;
+    std::optional<std::int64_t> expires_at{};
+    std::string filename{};
+    open_enum<file_purpose> purpose{};
     open_enum<file_status> status; ///< Deprecated; empty() when the server leaves it out.
-    std::optional<std::string> status_details;
-    boost::json::object extra;
+    std::optional<std::string> status_details{};
+    boost::json::object extra{};
 };
 
 PACED_JSON_CONVERSIONS(file);
@@ -49,15 +49,15 @@ struct file_expires_after {
 /** @brief The form fields of POST /files besides the file itself (which the files resource streams). */
 struct file_create_params {
     file_purpose purpose = file_purpose::assistants;
-    std::optional<file_expires_after> expires_after;
+    std::optional<file_expires_after> expires_after{};
 };
 
 /** @brief Query of GET /files (no `before`; `limit` 1..10,000, server default 10,000). */
 struct file_list_params {
-    std::optional<file_purpose> purpose;
-    std::optional<std::int64_t> limit;
-    std::optional<sort_order> order;
-    std::optional<std::string> after;
+    std::optional<file_purpose> purpose{};
+    std::optional<std::int64_t> limit{};
+    std::optional<sort_order> order{};
+    std::optional<std::string> after{};
 };
 
 /// Multipart form fields of an upload: `purpose`, and `expires_after[anchor]`/`expires_after[seconds]`.

@@ -27,37 +27,37 @@ std::string_view to_string(run_status v) noexcept;
 
 /** @brief The function a tool call asks for; `arguments` is a JSON text, as the model wrote it. */
 struct function_call {
-    std::string name;
-    std::string arguments;
-    boost::json::object extra;
+    std::string name{};
+    std::string arguments{};
+    boost::json::object extra{};
 };
 
 /** @brief A tool call the run waits for (`RunToolCallObject`). */
 struct run_tool_call {
-    std::string id; ///< Quote it in `tool_output::tool_call_id`.
+    std::string id{}; ///< Quote it in `tool_output::tool_call_id`.
     std::string type = "function";
-    function_call function;
-    boost::json::object extra;
+    function_call function{};
+    boost::json::object extra{};
 };
 
 /** @brief The `submit_tool_outputs` member of a required action. */
 struct submit_tool_outputs_action {
-    std::vector<run_tool_call> tool_calls;
-    boost::json::object extra;
+    std::vector<run_tool_call> tool_calls{};
+    boost::json::object extra{};
 };
 
 /** @brief What a `requires_action` run waits for. */
 struct required_action {
     std::string type = "submit_tool_outputs";
-    submit_tool_outputs_action submit_tool_outputs;
-    boost::json::object extra;
+    submit_tool_outputs_action submit_tool_outputs{};
+    boost::json::object extra{};
 };
 
 /** @brief How the thread is truncated before a run: `auto`, or `last_messages` with a count >= 1. */
 struct truncation_strategy {
     std::string type = "auto";
-    std::optional<std::int64_t> last_messages;
-    boost::json::object extra;
+    std::optional<std::int64_t> last_messages{};
+    boost::json::object extra{};
 };
 
 /** @brief Which tool the model must use.
@@ -67,39 +67,39 @@ struct truncation_strategy {
  */
 struct tool_choice {
     std::string type = "auto";
-    std::optional<std::string> function_name; ///< For type "function".
-    boost::json::object extra;
+    std::optional<std::string> function_name{}; ///< For type "function".
+    boost::json::object extra{};
 };
 
 /** @brief A run of an assistant on a thread (`RunObject`). */
 struct run {
-    std::string id;
+    std::string id{};
     std::int64_t created_at = 0;
-    std::string thread_id;
-    std::string assistant_id;
-    open_enum<run_status> status;
-    std::optional<paced::required_action> required_action;
-    std::optional<paced::last_error> last_error;
-    std::optional<std::int64_t> expires_at;
-    std::optional<std::int64_t> started_at;
-    std::optional<std::int64_t> cancelled_at;
-    std::optional<std::int64_t> failed_at;
-    std::optional<std::int64_t> completed_at;
-    std::optional<paced::incomplete_details> incomplete_details;
-    std::string model;
-    std::optional<std::string> instructions; ///< OpenAI's own examples show null.
-    std::vector<tool> tools;
-    metadata_map metadata;
-    std::optional<paced::usage> usage; ///< Null until the run is terminal.
-    std::optional<double> temperature;
-    std::optional<double> top_p;
-    std::optional<std::int64_t> max_prompt_tokens;
-    std::optional<std::int64_t> max_completion_tokens;
-    std::optional<paced::truncation_strategy> truncation_strategy;
-    std::optional<paced::tool_choice> tool_choice;
+    std::string thread_id{};
+    std::string assistant_id{};
+    open_enum<run_status> status{};
+    std::optional<paced::required_action> required_action{};
+    std::optional<paced::last_error> last_error{};
+    std::optional<std::int64_t> expires_at{};
+    std::optional<std::int64_t> started_at{};
+    std::optional<std::int64_t> cancelled_at{};
+    std::optional<std::int64_t> failed_at{};
+    std::optional<std::int64_t> completed_at{};
+    std::optional<paced::incomplete_details> incomplete_details{};
+    std::string model{};
+    std::optional<std::string> instructions{}; ///< OpenAI's own examples show null.
+    std::vector<tool> tools{};
+    metadata_map metadata{};
+    std::optional<paced::usage> usage{}; ///< Null until the run is terminal.
+    std::optional<double> temperature{};
+    std::optional<double> top_p{};
+    std::optional<std::int64_t> max_prompt_tokens{};
+    std::optional<std::int64_t> max_completion_tokens{};
+    std::optional<paced::truncation_strategy> truncation_strategy{};
+    std::optional<paced::tool_choice> tool_choice{};
     bool parallel_tool_calls = true;
-    std::optional<paced::response_format> response_format;
-    boost::json::object extra;
+    std::optional<paced::response_format> response_format{};
+    boost::json::object extra{};
 };
 
 PACED_JSON_CONVERSIONS(function_call);
@@ -115,61 +115,61 @@ PACED_JSON_CONVERSIONS(run);
  * `stream` is not a member: the runs resource sets it for its streaming calls.
  */
 struct run_create_params {
-    std::string assistant_id; ///< Required.
-    std::optional<std::string> model;
-    std::optional<std::string> instructions; ///< Replaces the assistant's instructions.
-    std::optional<std::string> additional_instructions;
-    std::vector<message_create_params> additional_messages;
-    std::optional<std::vector<tool>> tools; ///< At most 20; replaces the assistant's tools.
-    metadata_map metadata;
-    std::optional<double> temperature;                  ///< 0..2.
-    std::optional<double> top_p;                        ///< 0..1.
+    std::string assistant_id{}; ///< Required.
+    std::optional<std::string> model{};
+    std::optional<std::string> instructions{}; ///< Replaces the assistant's instructions.
+    std::optional<std::string> additional_instructions{};
+    std::vector<message_create_params> additional_messages{};
+    std::optional<std::vector<tool>> tools{}; ///< At most 20; replaces the assistant's tools.
+    metadata_map metadata{};
+    std::optional<double> temperature{};                  ///< 0..2.
+    std::optional<double> top_p{};                        ///< 0..1.
     std::optional<std::int64_t> max_prompt_tokens;     ///< >= 256.
     std::optional<std::int64_t> max_completion_tokens; ///< >= 256.
-    std::optional<paced::truncation_strategy> truncation_strategy;
-    std::optional<paced::tool_choice> tool_choice;
-    std::optional<bool> parallel_tool_calls;
-    std::optional<paced::response_format> response_format;
-    std::optional<std::string> reasoning_effort;
-    boost::json::object extra_body;
+    std::optional<paced::truncation_strategy> truncation_strategy{};
+    std::optional<paced::tool_choice> tool_choice{};
+    std::optional<bool> parallel_tool_calls{};
+    std::optional<paced::response_format> response_format{};
+    std::optional<std::string> reasoning_effort{};
+    boost::json::object extra_body{};
 };
 
 /** @brief Body of POST /threads/runs: create a thread and run it in one request. */
 struct thread_and_run_create_params {
-    std::string assistant_id; ///< Required.
-    std::optional<thread_create_params> thread;
-    std::optional<std::string> model;
-    std::optional<std::string> instructions;
-    std::optional<std::vector<tool>> tools; ///< At most 20.
-    std::optional<paced::tool_resources> tool_resources;
-    metadata_map metadata;
-    std::optional<double> temperature;
-    std::optional<double> top_p;
-    std::optional<std::int64_t> max_prompt_tokens;
-    std::optional<std::int64_t> max_completion_tokens;
-    std::optional<paced::truncation_strategy> truncation_strategy;
-    std::optional<paced::tool_choice> tool_choice;
-    std::optional<bool> parallel_tool_calls;
-    std::optional<paced::response_format> response_format;
-    boost::json::object extra_body;
+    std::string assistant_id{}; ///< Required.
+    std::optional<thread_create_params> thread{};
+    std::optional<std::string> model{};
+    std::optional<std::string> instructions{};
+    std::optional<std::vector<tool>> tools{}; ///< At most 20.
+    std::optional<paced::tool_resources> tool_resources{};
+    metadata_map metadata{};
+    std::optional<double> temperature{};
+    std::optional<double> top_p{};
+    std::optional<std::int64_t> max_prompt_tokens{};
+    std::optional<std::int64_t> max_completion_tokens{};
+    std::optional<paced::truncation_strategy> truncation_strategy{};
+    std::optional<paced::tool_choice> tool_choice{};
+    std::optional<bool> parallel_tool_calls{};
+    std::optional<paced::response_format> response_format{};
+    boost::json::object extra_body{};
 };
 
 /** @brief Body of POST /threads/{id}/runs/{run_id}. */
 struct run_update_params {
-    metadata_map metadata; ///< Written when not empty.
-    boost::json::object extra_body;
+    metadata_map metadata{}; ///< Written when not empty.
+    boost::json::object extra_body{};
 };
 
 /** @brief One tool result: the `output` text for the call `tool_call_id`. */
 struct tool_output {
-    std::string tool_call_id;
-    std::string output;
+    std::string tool_call_id{};
+    std::string output{};
 };
 
 /** @brief Body of POST .../runs/{run_id}/submit_tool_outputs: every output in one request. */
 struct submit_tool_outputs_params {
-    std::vector<tool_output> tool_outputs;
-    boost::json::object extra_body;
+    std::vector<tool_output> tool_outputs{};
+    boost::json::object extra_body{};
 };
 
 boost::json::object encode(run_create_params const& p);
