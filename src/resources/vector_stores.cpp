@@ -262,7 +262,7 @@ boost::asio::awaitable<vector_store_file_batch> file_batches_resource::upload_an
         throw_error(errc::invalid_argument, "uploads: no files to add");
     // Upload with bounded concurrency; the first failure is rethrown after every upload has ended.
     auto ex = co_await boost::asio::this_coro::executor;
-    async_semaphore slots(ex, max_concurrency);
+    async_semaphore slots(max_concurrency);
     std::vector<std::string> ids(uploads.size());
     std::exception_ptr first_failure;
     std::size_t pending = uploads.size();
