@@ -13,7 +13,6 @@
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/append.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -29,6 +28,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <utility>
 
 namespace paced::pacing {
@@ -37,7 +37,8 @@ using completion_handler = boost::asio::any_completion_handler<void(boost::syste
 
 /// One suspended coroutine in a queue. Shared by the coroutine and, while queued, by the queue.
 struct waiter {
-    completion_handler handler;
+    /// Optional and emplaced: Boost 1.81's any_completion_handler move assignment recurses without end.
+    std::optional<completion_handler> handler;
     /// The waiter's executor with outstanding work tracked: its io_context keeps running while we wait.
     boost::asio::any_io_executor executor;
     /// Set by the cancellation slot handler (any thread); read by the resumed coroutine.
@@ -49,7 +50,11 @@ struct waiter {
     void complete(boost::system::error_code ec) {
         queued = false;
         auto ex = std::move(executor);
-        boost::asio::post(ex, boost::asio::append(std::move(handler), ec));
+        // A lambda that owns the handler rather than asio::append: in Boost 1.81, append hands the
+        // any_completion_handler on as an lvalue, which any_completion_handler then wraps in itself
+        // without end.
+        boost::asio::post(ex, [h = std::move(*handler), ec]() mutable { std::move(h)(ec); });
+        handler.reset();
     }
 };
 
@@ -104,7 +109,7 @@ boost::asio::awaitable<boost::system::error_code> suspend(std::shared_ptr<Owner>
             auto slot = boost::asio::get_associated_cancellation_slot(handler);
             node->executor = boost::asio::prefer(boost::asio::get_associated_executor(handler, fallback),
                                                  boost::asio::execution::outstanding_work.tracked);
-            node->handler = completion_handler(std::move(handler));
+            node->handler.emplace(std::move(handler));
             if (slot.is_connected())
                 slot.template emplace<cancel_forwarder<Owner, Node>>(owner, node);
             enqueue();
