@@ -354,6 +354,10 @@ void append_list_query(query_params& q, std::optional<std::int64_t> const& limit
 
 /// Defines the public Boost.JSON conversions of T through the internal codec (inside namespace paced).
 #define PACED_DEFINE_JSON_CONVERSIONS(T, root)                                                               \
+    T decode(::paced::detail::type_tag<T>, ::boost::json::value const& jv) {                                 \
+        return ::paced::detail::decode_root<T>(jv, root);                                                    \
+    }                                                                                                        \
+    ::boost::json::value to_json(T const& x) { return ::paced::detail::to_value(x); }                       \
     T tag_invoke(::boost::json::value_to_tag<T> const&, ::boost::json::value const& jv) {                   \
         return ::paced::detail::decode_root<T>(jv, root);                                                    \
     }                                                                                                        \

@@ -19,7 +19,7 @@ void read_page(boost::json::value const& v, list_page<T>& out, detail::json_path
 } // namespace
 
 template <class T>
-list_page<T> tag_invoke(boost::json::value_to_tag<list_page<T>> const&, boost::json::value const& jv) {
+list_page<T> decode(detail::type_tag<list_page<T>>, boost::json::value const& jv) {
     detail::json_path p("list");
     list_page<T> out;
     read_page(jv, out, p);
@@ -27,7 +27,17 @@ list_page<T> tag_invoke(boost::json::value_to_tag<list_page<T>> const&, boost::j
 }
 
 template <class T>
+list_page<T> tag_invoke(boost::json::value_to_tag<list_page<T>> const&, boost::json::value const& jv) {
+    return decode(detail::type_tag<list_page<T>>{}, jv);
+}
+
+template <class T>
 void tag_invoke(boost::json::value_from_tag const&, boost::json::value& jv, list_page<T> const& x) {
+    jv = to_json(x);
+}
+
+template <class T>
+boost::json::value to_json(list_page<T> const& x) {
     boost::json::object o;
     o["object"] = "list";
     detail::put(o, "data", x.data);
@@ -35,10 +45,12 @@ void tag_invoke(boost::json::value_from_tag const&, boost::json::value& jv, list
     detail::put(o, "last_id", x.last_id);
     detail::put(o, "has_more", x.has_more);
     detail::merge_extra(o, x.extra);
-    jv = std::move(o);
+    return o;
 }
 
 #define PACED_INSTANTIATE_LIST(T)                                                                            \
+    template list_page<T> decode(detail::type_tag<list_page<T>>, boost::json::value const&);                 \
+    template boost::json::value to_json(list_page<T> const&);                                                \
     template list_page<T> tag_invoke(boost::json::value_to_tag<list_page<T>> const&,                         \
                                      boost::json::value const&);                                             \
     template void tag_invoke(boost::json::value_from_tag const&, boost::json::value&, list_page<T> const&);

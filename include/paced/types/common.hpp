@@ -26,7 +26,7 @@
 
 #include <paced/error.hpp>
 
-#include <boost/json/conversion.hpp>
+#include <boost/json/fwd.hpp>
 #include <boost/json/object.hpp>
 
 #include <cstdint>
@@ -37,12 +37,21 @@
 #include <utility>
 #include <vector>
 
-/// Declares the Boost.JSON conversions of a model (`boost::json::value_to<T>` / `value_from`).
+/// Declares the conversions of a model: `from_json<T>`, `to_json`, and Boost.JSON's `value_to<T>` /
+/// `value_from` (through tag_invoke).
 #define PACED_JSON_CONVERSIONS(T)                                                                            \
+    T decode(::paced::detail::type_tag<T>, ::boost::json::value const& jv);                                  \
+    ::boost::json::value to_json(T const& x);                                                               \
     T tag_invoke(::boost::json::value_to_tag<T> const&, ::boost::json::value const& jv);                    \
     void tag_invoke(::boost::json::value_from_tag const&, ::boost::json::value& jv, T const& x)
 
 namespace paced {
+
+namespace detail {
+/// Selects the decoder of T by overload (keeps Boost.JSON's conversion machinery out of the headers).
+template <class T>
+struct type_tag {};
+} // namespace detail
 
 /** @brief Up to 16 string pairs attached to an object (keys <= 64 chars, values <= 512 chars).
  *
@@ -183,8 +192,11 @@ PACED_JSON_CONVERSIONS(error_body);
 
 /// Defined (explicitly instantiated) for every listable model.
 template <class T>
+list_page<T> decode(detail::type_tag<list_page<T>>, boost::json::value const& jv);
+template <class T>
+boost::json::value to_json(list_page<T> const& x);
+template <class T>
 list_page<T> tag_invoke(boost::json::value_to_tag<list_page<T>> const&, boost::json::value const& jv);
-/// @copydoc tag_invoke
 template <class T>
 void tag_invoke(boost::json::value_from_tag const&, boost::json::value& jv, list_page<T> const& x);
 /// @}
@@ -197,16 +209,11 @@ void tag_invoke(boost::json::value_from_tag const&, boost::json::value& jv, list
  */
 template <class T>
 T from_json(boost::json::value const& jv) {
-    return tag_invoke(boost::json::value_to_tag<T>{}, jv);
+    return decode(detail::type_tag<T>{}, jv);
 }
 
-/** @brief Encodes a model to JSON, unknown fields included. */
-template <class T>
-boost::json::value to_json(T const& x) {
-    boost::json::value jv{};
-    tag_invoke(boost::json::value_from_tag{}, jv, x);
-    return jv;
-}
+// `boost::json::value to_json(T const&)` (encodes a model, unknown fields included) is declared next to
+// each model.
 
 namespace detail {
 /// Parses a body; malformed JSON throws `errc::unexpected_json` ("<what>: malformed JSON: ...").
