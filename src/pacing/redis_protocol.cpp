@@ -1,0 +1,247 @@
+#include "pacing/redis_protocol.hpp"
+
+#include "pacing/gcra.hpp"
+
+#include <cstdio>
+
+namespace paced::pacing::redis {
+
+namespace {
+
+// The GCRA of the rate model (see gcra.hpp), on the server's clock, in integer microseconds. Rounded
+// like the in-process core: a charge up, the burst capacity and refunds down. Lua numbers are doubles:
+// exact for integers up to 2^53 us (285 years), so `now` (about 1.7e15 us) is exact. Values are stored
+// with '%.0f' because Lua's tostring keeps only 14 significant digits.
+constexpr std::string_view script_source = R"lua(
+local op = ARGV[1]
+local allowance = tonumber(ARGV[2])
+local scopes = tonumber(ARGV[3])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local pause_key = KEYS[2 * scopes + 1]
+
+local dims = {}
+for i = 1, scopes do
+  for d = 0, 1 do
+    local limit = tonumber(ARGV[4 + (i - 1) * 4 + 2 * d])
+    local burst = tonumber(ARGV[5 + (i - 1) * 4 + 2 * d])
+    local dim = {key = KEYS[2 * (i - 1) + 1 + d], limit = limit, scope = i, what = d}
+    if limit > 0 then
+      dim.interval = 60000000 / limit
+      dim.capacity = math.floor(burst * dim.interval)
+      dim.tat = tonumber(redis.call('GET', dim.key) or '0')
+    end
+    dims[#dims + 1] = dim
+  end
+end
+local first = 4 + scopes * 4
+
+local function store(dim, tat)
+  if tat > now then
+    redis.call('SET', dim.key, string.format('%.0f', tat), 'PX', math.ceil((tat - now) / 1000) + 1000)
+  else
+    redis.call('DEL', dim.key)
+  end
+  dim.tat = tat
+end
+
+local function charge(dim, n)
+  if dim.interval and n > 0 then
+    store(dim, math.max(dim.tat, now + allowance) + math.ceil(n * dim.interval))
+  end
+end
+
+local function refund(dim, n)
+  if dim.interval and n > 0 and dim.tat > now then
+    store(dim, math.max(dim.tat - math.floor(n * dim.interval), now))
+  end
+end
+
+local function restrict(dim, units, at)
+  if dim.interval then
+    local target = at + dim.capacity - math.floor(units * dim.interval)
+    if target > dim.tat then
+      store(dim, target)
+      return 1
+    end
+  end
+  return 0
+end
+
+if op == 'acquire' then
+  local n = {tonumber(ARGV[first]), tonumber(ARGV[first + 1])}
+  for _, dim in ipairs(dims) do
+    if dim.interval and n[dim.what + 1] > dim.limit then
+      return {2, dim.scope, dim.what, math.floor(dim.limit)}
+    end
+  end
+  local wait = 0
+  local paused = tonumber(redis.call('GET', pause_key) or '0')
+  if paused > now then wait = paused - now end
+  for _, dim in ipairs(dims) do
+    local units = n[dim.what + 1]
+    if dim.interval and units > 0 and dim.tat > now then
+      local cost = math.ceil(units * dim.interval)
+      local w
+      if allowance + cost <= dim.capacity then
+        w = dim.tat + cost - dim.capacity - now
+      else
+        w = dim.tat - now
+      end
+      if w > wait then wait = w end
+    end
+  end
+  if wait > 0 then return {1, wait} end
+  for _, dim in ipairs(dims) do charge(dim, n[dim.what + 1]) end
+  return {0, 0}
+elseif op == 'refund' then
+  local n = {tonumber(ARGV[first]), tonumber(ARGV[first + 1])}
+  for _, dim in ipairs(dims) do refund(dim, n[dim.what + 1]) end
+  return {0, 0}
+elseif op == 'adjust' then
+  local delta = tonumber(ARGV[first])
+  for _, dim in ipairs(dims) do
+    if dim.what == 1 then
+      if delta > 0 then charge(dim, delta) else refund(dim, -delta) end
+    end
+  end
+  return {0, 0}
+elseif op == 'observe' then
+  local remaining = {tonumber(ARGV[first]), tonumber(ARGV[first + 1])}
+  local changed = 0
+  for _, dim in ipairs(dims) do
+    local units = remaining[dim.what + 1]
+    if dim.scope == 1 and units >= 0 then changed = changed + restrict(dim, units, now) end
+  end
+  return {0, changed}
+elseif op == 'pause' then
+  local paused = tonumber(redis.call('GET', pause_key) or '0')
+  local until_us = math.max(paused, now + tonumber(ARGV[first]))
+  if until_us > now then
+    redis.call('SET', pause_key, string.format('%.0f', until_us), 'PX', math.ceil((until_us - now) / 1000))
+    -- The server has just refused us, so its bucket is full: one request when the pause ends, then one
+    -- per interval (a whole burst then would earn a second round of 429s).
+    restrict(dims[1], 1, until_us)
+  end
+  return {0, until_us - now}
+end
+return redis.error_reply('paced budget script: unknown op ' .. tostring(op))
+)lua";
+
+std::string number(double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return buf;
+}
+
+char const* op_name(script_op op) {
+    switch (op) {
+    case script_op::acquire:
+        return "acquire";
+    case script_op::refund:
+        return "refund";
+    case script_op::adjust:
+        return "adjust";
+    case script_op::observe:
+        return "observe";
+    case script_op::pause:
+        return "pause";
+    }
+    return "?";
+}
+
+dimension_limit to_dimension(std::optional<double> limit, std::optional<double> burst) {
+    if (!limit)
+        return {};
+    return {*limit, burst ? *burst : default_burst(*limit)};
+}
+
+} // namespace
+
+std::string_view gcra_script() {
+    return script_source;
+}
+
+scope_limits to_scope_limits(rate_limits const& limits) {
+    return {to_dimension(limits.requests_per_minute, limits.burst_requests),
+            to_dimension(limits.tokens_per_minute, limits.burst_tokens)};
+}
+
+std::string model_scope_key(std::string_view prefix, std::string_view model) {
+    if (model.empty())
+        return std::string{prefix} + ":org";
+    return std::string{prefix} + ":model:" + std::string{model};
+}
+
+std::string endpoint_scope_key(std::string_view prefix, std::string_view endpoint) {
+    return std::string{prefix} + ":endpoint:" + std::string{endpoint};
+}
+
+scope_ref make_scope_ref(std::string const& scope_key, scope_limits limits) {
+    return {scope_key + ":req", scope_key + ":tok", limits};
+}
+
+std::vector<std::string> evalsha_command(std::string_view sha, script_call const& call) {
+    std::vector<std::string> cmd;
+    cmd.reserve(8 + call.scopes.size() * 6 + call.args.size());
+    cmd.emplace_back("EVALSHA");
+    cmd.emplace_back(sha);
+    cmd.push_back(std::to_string(call.scopes.size() * 2 + 1));
+    for (auto const& s : call.scopes) {
+        cmd.push_back(s.req_key);
+        cmd.push_back(s.tok_key);
+    }
+    cmd.push_back(call.pause_key);
+    cmd.emplace_back(op_name(call.op));
+    cmd.push_back(std::to_string(call.latency_allowance.count()));
+    cmd.push_back(std::to_string(call.scopes.size()));
+    for (auto const& s : call.scopes) {
+        cmd.push_back(number(s.limits.requests.per_minute));
+        cmd.push_back(number(s.limits.requests.burst));
+        cmd.push_back(number(s.limits.tokens.per_minute));
+        cmd.push_back(number(s.limits.tokens.burst));
+    }
+    for (auto a : call.args)
+        cmd.push_back(std::to_string(a));
+    return cmd;
+}
+
+std::optional<acquire_answer> decode_acquire(reply const& r) {
+    if (r.what != reply::kind::array || r.elements.empty())
+        return std::nullopt;
+    for (auto const& e : r.elements)
+        if (e.what != reply::kind::integer)
+            return std::nullopt;
+    auto const& e = r.elements;
+    switch (e[0].integer) {
+    case 0:
+        return acquire_answer{};
+    case 1:
+        if (e.size() != 2 || e[1].integer <= 0)
+            return std::nullopt;
+        return acquire_answer{.what = acquire_answer::kind::wait, .wait = std::chrono::microseconds{e[1].integer}};
+    case 2:
+        if (e.size() != 4 || (e[1].integer != 1 && e[1].integer != 2) || (e[2].integer != 0 && e[2].integer != 1) ||
+            e[3].integer < 0)
+            return std::nullopt;
+        return acquire_answer{.what = acquire_answer::kind::too_large,
+                              .scope_index = static_cast<int>(e[1].integer),
+                              .dimension = static_cast<int>(e[2].integer),
+                              .limit = static_cast<std::uint64_t>(e[3].integer)};
+    default:
+        return std::nullopt;
+    }
+}
+
+bool is_noscript(reply const& r) noexcept {
+    return r.what == reply::kind::error && std::string_view{r.str}.starts_with("NOSCRIPT");
+}
+
+std::int64_t ceil_micros(std::chrono::nanoseconds d) noexcept {
+    auto const n = d.count();
+    if (n <= 0)
+        return 0;
+    return (n + 999) / 1000;
+}
+
+} // namespace paced::pacing::redis
