@@ -6,7 +6,9 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 using paced::test::api_delete;
 using paced::test::api_get;
@@ -225,4 +227,56 @@ TEST_CASE("emulator: the first stdout line announces the URL", "[emulator][cli]"
     emulator_process emu;
     CHECK(emu.url().rfind("http://127.0.0.1:", 0) == 0);
     CHECK(emu.base_url() == emu.url() + "/v1");
+}
+
+TEST_CASE("emulator: vector store files go from in_progress to completed", "[emulator][vector_stores]") {
+    emulator_process emu({"--run-ms", "200"});
+    const std::string boundary = "vsboundary";
+    std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nassistants\r\n--" +
+                       boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"doc.txt\"\r\n\r\n" +
+                       "the quick brown fox\r\n--" + boundary + "--\r\n";
+    auto up = raw_http(emu.url(), http::verb::post, "/v1/files",
+                       {{"Authorization", "Bearer k"}, {"Content-Type", "multipart/form-data; boundary=" + boundary}},
+                       body);
+    REQUIRE(up.status == 200);
+    const std::string file(up.json().at("id").as_string());
+    auto vs = api_post(emu.url(), "/v1/vector_stores", R"({"name":"docs","file_ids":[")" + file + R"("]})");
+    REQUIRE(vs.status == 200);
+    const std::string vs_id(vs.json().at("id").as_string());
+    CHECK(vs.json().at("status") == "in_progress");
+    CHECK(vs.json().at("file_counts").at("in_progress") == 1);
+    auto batch = api_post(emu.url(), "/v1/vector_stores/" + vs_id + "/file_batches", R"({"file_ids":[")" + file + R"("]})");
+    REQUIRE(batch.status == 200);
+    CHECK(batch.json().at("object") == "vector_store.files_batch");
+    json::object done;
+    for (int i = 0; i < 500; ++i) {
+        done = api_get(emu.url(), "/v1/vector_stores/" + vs_id + "/files/" + file).json().as_object();
+        if (done.at("status") != "in_progress")
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    CHECK(done.at("status") == "completed");
+    CHECK(done.at("object") == "vector_store.file");
+    auto store = api_get(emu.url(), "/v1/vector_stores/" + vs_id).json();
+    CHECK(store.at("status") == "completed");
+    CHECK(store.at("usage_bytes") == 19);
+    auto found = api_post(emu.url(), "/v1/vector_stores/" + vs_id + "/search", R"({"query":"BROWN"})").json();
+    CHECK(found.at("data").as_array().size() == 1);
+    auto listed = api_get(emu.url(), "/v1/vector_stores/" + vs_id + "/files?filter=completed").json();
+    CHECK(listed.at("data").as_array().size() == 1);
+}
+
+TEST_CASE("emulator: the same --seed gives the same ids", "[emulator][faults]") {
+    std::string first, second;
+    {
+        emulator_process emu({"--seed", "7"});
+        first = create_assistant(emu.url());
+    }
+    {
+        emulator_process emu({"--seed", "7"});
+        second = create_assistant(emu.url());
+    }
+    CHECK(first == second);
+    emulator_process other({"--seed", "8"});
+    CHECK(create_assistant(other.url()) != first);
 }

@@ -289,3 +289,34 @@ TEST_CASE("emulator rate limits: --quota-exhausted answers insufficient_quota wi
     CHECK(!r.has_header("retry-after"));
     CHECK(raw_http(emu.url(), http::verb::get, "/v1/emulator/stats").status == 200);
 }
+
+TEST_CASE("emulator stream: a truncated stream stops before [DONE]", "[emulator][stream][faults]") {
+    emulator_process emu({"--run-ms", "100", "--fault-truncate", "1"});
+    // Setting up goes through truncated answers too, so build the request by hand and expect the cut.
+    CHECK_THROWS(api_post(emu.url(), "/v1/assistants", R"({"model":"gpt-4o-mini"})"));
+    CHECK(emu.stats().at("faults").at("truncate").to_number<std::uint64_t>() == 1);
+}
+
+TEST_CASE("emulator stream: cancelling a streamed run ends the stream with thread.run.cancelled",
+          "[emulator][stream]") {
+    emulator_process emu({"--run-ms", "3000"});
+    const auto asst = make_assistant(emu.url());
+    const auto thread = make_thread(emu.url(), "hello");
+    std::thread canceller([&] {
+        for (int i = 0; i < 200; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            auto runs = api_get(emu.url(), "/v1/threads/" + thread + "/runs").json();
+            if (!runs.at("data").as_array().empty()) {
+                const std::string run(runs.at("data").as_array()[0].at("id").as_string());
+                api_post(emu.url(), "/v1/threads/" + thread + "/runs/" + run + "/cancel", "");
+                return;
+            }
+        }
+    });
+    auto r = api_post(emu.url(), "/v1/threads/" + thread + "/runs", R"({"assistant_id":")" + asst + R"(","stream":true})");
+    canceller.join();
+    auto names = event_names(r.body);
+    REQUIRE(names.size() >= 2);
+    CHECK(names[names.size() - 2] == "thread.run.cancelled");
+    CHECK(names.back() == "done");
+}

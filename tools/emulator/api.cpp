@@ -519,14 +519,26 @@ route_match api::match(http::verb method, std::string_view target) const {
     std::size_t n = 0;
     if (!split_path(path, segs, n))
         return m;
-    for (const auto& r : routes) {
-        if (r.method != method)
+    // The patterns are split once; matching is then a few string_view comparisons per candidate.
+    struct split_route {
+        const route_def* def;
+        std::array<std::string_view, 8> segs;
+        std::size_t n;
+    };
+    static const std::vector<split_route> table = [] {
+        std::vector<split_route> t;
+        for (const auto& r : routes) {
+            split_route sr{&r, {}, 0};
+            split_path(r.pattern, sr.segs, sr.n);
+            t.push_back(sr);
+        }
+        return t;
+    }();
+    for (const auto& sr : table) {
+        const route_def& r = *sr.def;
+        if (r.method != method || sr.n != n)
             continue;
-        std::array<std::string_view, 8> pat;
-        std::size_t pn = 0;
-        split_path(r.pattern, pat, pn);
-        if (pn != n)
-            continue;
+        const auto& pat = sr.segs;
         std::size_t params = 0;
         bool ok = true;
         std::array<std::string_view, 3> found{};

@@ -19,7 +19,7 @@ struct classification {
 };
 
 /**
- * @brief Classifies `input` (the user messages' text and attached file bytes, concatenated in order).
+ * @brief Classifies `input` (the user messages' text and attached file bytes, one part per line).
  *
  * Whole words (ASCII letters, case-insensitive) are counted: positive = yes, true, positive, approve,
  * approved, accept, accepted, good; negative = no, false, negative, reject, rejected, deny, denied, bad.

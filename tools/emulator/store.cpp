@@ -202,13 +202,21 @@ void store::delete_message(const std::string& id) {
     messages_.erase(it);
 }
 
-std::string store::input_of(const thread_rec& t) const {
-    // The reply function's input: every user message's text followed by its attached files' bytes.
+std::string store::input_of(const thread_rec& t, std::size_t* raw_bytes) const {
+    // The reply function's input: every user message's text followed by its attached files' bytes, one
+    // part per line so that words never run together across parts. Token counts use the raw bytes.
     std::string in;
+    std::size_t bytes = 0;
+    auto add = [&](std::string_view part) {
+        if (!in.empty())
+            in += '\n';
+        in += part;
+        bytes += part.size();
+    };
     for (const auto* m : t.messages) {
         if (m->role != "user")
             continue;
-        in += m->text;
+        add(m->text);
         if (m->attachments.is_array()) {
             for (const auto& a : m->attachments.as_array()) {
                 const auto* id = a.as_object().if_contains("file_id");
@@ -216,15 +224,19 @@ std::string store::input_of(const thread_rec& t) const {
                     continue;
                 auto it = files_.find(std::string(id->as_string()));
                 if (it != files_.end())
-                    in += it->second->data;
+                    add(it->second->data);
             }
         }
     }
+    if (raw_bytes)
+        *raw_bytes = bytes;
     return in;
 }
 
 std::int64_t store::estimate_tokens(const thread_rec& t, const run_params& p, std::size_t extra_bytes) const {
-    const auto bytes = static_cast<std::int64_t>(input_of(t).size() + extra_bytes + p.instructions.size() +
+    std::size_t input_bytes = 0;
+    input_of(t, &input_bytes);
+    const auto bytes = static_cast<std::int64_t>(input_bytes + extra_bytes + p.instructions.size() +
                                                  p.additional_instructions.size());
     const std::int64_t completion =
         p.max_completion_tokens.is_int64() ? p.max_completion_tokens.as_int64() : std::int64_t{256};
@@ -256,10 +268,11 @@ run_rec& store::add_run(thread_rec& t, run_params p, ms_t now) {
     r->parallel_tool_calls = std::move(p.parallel_tool_calls);
     r->response_format = std::move(p.response_format);
 
-    const std::string input = input_of(t);
+    std::size_t input_bytes = 0;
+    const std::string input = input_of(t, &input_bytes);
     const auto c = classify(input);
     r->reply = c.text;
-    r->prompt_tokens = ceil_div(static_cast<std::int64_t>(input.size() + p.instructions.size() +
+    r->prompt_tokens = ceil_div(static_cast<std::int64_t>(input_bytes + p.instructions.size() +
                                                           p.additional_instructions.size()),
                                 4);
     const ms_t d = draw_duration();

@@ -274,7 +274,7 @@ public:
     void clear();
 
 private:
-    std::string input_of(const thread_rec& t) const;
+    std::string input_of(const thread_rec& t, std::size_t* raw_bytes) const;
     ms_t draw_duration();
 
     const config& cfg_;
