@@ -274,6 +274,12 @@ try {
         thread_id: thread.id, tool_outputs: [{ tool_call_id: calls[0]?.id, output: 'policy-7' }],
     }, { pollIntervalMs: 50 });
     check(afterTools.status === 'completed', 'submitToolOutputsAndPoll ends completed', afterTools.status);
+    const toolStepsDone = await client.beta.threads.runs.steps.list(toolPolled.id, { thread_id: thread.id, order: 'asc' });
+    const toolStep = toolStepsDone.data.find((st) => st.type === 'tool_calls');
+    check(toolStep?.status === 'completed' && toolStep.step_details.tool_calls[0]?.function?.output === 'policy-7',
+        'the completed tool_calls step carries the submitted output', toolStep);
+    sample('GET .../steps (tool_calls step completed)', 'ListRunStepsResponse',
+        (await raw('GET', `/threads/${thread.id}/runs/${toolPolled.id}/steps`)).json);
 
     // ---------------------------------------------------------------------------------------------------
     section('runs.stream with a tool call round trip');
@@ -342,18 +348,40 @@ try {
         if (schema) sample(`SSE ${ev.event}`, schema, JSON.parse(ev.data));
     }
 
-    // An in-progress run, for the schemas of non-terminal objects.
+    // An unfinished run, for the schemas of non-terminal objects. A tool run waits in requires_action
+    // (until expires_at), so the cancel below cannot race with its completion on a slow machine.
     const t3 = await client.beta.threads.create({ messages: [{ role: 'user', content: 'deny this, it is bad' }] });
-    const r3 = await raw('POST', `/threads/${t3.id}/runs`, { assistant_id: plainAssistant.id });
+    const r3 = await raw('POST', `/threads/${t3.id}/runs`, { assistant_id: toolAssistant.id });
     sample('POST /threads/{id}/runs (queued)', 'RunObject', r3.json);
     await sleep(RUN_MS / 2);
-    sample('GET /threads/{id}/runs/{id} (in_progress)', 'RunObject', (await raw('GET', `/threads/${t3.id}/runs/${r3.json.id}`)).json);
-    sample('GET /threads/{id}/messages (in_progress message)', 'ListMessagesResponse', (await raw('GET', `/threads/${t3.id}/messages`)).json);
-    sample('GET .../steps (in_progress step)', 'ListRunStepsResponse', (await raw('GET', `/threads/${t3.id}/runs/${r3.json.id}/steps`)).json);
+    sample('GET /threads/{id}/runs/{id} (in_progress or requires_action)', 'RunObject', (await raw('GET', `/threads/${t3.id}/runs/${r3.json.id}`)).json);
+    sample('GET /threads/{id}/messages (unfinished run)', 'ListMessagesResponse', (await raw('GET', `/threads/${t3.id}/messages`)).json);
+    sample('GET .../steps (unfinished run)', 'ListRunStepsResponse', (await raw('GET', `/threads/${t3.id}/runs/${r3.json.id}/steps`)).json);
     const cancelled = await raw('POST', `/threads/${t3.id}/runs/${r3.json.id}/cancel`);
     sample('POST .../cancel', 'RunObject', cancelled.json);
     check(cancelled.status === 200 && ['cancelling', 'cancelled'].includes(cancelled.json?.status), 'cancel answers the Run cancelling',
         cancelled.json?.status);
+    const afterCancel = await client.beta.threads.runs.poll(r3.json.id, { thread_id: t3.id }, { pollIntervalMs: 20 });
+    check(afterCancel.status === 'cancelled' && typeof afterCancel.cancelled_at === 'number', 'runs.poll sees the Run cancelled',
+        afterCancel.status);
+    sample('GET /threads/{id}/runs/{id} (cancelled)', 'RunObject', (await raw('GET', `/threads/${t3.id}/runs/${r3.json.id}`)).json);
+    sample('GET /threads/{id}/messages (incomplete message)', 'ListMessagesResponse', (await raw('GET', `/threads/${t3.id}/messages`)).json);
+    sample('GET .../steps (cancelled run)', 'ListRunStepsResponse', (await raw('GET', `/threads/${t3.id}/runs/${r3.json.id}/steps`)).json);
+
+    // A run with every optional parameter, so that their echoes are validated too.
+    const t4 = await client.beta.threads.create({ messages: [{ role: 'user', content: 'true or false?', metadata: { n: '1' } }] });
+    const r4 = await raw('POST', `/threads/${t4.id}/runs`, {
+        assistant_id: plainAssistant.id, model: 'gpt-4o', instructions: 'Be brief.', additional_instructions: 'Really brief.',
+        additional_messages: [{ role: 'user', content: 'yes, true' }], tools: [tool], metadata: { run: 'full' },
+        temperature: 0.5, top_p: 0.9, max_prompt_tokens: 1000, max_completion_tokens: 500,
+        truncation_strategy: { type: 'last_messages', last_messages: 5 },
+        tool_choice: { type: 'function', function: { name: 'lookup_policy' } }, parallel_tool_calls: false,
+        response_format: 'auto',
+    });
+    check(r4.status === 200 && r4.json?.model === 'gpt-4o' && r4.json?.truncation_strategy?.last_messages === 5,
+        'a run created with every optional parameter echoes them', r4.json);
+    sample('POST /threads/{id}/runs (every option)', 'RunObject', r4.json);
+    await raw('POST', `/threads/${t4.id}/runs/${r4.json?.id}/cancel`);
 
     // ---------------------------------------------------------------------------------------------------
     section('auto-pagination');
@@ -388,7 +416,9 @@ try {
 
     // ---------------------------------------------------------------------------------------------------
     section('vector stores');
-    const vs = await client.vectorStores.create({ name: 'compat store', file_ids: [file.id] });
+    const vs = await client.vectorStores.create({
+        name: 'compat store', file_ids: [file.id], expires_after: { anchor: 'last_active_at', days: 7 }, metadata: { k: 'v' },
+    });
     check(/^vs_/.test(vs.id) && vs.object === 'vector_store', 'vectorStores.create returns a VectorStore', vs);
     sample('POST /vector_stores', 'VectorStoreObject', (await raw('GET', `/vector_stores/${vs.id}`)).json);
     const vsFile = await client.vectorStores.files.createAndPoll(vs.id, { file_id: file2.id }, { pollIntervalMs: 50 });
@@ -447,8 +477,9 @@ try {
     const burst = await Promise.allSettled(Array.from({ length: 8 }, () => lclient.beta.assistants.list()));
     const ok = burst.filter((r) => r.status === 'fulfilled').length;
     const rl = burst.filter((r) => r.status === 'rejected').map((r) => r.reason);
-    check(ok >= 1 && ok <= 2, 'a burst of 8 at 60 RPM: the burst of 1 (at most 2) gets through', { ok });
-    check(rl.length >= 6 && rl.every((e) => e instanceof RateLimitError), 'every other request is a RateLimitError',
+    // Burst 1 at 60 RPM: one passes, the others arrive within the same second (allowing for a slow machine).
+    check(ok >= 1 && ok <= 4, 'a burst of 8 at 60 RPM: the first gets through, most are refused', { ok });
+    check(rl.length >= 4 && rl.every((e) => e instanceof RateLimitError), 'every refused request is a RateLimitError',
         rl.map((e) => `${e?.constructor?.name}: ${e?.message}`));
     const e = rl[0];
     if (e) {
