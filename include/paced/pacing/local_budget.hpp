@@ -51,8 +51,11 @@ struct budget_options {
     bool thread_safe = false;
     /** How much later than our admission the server may see a request (queueing, connection set-up,
      * transit). Charges made while the budget is idle are booked that much later, so that requests that
-     * travel at different speeds still arrive inside the server's limits. It costs part of the first
-     * burst after an idle period, never the sustained rate. Zero: exactly the server's rule. */
+     * travel at different speeds still arrive inside the server's limits. With the default bursts
+     * (B*T is about 1 s) it costs part of the first burst after an idle period, not the sustained rate.
+     * When B*T is shorter than allowance + T (limits under 60/min, or a small configured burst), the
+     * budget sends at most one request per allowance + T: the server could not absorb faster sending
+     * with that much jitter. Zero: exactly the server's rule. */
     std::chrono::nanoseconds latency_allowance = std::chrono::milliseconds(50);
 };
 
