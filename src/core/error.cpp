@@ -89,7 +89,9 @@ errc classify_http_error(unsigned status, std::string_view code, std::string_vie
     case 422: return errc::unprocessable_entity;
     case 429:
         // Two kinds of 429 share the status: a limit to wait out, and conditions waiting cannot fix.
-        if (code == "insufficient_quota" || code == "credit_balance_exhausted")
+        // Older quota answers carry `code: null`: recognise them by their message too.
+        if (code == "insufficient_quota" || code == "credit_balance_exhausted" ||
+            message.find("exceeded your current quota") != std::string_view::npos)
             return errc::insufficient_quota;
         if (message.starts_with("Request too large"))
             return errc::request_too_large;
