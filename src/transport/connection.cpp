@@ -139,7 +139,8 @@ asio::awaitable<void> connect(connection& c, origin const& o, connect_params con
             rs->resolver.cancel();
         }
     });
-    auto [rec, endpoints] = co_await rs->resolver.async_resolve(dial_host, std::to_string(dial_port), tuple_awaitable);
+    std::string const dial_service = std::to_string(dial_port);
+    auto [rec, endpoints] = co_await rs->resolver.async_resolve(dial_host, dial_service, tuple_awaitable);
     rs->timer.cancel();
     if (rs->timed_out)
         throw timed_out();

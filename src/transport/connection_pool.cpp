@@ -266,6 +266,7 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
         clock::time_point deadline;
         bool client_close = false;
         bool finished = false;
+        bool failed = false;
 
         void finish() {
             finished = true;
@@ -275,6 +276,8 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
 
         /// Reads body bytes into [dst, dst + cap); returns how many were produced (0 only at the end).
         asio::awaitable<std::size_t> read_body(char* dst, std::size_t cap) {
+            if (failed)
+                throw_error(errc::connection_lost, "the response body from " + o.key() + " already failed");
             while (!finished) {
                 auto& body = parser->get().body();
                 body.data = dst;
@@ -284,8 +287,12 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
                 (void)n;
                 if (ec == http::error::need_buffer)
                     ec = {};
-                if (ec)
-                    pool->fail(ec, o, true); // the lease closes the connection
+                if (ec) {
+                    // Close now and free the slot for waiters, even if the stream object lives on.
+                    failed = true;
+                    slot.release(false);
+                    pool->fail(ec, o, true);
+                }
                 auto const produced = cap - parser->get().body().size;
                 if (parser->is_done())
                     finish();

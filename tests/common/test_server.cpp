@@ -359,10 +359,10 @@ asio::awaitable<void> proxy_session(proxy_state* s, tcp::socket socket) {
     std::string host = target.substr(0, colon);
     if (host.size() >= 2 && host.front() == '[')
         host = host.substr(1, host.size() - 2);
+    // Named, not a temporary inside the co_await expression (g++ 12 mishandles those conditionals).
+    std::string const port = colon == std::string::npos ? "443" : target.substr(colon + 1);
     tcp::resolver resolver{ex};
-    auto [rec, endpoints] =
-        co_await resolver.async_resolve(host, colon == std::string::npos ? "443" : target.substr(colon + 1),
-                                        tuple_awaitable);
+    auto [rec, endpoints] = co_await resolver.async_resolve(host, port, tuple_awaitable);
     tcp::socket upstream{ex};
     error_code cec = rec;
     if (!cec) {

@@ -106,8 +106,10 @@ TEST_CASE("transport: HTTPS goes through the CONNECT proxy, one tunnel per conne
     o.proxy = transport::proxy_config{"127.0.0.1", proxy.port(), "Basic dXNlcjpwYXNz"};
     connection_pool pool{ioc.get_executor(), o};
     run_coro(ioc, [&]() -> asio::awaitable<void> {
-        for (int i = 0; i < 2; ++i)
-            CHECK((co_await pool.exchange(server.origin(), get("/via-proxy"), in())).status == 200);
+        for (int i = 0; i < 2; ++i) {
+            auto const r = co_await pool.exchange(server.origin(), get("/via-proxy"), in());
+            CHECK(r.status == 200);
+        }
     }());
     CHECK(proxy.tunnels() == 1);
     CHECK(proxy.targets() == std::vector<std::string>{"127.0.0.1:" + std::to_string(server.port())});
