@@ -99,10 +99,17 @@ proxy_config parse_proxy_url(std::string_view url) {
     if (out.host.empty())
         throw_error(errc::invalid_argument, "proxy URL has no host: " + describe());
     if (u.has_port()) {
-        auto const port = u.port_number();
-        if (port == 0)
+        // port_number() wraps values above 65535: check the digits themselves.
+        auto const digits = std::string{u.port()};
+        unsigned long port = 0;
+        try {
+            port = digits.empty() ? 0 : std::stoul(digits);
+        } catch (std::exception const&) {
+            port = 0;
+        }
+        if (port == 0 || port > 65535)
             throw_error(errc::invalid_argument, "proxy URL has an invalid port: " + describe());
-        out.port = port;
+        out.port = static_cast<std::uint16_t>(port);
     } else {
         out.port = has_scheme ? 80 : 3128;
     }
