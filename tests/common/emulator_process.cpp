@@ -123,7 +123,9 @@ boost::json::value emulator_process::stats() const {
     return raw_http(url_, boost::beast::http::verb::get, "/v1/emulator/stats").json();
 }
 
-void emulator_process::reset() const { raw_http(url_, boost::beast::http::verb::post, "/v1/emulator/reset"); }
+void emulator_process::reset() const {
+    raw_http(url_, boost::beast::http::verb::post, "/v1/emulator/reset");
+}
 
 int emulator_process::run_to_exit(const std::vector<std::string>& flags, std::string* output) {
     auto [pid, fd] = spawn(flags, true);

@@ -23,7 +23,9 @@ std::string raw_response::header(const std::string& lower_name) const {
     return it == headers.end() ? std::string() : it->second;
 }
 
-boost::json::value raw_response::json() const { return boost::json::parse(body); }
+boost::json::value raw_response::json() const {
+    return boost::json::parse(body);
+}
 
 raw_response raw_http(const std::string& url, http::verb method, std::string_view target,
                       const raw_headers& headers, std::string_view body) {

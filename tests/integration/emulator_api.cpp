@@ -53,7 +53,8 @@ TEST_CASE("emulator: assistants paths need OpenAI-Beta assistants=v2, files do n
     auto r = raw_http(emu.url(), http::verb::get, "/v1/threads/thread_x", {{"Authorization", "Bearer k"}});
     CHECK(r.status == 400);
     require_error_shape(r);
-    CHECK(std::string(r.json().at("error").at("message").as_string()).find("OpenAI-Beta") != std::string::npos);
+    CHECK(std::string(r.json().at("error").at("message").as_string()).find("OpenAI-Beta") !=
+          std::string::npos);
     auto files = raw_http(emu.url(), http::verb::get, "/v1/files", {{"Authorization", "Bearer k"}});
     CHECK(files.status == 200);
 }
@@ -139,12 +140,13 @@ TEST_CASE("emulator: a multipart upload round-trips its bytes", "[emulator][file
     std::string content(300000, 'x');
     content += "\r\n--not-the-boundary\r\nend";
     const std::string boundary = "----paced-test-boundary";
-    std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nassistants\r\n--" +
-                       boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.txt\"\r\n" +
-                       "Content-Type: text/plain\r\n\r\n" + content + "\r\n--" + boundary + "--\r\n";
-    auto up = raw_http(emu.url(), http::verb::post, "/v1/files",
-                       {{"Authorization", "Bearer k"}, {"Content-Type", "multipart/form-data; boundary=" + boundary}},
-                       body);
+    std::string body =
+        "--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nassistants\r\n--" +
+        boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.txt\"\r\n" +
+        "Content-Type: text/plain\r\n\r\n" + content + "\r\n--" + boundary + "--\r\n";
+    auto up = raw_http(
+        emu.url(), http::verb::post, "/v1/files",
+        {{"Authorization", "Bearer k"}, {"Content-Type", "multipart/form-data; boundary=" + boundary}}, body);
     REQUIRE(up.status == 200);
     auto f = up.json().as_object();
     CHECK(f.at("object") == "file");
@@ -152,7 +154,8 @@ TEST_CASE("emulator: a multipart upload round-trips its bytes", "[emulator][file
     CHECK(f.at("filename") == "big.txt");
     CHECK(f.at("purpose") == "assistants");
     const std::string id(f.at("id").as_string());
-    auto down = raw_http(emu.url(), http::verb::get, "/v1/files/" + id + "/content", {{"Authorization", "Bearer k"}});
+    auto down =
+        raw_http(emu.url(), http::verb::get, "/v1/files/" + id + "/content", {{"Authorization", "Bearer k"}});
     CHECK(down.body == content);
     auto del = api_delete(emu.url(), "/v1/files/" + id).json();
     CHECK(del.at("deleted") == true);
@@ -162,11 +165,12 @@ TEST_CASE("emulator: a multipart upload round-trips its bytes", "[emulator][file
 TEST_CASE("emulator: an upload without purpose is a 400 naming 'purpose'", "[emulator][files]") {
     emulator_process emu;
     const std::string boundary = "b0undary";
-    std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\n" +
+    std::string body = "--" + boundary +
+                       "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\n" +
                        "abc\r\n--" + boundary + "--\r\n";
-    auto up = raw_http(emu.url(), http::verb::post, "/v1/files",
-                       {{"Authorization", "Bearer k"}, {"Content-Type", "multipart/form-data; boundary=" + boundary}},
-                       body);
+    auto up = raw_http(
+        emu.url(), http::verb::post, "/v1/files",
+        {{"Authorization", "Bearer k"}, {"Content-Type", "multipart/form-data; boundary=" + boundary}}, body);
     CHECK(up.status == 400);
     CHECK(up.json().at("error").at("param") == "purpose");
 }
@@ -194,7 +198,8 @@ TEST_CASE("emulator: stats count requests per route and connections", "[emulator
     CHECK(s.at("connections_accepted").to_number<std::uint64_t>() >= 3);
 }
 
-TEST_CASE("emulator: --fault-5xx 1 answers 500 server_error, but never on /v1/emulator", "[emulator][faults]") {
+TEST_CASE("emulator: --fault-5xx 1 answers 500 server_error, but never on /v1/emulator",
+          "[emulator][faults]") {
     emulator_process emu({"--fault-5xx", "1"});
     auto r = api_get(emu.url(), "/v1/assistants");
     CHECK(r.status == 500);
@@ -232,12 +237,13 @@ TEST_CASE("emulator: the first stdout line announces the URL", "[emulator][cli]"
 TEST_CASE("emulator: vector store files go from in_progress to completed", "[emulator][vector_stores]") {
     emulator_process emu({"--run-ms", "200"});
     const std::string boundary = "vsboundary";
-    std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nassistants\r\n--" +
-                       boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"doc.txt\"\r\n\r\n" +
-                       "the quick brown fox\r\n--" + boundary + "--\r\n";
-    auto up = raw_http(emu.url(), http::verb::post, "/v1/files",
-                       {{"Authorization", "Bearer k"}, {"Content-Type", "multipart/form-data; boundary=" + boundary}},
-                       body);
+    std::string body =
+        "--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nassistants\r\n--" +
+        boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"doc.txt\"\r\n\r\n" +
+        "the quick brown fox\r\n--" + boundary + "--\r\n";
+    auto up = raw_http(
+        emu.url(), http::verb::post, "/v1/files",
+        {{"Authorization", "Bearer k"}, {"Content-Type", "multipart/form-data; boundary=" + boundary}}, body);
     REQUIRE(up.status == 200);
     const std::string file(up.json().at("id").as_string());
     auto vs = api_post(emu.url(), "/v1/vector_stores", R"({"name":"docs","file_ids":[")" + file + R"("]})");
@@ -245,7 +251,8 @@ TEST_CASE("emulator: vector store files go from in_progress to completed", "[emu
     const std::string vs_id(vs.json().at("id").as_string());
     CHECK(vs.json().at("status") == "in_progress");
     CHECK(vs.json().at("file_counts").at("in_progress") == 1);
-    auto batch = api_post(emu.url(), "/v1/vector_stores/" + vs_id + "/file_batches", R"({"file_ids":[")" + file + R"("]})");
+    auto batch = api_post(emu.url(), "/v1/vector_stores/" + vs_id + "/file_batches",
+                          R"({"file_ids":[")" + file + R"("]})");
     REQUIRE(batch.status == 200);
     CHECK(batch.json().at("object") == "vector_store.files_batch");
     json::object done;

@@ -27,13 +27,15 @@ std::string id_of(const paced::test::raw_response& r) {
 }
 
 std::string make_assistant(const std::string& url, const std::string& extra = "") {
-    return id_of(api_post(url, "/v1/assistants", R"({"model":"gpt-4o-mini","instructions":"Classify.")" + extra + "}"));
+    return id_of(api_post(url, "/v1/assistants",
+                          R"({"model":"gpt-4o-mini","instructions":"Classify.")" + extra + "}"));
 }
 
 std::string make_thread(const std::string& url, const std::string& text) {
-    return id_of(api_post(url, "/v1/threads",
-                          json::serialize(json::object{
-                              {"messages", json::array{json::object{{"role", "user"}, {"content", text}}}}})));
+    return id_of(
+        api_post(url, "/v1/threads",
+                 json::serialize(json::object{
+                     {"messages", json::array{json::object{{"role", "user"}, {"content", text}}}}})));
 }
 
 // Polls the run until its status is one of `stops` (the test's own timeout is the only clock).
@@ -68,7 +70,8 @@ TEST_CASE("emulator runs: queued, then completed with a deterministic reply and 
     emulator_process emu({"--run-ms", "150"});
     const auto asst = make_assistant(emu.url());
     const auto thread = make_thread(emu.url(), "Is this good? yes");
-    auto created = api_post(emu.url(), "/v1/threads/" + thread + "/runs", R"({"assistant_id":")" + asst + R"("})");
+    auto created =
+        api_post(emu.url(), "/v1/threads/" + thread + "/runs", R"({"assistant_id":")" + asst + R"("})");
     const auto run = id_of(created);
     CHECK(created.json().at("status") == "queued");
     CHECK(created.json().at("usage").is_null());
@@ -101,10 +104,12 @@ TEST_CASE("emulator runs: negative keywords give label no", "[emulator][runs]") 
     emulator_process emu({"--run-ms", "0"});
     const auto asst = make_assistant(emu.url());
     const auto thread = make_thread(emu.url(), "no, this is bad");
-    const auto run = id_of(api_post(emu.url(), "/v1/threads/" + thread + "/runs", R"({"assistant_id":")" + asst + R"("})"));
+    const auto run = id_of(
+        api_post(emu.url(), "/v1/threads/" + thread + "/runs", R"({"assistant_id":")" + asst + R"("})"));
     wait_for(emu.url(), thread, run, {"completed"});
     auto msgs = api_get(emu.url(), "/v1/threads/" + thread + "/messages?limit=1").json();
-    CHECK(std::string(msgs.at("data").as_array()[0].at("content").as_array()[0].at("text").at("value").as_string())
+    CHECK(std::string(
+              msgs.at("data").as_array()[0].at("content").as_array()[0].at("text").at("value").as_string())
               .rfind("label: no\n", 0) == 0);
 }
 
@@ -113,12 +118,15 @@ TEST_CASE("emulator runs: a second run or a new message on a thread with an acti
     emulator_process emu({"--run-ms", "60000"});
     const auto asst = make_assistant(emu.url());
     const auto thread = make_thread(emu.url(), "hello");
-    const auto run = id_of(api_post(emu.url(), "/v1/threads/" + thread + "/runs", R"({"assistant_id":")" + asst + R"("})"));
-    auto second = api_post(emu.url(), "/v1/threads/" + thread + "/runs", R"({"assistant_id":")" + asst + R"("})");
+    const auto run = id_of(
+        api_post(emu.url(), "/v1/threads/" + thread + "/runs", R"({"assistant_id":")" + asst + R"("})"));
+    auto second =
+        api_post(emu.url(), "/v1/threads/" + thread + "/runs", R"({"assistant_id":")" + asst + R"("})");
     CHECK(second.status == 400);
     CHECK(std::string(second.json().at("error").at("message").as_string()) ==
           "Thread " + thread + " already has an active run " + run + ".");
-    auto msg = api_post(emu.url(), "/v1/threads/" + thread + "/messages", R"({"role":"user","content":"more"})");
+    auto msg =
+        api_post(emu.url(), "/v1/threads/" + thread + "/messages", R"({"role":"user","content":"more"})");
     CHECK(msg.status == 400);
     CHECK(emu.stats().at("active_run_conflicts").to_number<std::uint64_t>() == 1);
 }
@@ -127,7 +135,8 @@ TEST_CASE("emulator runs: cancel goes through cancelling to cancelled", "[emulat
     emulator_process emu({"--run-ms", "60000"});
     const auto asst = make_assistant(emu.url());
     const auto thread = make_thread(emu.url(), "hello");
-    const auto run = id_of(api_post(emu.url(), "/v1/threads/" + thread + "/runs", R"({"assistant_id":")" + asst + R"("})"));
+    const auto run = id_of(
+        api_post(emu.url(), "/v1/threads/" + thread + "/runs", R"({"assistant_id":")" + asst + R"("})"));
     auto c = api_post(emu.url(), "/v1/threads/" + thread + "/runs/" + run + "/cancel", "");
     CHECK(c.json().at("status") == "cancelling");
     auto done = wait_for(emu.url(), thread, run, {"cancelled"});
@@ -135,15 +144,19 @@ TEST_CASE("emulator runs: cancel goes through cancelling to cancelled", "[emulat
     auto again = api_post(emu.url(), "/v1/threads/" + thread + "/runs/" + run + "/cancel", "");
     CHECK(again.status == 400);
     // The thread is free again.
-    CHECK(api_post(emu.url(), "/v1/threads/" + thread + "/messages", R"({"role":"user","content":"x"})").status == 200);
+    CHECK(api_post(emu.url(), "/v1/threads/" + thread + "/messages", R"({"role":"user","content":"x"})")
+              .status == 200);
 }
 
-TEST_CASE("emulator runs: function tools need tool outputs, and the reply uses them", "[emulator][runs][tools]") {
+TEST_CASE("emulator runs: function tools need tool outputs, and the reply uses them",
+          "[emulator][runs][tools]") {
     emulator_process emu({"--run-ms", "100"});
     const auto asst = make_assistant(
-        emu.url(), R"(,"tools":[{"type":"function","function":{"name":"lookup"}},{"type":"function","function":{"name":"score"}}])");
+        emu.url(),
+        R"(,"tools":[{"type":"function","function":{"name":"lookup"}},{"type":"function","function":{"name":"score"}}])");
     const auto thread = make_thread(emu.url(), "check this");
-    const auto run = id_of(api_post(emu.url(), "/v1/threads/" + thread + "/runs", R"({"assistant_id":")" + asst + R"("})"));
+    const auto run = id_of(
+        api_post(emu.url(), "/v1/threads/" + thread + "/runs", R"({"assistant_id":")" + asst + R"("})"));
     auto r = wait_for(emu.url(), thread, run, {"requires_action", "completed"});
     REQUIRE(r.at("status") == "requires_action");
     const auto& calls = r.at("required_action").at("submit_tool_outputs").at("tool_calls").as_array();
@@ -152,8 +165,8 @@ TEST_CASE("emulator runs: function tools need tool outputs, and the reply uses t
     CHECK(json::parse(calls[0].at("function").at("arguments").as_string()).at("input") == "check this");
 
     auto partial = api_post(emu.url(), "/v1/threads/" + thread + "/runs/" + run + "/submit_tool_outputs",
-                            R"({"tool_outputs":[{"tool_call_id":")" + std::string(calls[0].at("id").as_string()) +
-                                R"(","output":"a"}]})");
+                            R"({"tool_outputs":[{"tool_call_id":")" +
+                                std::string(calls[0].at("id").as_string()) + R"(","output":"a"}]})");
     CHECK(partial.status == 400);
 
     json::array outs{json::object{{"tool_call_id", calls[0].at("id")}, {"output", "found"}},
@@ -163,19 +176,27 @@ TEST_CASE("emulator runs: function tools need tool outputs, and the reply uses t
     REQUIRE(sub.status == 200);
     wait_for(emu.url(), thread, run, {"completed"});
     auto msgs = api_get(emu.url(), "/v1/threads/" + thread + "/messages?run_id=" + run).json();
-    const std::string text(msgs.at("data").as_array()[0].at("content").as_array()[0].at("text").at("value").as_string());
+    const std::string text(
+        msgs.at("data").as_array()[0].at("content").as_array()[0].at("text").at("value").as_string());
     CHECK(text.find("tool outputs: lookup=found; score=0.9") != std::string::npos);
     auto steps = api_get(emu.url(), "/v1/threads/" + thread + "/runs/" + run + "/steps?order=asc").json();
     CHECK(steps.at("data").as_array()[0].at("type") == "tool_calls");
-    CHECK(steps.at("data").as_array()[0].at("step_details").at("tool_calls").as_array()[0].at("function").at("output") ==
-          "found");
+    CHECK(steps.at("data")
+              .as_array()[0]
+              .at("step_details")
+              .at("tool_calls")
+              .as_array()[0]
+              .at("function")
+              .at("output") == "found");
 }
 
-TEST_CASE("emulator runs: --fault-run-fail 1 fails runs with last_error server_error", "[emulator][runs][faults]") {
+TEST_CASE("emulator runs: --fault-run-fail 1 fails runs with last_error server_error",
+          "[emulator][runs][faults]") {
     emulator_process emu({"--run-ms", "50", "--fault-run-fail", "1"});
     const auto asst = make_assistant(emu.url());
     const auto thread = make_thread(emu.url(), "hello");
-    const auto run = id_of(api_post(emu.url(), "/v1/threads/" + thread + "/runs", R"({"assistant_id":")" + asst + R"("})"));
+    const auto run = id_of(
+        api_post(emu.url(), "/v1/threads/" + thread + "/runs", R"({"assistant_id":")" + asst + R"("})"));
     auto done = wait_for(emu.url(), thread, run, {"failed", "completed"});
     CHECK(done.at("status") == "failed");
     CHECK(done.at("last_error").at("code") == "server_error");
@@ -186,8 +207,10 @@ TEST_CASE("emulator runs: run retrievals carry openai-poll-after-ms when configu
     emulator_process emu({"--run-ms", "0", "--poll-after-ms", "250"});
     const auto asst = make_assistant(emu.url());
     const auto thread = make_thread(emu.url(), "hello");
-    const auto run = id_of(api_post(emu.url(), "/v1/threads/" + thread + "/runs", R"({"assistant_id":")" + asst + R"("})"));
-    CHECK(api_get(emu.url(), "/v1/threads/" + thread + "/runs/" + run).header("openai-poll-after-ms") == "250");
+    const auto run = id_of(
+        api_post(emu.url(), "/v1/threads/" + thread + "/runs", R"({"assistant_id":")" + asst + R"("})"));
+    CHECK(api_get(emu.url(), "/v1/threads/" + thread + "/runs/" + run).header("openai-poll-after-ms") ==
+          "250");
 }
 
 TEST_CASE("emulator stream: create thread and run streams the full event sequence and [DONE]",
@@ -195,13 +218,15 @@ TEST_CASE("emulator stream: create thread and run streams the full event sequenc
     emulator_process emu({"--run-ms", "200"});
     const auto asst = make_assistant(emu.url());
     auto r = api_post(emu.url(), "/v1/threads/runs",
-                      R"({"assistant_id":")" + asst + R"(","stream":true,"thread":{"messages":[{"role":"user","content":"yes"}]}})");
+                      R"({"assistant_id":")" + asst +
+                          R"(","stream":true,"thread":{"messages":[{"role":"user","content":"yes"}]}})");
     REQUIRE(r.status == 200);
     CHECK(r.header("content-type").rfind("text/event-stream", 0) == 0);
     auto names = event_names(r.body);
-    std::vector<std::string> expected{"thread.created",         "thread.run.created",         "thread.run.queued",
-                                      "thread.run.in_progress", "thread.run.step.created",    "thread.run.step.in_progress",
-                                      "thread.message.created", "thread.message.in_progress"};
+    std::vector<std::string> expected{"thread.created",          "thread.run.created",
+                                      "thread.run.queued",       "thread.run.in_progress",
+                                      "thread.run.step.created", "thread.run.step.in_progress",
+                                      "thread.message.created",  "thread.message.in_progress"};
     REQUIRE(names.size() > expected.size() + 4);
     CHECK(std::vector<std::string>(names.begin(), names.begin() + 8) == expected);
     std::size_t deltas = 0;
@@ -218,9 +243,11 @@ TEST_CASE("emulator stream: create thread and run streams the full event sequenc
 
 TEST_CASE("emulator stream: a tool run's stream ends at requires_action", "[emulator][stream][tools]") {
     emulator_process emu({"--run-ms", "100"});
-    const auto asst = make_assistant(emu.url(), R"(,"tools":[{"type":"function","function":{"name":"lookup"}}])");
+    const auto asst =
+        make_assistant(emu.url(), R"(,"tools":[{"type":"function","function":{"name":"lookup"}}])");
     const auto thread = make_thread(emu.url(), "hello");
-    auto r = api_post(emu.url(), "/v1/threads/" + thread + "/runs", R"({"assistant_id":")" + asst + R"(","stream":true})");
+    auto r = api_post(emu.url(), "/v1/threads/" + thread + "/runs",
+                      R"({"assistant_id":")" + asst + R"(","stream":true})");
     auto names = event_names(r.body);
     REQUIRE(names.size() >= 2);
     CHECK(names[names.size() - 2] == "thread.run.requires_action");
@@ -241,10 +268,11 @@ TEST_CASE("emulator rate limits: --rpm 60 refuses a second request in the same s
     CHECK(e.at("code") == "rate_limit_exceeded");
     CHECK(e.at("param").is_null());
     const std::string message(e.at("message").as_string());
-    CHECK(std::regex_match(message,
-                           std::regex(R"(Rate limit reached for default in organization org-emulator on requests per min )"
-                                      R"(\(RPM\): Limit 60, Used 1, Requested 1\. Please try again in [0-9.]+m?s\. )"
-                                      R"(Visit https://platform\.openai\.com/account/rate-limits to learn more\.)")));
+    CHECK(std::regex_match(
+        message,
+        std::regex(R"(Rate limit reached for default in organization org-emulator on requests per min )"
+                   R"(\(RPM\): Limit 60, Used 1, Requested 1\. Please try again in [0-9.]+m?s\. )"
+                   R"(Visit https://platform\.openai\.com/account/rate-limits to learn more\.)")));
     const int retry_after = std::stoi(second.header("retry-after"));
     CHECK(retry_after >= 1);
     CHECK(retry_after <= 2);
@@ -254,15 +282,18 @@ TEST_CASE("emulator rate limits: --rpm 60 refuses a second request in the same s
     CHECK(emu.stats().at("requests_total").to_number<std::uint64_t>() == 2);
 }
 
-TEST_CASE("emulator rate limits: a run larger than the TPM limit is 'Request too large'", "[emulator][rate]") {
+TEST_CASE("emulator rate limits: a run larger than the TPM limit is 'Request too large'",
+          "[emulator][rate]") {
     emulator_process emu({"--tpm", "600"});
     const auto asst = make_assistant(emu.url());
     const auto thread = make_thread(emu.url(), std::string(4000, 'a'));
     auto r = api_post(emu.url(), "/v1/threads/" + thread + "/runs", R"({"assistant_id":")" + asst + R"("})");
     REQUIRE(r.status == 429);
     const std::string message(r.json().at("error").at("message").as_string());
-    CHECK(message.rfind("Request too large for gpt-4o-mini in organization org-emulator on tokens per min (TPM): "
-                        "Limit 600, Requested 1259.", 0) == 0);
+    CHECK(message.rfind(
+              "Request too large for gpt-4o-mini in organization org-emulator on tokens per min (TPM): "
+              "Limit 600, Requested 1259.",
+              0) == 0);
     CHECK(r.json().at("error").at("type") == "tokens");
     CHECK(api_get(emu.url(), "/v1/threads/" + thread + "/runs").json().at("data").as_array().empty());
 }
@@ -313,7 +344,8 @@ TEST_CASE("emulator stream: cancelling a streamed run ends the stream with threa
             }
         }
     });
-    auto r = api_post(emu.url(), "/v1/threads/" + thread + "/runs", R"({"assistant_id":")" + asst + R"(","stream":true})");
+    auto r = api_post(emu.url(), "/v1/threads/" + thread + "/runs",
+                      R"({"assistant_id":")" + asst + R"(","stream":true})");
     canceller.join();
     auto names = event_names(r.body);
     REQUIRE(names.size() >= 2);

@@ -11,15 +11,52 @@ namespace {
 // ---- route table -----------------------------------------------------------------------------------------
 
 enum route_id : int {
-    files_create, files_list, files_get, files_delete, files_content,
-    asst_create, asst_list, asst_get, asst_modify, asst_delete,
-    thread_create, thread_and_run, thread_get, thread_modify, thread_delete,
-    msg_create, msg_list, msg_get, msg_modify, msg_delete,
-    run_create, run_list, run_get, run_modify, run_cancel, run_submit, step_list, step_get,
-    vs_create, vs_list, vs_get, vs_modify, vs_delete, vs_search,
-    vsf_create, vsf_list, vsf_get, vsf_update, vsf_delete, vsf_content,
-    batch_create, batch_get, batch_cancel, batch_files,
-    emu_stats, emu_reset,
+    files_create,
+    files_list,
+    files_get,
+    files_delete,
+    files_content,
+    asst_create,
+    asst_list,
+    asst_get,
+    asst_modify,
+    asst_delete,
+    thread_create,
+    thread_and_run,
+    thread_get,
+    thread_modify,
+    thread_delete,
+    msg_create,
+    msg_list,
+    msg_get,
+    msg_modify,
+    msg_delete,
+    run_create,
+    run_list,
+    run_get,
+    run_modify,
+    run_cancel,
+    run_submit,
+    step_list,
+    step_get,
+    vs_create,
+    vs_list,
+    vs_get,
+    vs_modify,
+    vs_delete,
+    vs_search,
+    vsf_create,
+    vsf_list,
+    vsf_get,
+    vsf_update,
+    vsf_delete,
+    vsf_content,
+    batch_create,
+    batch_get,
+    batch_cancel,
+    batch_files,
+    emu_stats,
+    emu_reset,
     route_total
 };
 
@@ -121,8 +158,11 @@ struct api_failure {
     throw api_failure{400, std::move(message), "invalid_request_error", std::move(param), std::move(code)};
 }
 [[noreturn]] void not_found(std::string_view what, std::string_view id) {
-    throw api_failure{404, "No " + std::string(what) + " found with id '" + std::string(id) + "'.",
-                      "invalid_request_error", {}, {}};
+    throw api_failure{404,
+                      "No " + std::string(what) + " found with id '" + std::string(id) + "'.",
+                      "invalid_request_error",
+                      {},
+                      {}};
 }
 
 std::string percent_decode(std::string_view s) {
@@ -223,8 +263,10 @@ std::string list_body(const Items& items, const list_params& p, Render render) {
     json::object o;
     o["object"] = "list";
     o["data"] = std::move(data);
-    o["first_id"] = slice.indexes.empty() ? json::value(nullptr) : json::value(items[slice.indexes.front()]->id);
-    o["last_id"] = slice.indexes.empty() ? json::value(nullptr) : json::value(items[slice.indexes.back()]->id);
+    o["first_id"] =
+        slice.indexes.empty() ? json::value(nullptr) : json::value(items[slice.indexes.front()]->id);
+    o["last_id"] =
+        slice.indexes.empty() ? json::value(nullptr) : json::value(items[slice.indexes.back()]->id);
     o["has_more"] = slice.has_more;
     return json::serialize(o);
 }
@@ -233,21 +275,28 @@ std::string list_body(const Items& items, const list_params& p, Render render) {
 
 const char* type_name(const json::value& v) {
     switch (v.kind()) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "a boolean";
+    case json::kind::null:
+        return "null";
+    case json::kind::bool_:
+        return "a boolean";
     case json::kind::int64:
-    case json::kind::uint64: return "an integer";
-    case json::kind::double_: return "a decimal";
-    case json::kind::string: return "a string";
-    case json::kind::array: return "an array";
-    case json::kind::object: return "an object";
+    case json::kind::uint64:
+        return "an integer";
+    case json::kind::double_:
+        return "a decimal";
+    case json::kind::string:
+        return "a string";
+    case json::kind::array:
+        return "an array";
+    case json::kind::object:
+        return "an object";
     }
     return "a value";
 }
 
 [[noreturn]] void invalid_type(std::string_view field, std::string_view expected, const json::value& got) {
-    bad_request("Invalid type for '" + std::string(field) + "': expected " + std::string(expected) + ", but got " +
-                    type_name(got) + " instead.",
+    bad_request("Invalid type for '" + std::string(field) + "': expected " + std::string(expected) +
+                    ", but got " + type_name(got) + " instead.",
                 std::string(field), "invalid_type");
 }
 
@@ -301,8 +350,10 @@ json::value opt_tokens(const json::object& o, std::string_view field) {
     if (!v->is_int64())
         invalid_type(field, "an integer", *v);
     if (v->as_int64() < 256)
-        bad_request("Invalid '" + std::string(field) + "': integer below minimum value. Expected a value >= 256, "
-                    "but got " + std::to_string(v->as_int64()) + " instead.",
+        bad_request("Invalid '" + std::string(field) +
+                        "': integer below minimum value. Expected a value >= 256, "
+                        "but got " +
+                        std::to_string(v->as_int64()) + " instead.",
                     std::string(field), "integer_below_min_value");
     return *v;
 }
@@ -318,11 +369,13 @@ json::value metadata_of(const json::object& o, json::value fallback = json::obje
     const auto& m = v->as_object();
     if (m.size() > 16)
         bad_request("Invalid 'metadata': too many properties. Expected an object with at most 16 properties, "
-                    "but got an object with " + std::to_string(m.size()) + " properties instead.",
+                    "but got an object with " +
+                        std::to_string(m.size()) + " properties instead.",
                     "metadata", "object_above_max_properties");
     for (const auto& kv : m) {
         if (kv.key().size() > 64)
-            bad_request("Invalid 'metadata': keys must be at most 64 characters.", "metadata", "invalid_value");
+            bad_request("Invalid 'metadata': keys must be at most 64 characters.", "metadata",
+                        "invalid_value");
         if (!kv.value().is_string())
             invalid_type("metadata." + std::string(kv.key()), "a string", kv.value());
         if (kv.value().as_string().size() > 512)
@@ -337,9 +390,9 @@ json::array tools_of(const json::value& v, std::string_view field, std::size_t m
         invalid_type(field, "an array", v);
     const auto& a = v.as_array();
     if (a.size() > max)
-        bad_request("Invalid '" + std::string(field) + "': array too long. Expected an array with maximum length " +
-                        std::to_string(max) + ", but got an array with length " + std::to_string(a.size()) +
-                        " instead.",
+        bad_request("Invalid '" + std::string(field) +
+                        "': array too long. Expected an array with maximum length " + std::to_string(max) +
+                        ", but got an array with length " + std::to_string(a.size()) + " instead.",
                     std::string(field), "array_above_max_length");
     json::array out;
     for (std::size_t i = 0; i < a.size(); ++i) {
@@ -362,8 +415,8 @@ json::array tools_of(const json::value& v, std::string_view field, std::size_t m
                             "missing_required_parameter");
             const auto* name = fn->as_object().if_contains("name");
             if (!name || !name->is_string() || name->as_string().empty())
-                bad_request("Missing required parameter: '" + here + ".function.name'.", here + ".function.name",
-                            "missing_required_parameter");
+                bad_request("Missing required parameter: '" + here + ".function.name'.",
+                            here + ".function.name", "missing_required_parameter");
             json::object f = fn->as_object();
             if (!f.contains("description"))
                 f["description"] = nullptr;
@@ -394,13 +447,14 @@ json::object parse_body(const std::string& body) {
     boost::system::error_code ec;
     json::value v = json::parse(body, ec);
     if (ec)
-        bad_request("We could not parse the JSON body of your request. (HINT: This likely means you aren't using "
-                    "your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was "
-                    "not valid JSON. If you have trouble figuring out how to fix this, please contact us through "
-                    "our help center at help.openai.com.)");
+        bad_request(
+            "We could not parse the JSON body of your request. (HINT: This likely means you aren't using "
+            "your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was "
+            "not valid JSON. If you have trouble figuring out how to fix this, please contact us through "
+            "our help center at help.openai.com.)");
     if (!v.is_object())
-        bad_request("Invalid type for request body: expected an object, but got " + std::string(type_name(v)) +
-                    " instead.");
+        bad_request("Invalid type for request body: expected an object, but got " +
+                    std::string(type_name(v)) + " instead.");
     return std::move(v.as_object());
 }
 
@@ -422,9 +476,11 @@ message_input message_of(const json::value& v, std::string_view where, store& st
     message_input m;
     const auto* role = o.if_contains("role");
     if (!role)
-        bad_request("Missing required parameter: '" + prefix + "role'.", prefix + "role", "missing_required_parameter");
+        bad_request("Missing required parameter: '" + prefix + "role'.", prefix + "role",
+                    "missing_required_parameter");
     if (*role != "user" && *role != "assistant")
-        bad_request("Invalid value: '" + (role->is_string() ? std::string(role->as_string()) : json::serialize(*role)) +
+        bad_request("Invalid value: '" +
+                        (role->is_string() ? std::string(role->as_string()) : json::serialize(*role)) +
                         "'. Supported values are: 'user' and 'assistant'.",
                     prefix + "role", "invalid_value");
     m.role = std::string(role->as_string());
@@ -455,7 +511,8 @@ message_input message_of(const json::value& v, std::string_view where, store& st
             } else if (type && *type == "image_url" && p.contains("image_url")) {
                 m.content.push_back(p);
             } else {
-                bad_request("Invalid content part in '" + prefix + "content'.", prefix + "content", "invalid_value");
+                bad_request("Invalid content part in '" + prefix + "content'.", prefix + "content",
+                            "invalid_value");
             }
         }
     } else {
@@ -504,9 +561,12 @@ const json::value default_truncation = json::object{{"type", "auto"}, {"last_mes
 
 } // namespace
 
-std::size_t api::route_count() { return route_total + 1; } // the last slot counts unknown routes
+std::size_t api::route_count() {
+    return route_total + 1;
+} // the last slot counts unknown routes
 
-api::api(const config& cfg) : cfg_(cfg), stats_(route_count()), store_(cfg, stats_), limiter_(cfg.rpm, cfg.tpm) {}
+api::api(const config& cfg)
+    : cfg_(cfg), stats_(route_count()), store_(cfg, stats_), limiter_(cfg.rpm, cfg.tpm) {}
 
 route_match api::match(http::verb method, std::string_view target) const {
     route_match m;
@@ -608,7 +668,9 @@ api_response api::handle(api_request& req, const route_match& route, const fault
         return res;
     }
 
-    stats_.count_request(route.id < 0 ? static_cast<std::size_t>(route_total) : static_cast<std::size_t>(route.id), steady / 1'000'000);
+    stats_.count_request(route.id < 0 ? static_cast<std::size_t>(route_total)
+                                      : static_cast<std::size_t>(route.id),
+                         steady / 1'000'000);
     const http::fields& h = *req.headers;
     bool charged = false;
     auto fail = [&](const api_failure& f) {
@@ -625,21 +687,23 @@ api_response api::handle(api_request& req, const route_match& route, const fault
     auto auth = h[http::field::authorization];
     if (auth.size() <= 7 || !(auth.substr(0, 7) == "Bearer " || auth.substr(0, 7) == "bearer ")) {
         res.status = 401;
-        res.body = error_body("You didn't provide an API key. You need to provide your API key in an Authorization "
-                              "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password "
-                              "field (with blank username) if you're accessing the API from your browser and are "
-                              "prompted for a username and password. You can obtain an API key from "
-                              "https://platform.openai.com/account/api-keys.",
-                              "invalid_request_error");
+        res.body =
+            error_body("You didn't provide an API key. You need to provide your API key in an Authorization "
+                       "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password "
+                       "field (with blank username) if you're accessing the API from your browser and are "
+                       "prompted for a username and password. You can obtain an API key from "
+                       "https://platform.openai.com/account/api-keys.",
+                       "invalid_request_error");
         return res;
     }
     if (cfg_.quota_exhausted) {
         ++stats_.quota_refusals;
         res.status = 429;
-        res.body = error_body("You exceeded your current quota, please check your plan and billing details. For "
-                              "more information on this error, read the docs: "
-                              "https://platform.openai.com/docs/guides/error-codes/api-errors.",
-                              "insufficient_quota", {}, "insufficient_quota");
+        res.body =
+            error_body("You exceeded your current quota, please check your plan and billing details. For "
+                       "more information on this error, read the docs: "
+                       "https://platform.openai.com/docs/guides/error-codes/api-errors.",
+                       "insufficient_quota", {}, "insufficient_quota");
         return res;
     }
     try {
@@ -652,12 +716,13 @@ api_response api::handle(api_request& req, const route_match& route, const fault
         if (beta_path) {
             auto beta = h["OpenAI-Beta"];
             if (beta.find("assistants=v2") == std::string_view::npos)
-                throw api_failure{400, beta.find("assistants=v1") != std::string_view::npos
-                                           ? "The v1 Assistants API has been deprecated. Please try again by "
-                                             "setting the header 'OpenAI-Beta: assistants=v2'."
-                                           : "You must provide the 'OpenAI-Beta' header to access the Assistants "
-                                             "API. Please try again by setting the header 'OpenAI-Beta: "
-                                             "assistants=v2'."};
+                throw api_failure{400,
+                                  beta.find("assistants=v1") != std::string_view::npos
+                                      ? "The v1 Assistants API has been deprecated. Please try again by "
+                                        "setting the header 'OpenAI-Beta: assistants=v2'."
+                                      : "You must provide the 'OpenAI-Beta' header to access the Assistants "
+                                        "API. Please try again by setting the header 'OpenAI-Beta: "
+                                        "assistants=v2'."};
         }
         if (faults.server_error) {
             ++stats_.faults_5xx;
@@ -740,8 +805,11 @@ api_response api::handle(api_request& req, const route_match& route, const fault
             else if (const auto* at = a.fields.if_contains("tools"); at && at->is_array())
                 p.tools = at->as_array();
             p.metadata = metadata_of(b);
-            p.temperature = opt_number(b, "temperature", 0, 2, a.fields.contains("temperature") ? a.fields.at("temperature") : json::value(1.0));
-            p.top_p = opt_number(b, "top_p", 0, 1, a.fields.contains("top_p") ? a.fields.at("top_p") : json::value(1.0));
+            p.temperature =
+                opt_number(b, "temperature", 0, 2,
+                           a.fields.contains("temperature") ? a.fields.at("temperature") : json::value(1.0));
+            p.top_p = opt_number(b, "top_p", 0, 1,
+                                 a.fields.contains("top_p") ? a.fields.at("top_p") : json::value(1.0));
             p.max_prompt_tokens = opt_tokens(b, "max_prompt_tokens");
             p.max_completion_tokens = opt_tokens(b, "max_completion_tokens");
             p.truncation_strategy = object_or_null(b, "truncation_strategy", default_truncation);
@@ -816,8 +884,9 @@ api_response api::handle(api_request& req, const route_match& route, const fault
                 bad_request("Unrecognized request argument supplied: " + up.file_field);
             auto purpose = up.fields.find("purpose");
             if (purpose == up.fields.end())
-                bad_request("Missing required parameter: 'purpose'.", "purpose", "missing_required_parameter");
-            static constexpr std::string_view purposes[] = {"assistants", "batch", "fine-tune",
+                bad_request("Missing required parameter: 'purpose'.", "purpose",
+                            "missing_required_parameter");
+            static constexpr std::string_view purposes[] = {"assistants", "batch",     "fine-tune",
                                                             "vision",     "user_data", "evals"};
             if (std::find(std::begin(purposes), std::end(purposes), purpose->second) == std::end(purposes))
                 bad_request("'" + purpose->second +
@@ -837,8 +906,9 @@ api_response api::handle(api_request& req, const route_match& route, const fault
                     std::from_chars(secs->second.data(), secs->second.data() + secs->second.size(), s).ec !=
                         std::errc() ||
                     s < 3600 || s > 2592000)
-                    bad_request("Invalid 'expires_after.seconds': expected an integer between 3600 and 2592000.",
-                                "expires_after.seconds", "invalid_value");
+                    bad_request(
+                        "Invalid 'expires_after.seconds': expected an integer between 3600 and 2592000.",
+                        "expires_after.seconds", "invalid_value");
                 expires_at = now / 1000 + s;
             }
             auto& f = store_.add_file(up.filename, purpose->second, std::move(up.file_data), expires_at, now);
@@ -854,7 +924,8 @@ api_response api::handle(api_request& req, const route_match& route, const fault
             res.body = list_body(items, p, [&](const file_rec& f) { return store_.render(f); });
             return res;
         }
-        case files_get: return ok(store_.render(need_file(p0)));
+        case files_get:
+            return ok(store_.render(need_file(p0)));
         case files_delete:
             need_file(p0);
             store_.delete_file(p0);
@@ -883,9 +954,11 @@ api_response api::handle(api_request& req, const route_match& route, const fault
                 f["tools"] = tools_of(*t, "tools", 128);
             else if (!existing)
                 f["tools"] = json::array();
-            f["tool_resources"] = object_or_null(b, "tool_resources", existing ? f["tool_resources"] : json::object());
+            f["tool_resources"] =
+                object_or_null(b, "tool_resources", existing ? f["tool_resources"] : json::object());
             f["metadata"] = metadata_of(b, existing ? f["metadata"] : json::object());
-            f["temperature"] = opt_number(b, "temperature", 0, 2, existing ? f["temperature"] : json::value(1.0));
+            f["temperature"] =
+                opt_number(b, "temperature", 0, 2, existing ? f["temperature"] : json::value(1.0));
             f["top_p"] = opt_number(b, "top_p", 0, 1, existing ? f["top_p"] : json::value(1.0));
             if (const auto* rf = b.if_contains("response_format"))
                 f["response_format"] = rf->is_null() ? json::value("auto") : *rf;
@@ -901,10 +974,12 @@ api_response api::handle(api_request& req, const route_match& route, const fault
         }
         case asst_list: {
             auto p = parse_list(route.query, 100, 20);
-            res.body = list_body(store_.assistants(), p, [&](const assistant_rec& a) { return store_.render(a); });
+            res.body =
+                list_body(store_.assistants(), p, [&](const assistant_rec& a) { return store_.render(a); });
             return res;
         }
-        case asst_get: return ok(store_.render(need_assistant(p0)));
+        case asst_get:
+            return ok(store_.render(need_assistant(p0)));
         case asst_delete:
             need_assistant(p0);
             store_.delete_assistant(p0);
@@ -918,14 +993,18 @@ api_response api::handle(api_request& req, const route_match& route, const fault
                 if (!m->is_array())
                     invalid_type("messages", "an array", *m);
                 for (std::size_t i = 0; i < m->as_array().size(); ++i)
-                    msgs.push_back(message_of(m->as_array()[i], "messages[" + std::to_string(i) + "]", store_));
+                    msgs.push_back(
+                        message_of(m->as_array()[i], "messages[" + std::to_string(i) + "]", store_));
             }
-            auto& t = store_.add_thread(object_or_null(b, "tool_resources", json::object()), metadata_of(b), now);
+            auto& t =
+                store_.add_thread(object_or_null(b, "tool_resources", json::object()), metadata_of(b), now);
             for (auto& m : msgs)
-                store_.add_message(t, m.role, std::move(m.content), std::move(m.attachments), std::move(m.metadata), now);
+                store_.add_message(t, m.role, std::move(m.content), std::move(m.attachments),
+                                   std::move(m.metadata), now);
             return ok(store_.render(t));
         }
-        case thread_get: return ok(store_.render(need_thread(p0)));
+        case thread_get:
+            return ok(store_.render(need_thread(p0)));
         case thread_modify: {
             auto& t = need_thread(p0);
             auto b = parse_body(req.body);
@@ -944,9 +1023,9 @@ api_response api::handle(api_request& req, const route_match& route, const fault
             auto m = message_of(parse_body(req.body), "", store_);
             if (t.active)
                 bad_request("Can't add messages to " + t.id + " while a run " + t.active->id + " is active.");
-            return ok(store_.render(
-                store_.add_message(t, m.role, std::move(m.content), std::move(m.attachments), std::move(m.metadata), now),
-                now));
+            return ok(store_.render(store_.add_message(t, m.role, std::move(m.content),
+                                                       std::move(m.attachments), std::move(m.metadata), now),
+                                    now));
         }
         case msg_list: {
             auto& t = need_thread(p0);
@@ -986,10 +1065,10 @@ api_response api::handle(api_request& req, const route_match& route, const fault
         case run_create: {
             auto& t = need_thread(p0);
             auto b = parse_body(req.body);
-            check_known(b, {"assistant_id", "model", "reasoning_effort", "instructions", "additional_instructions",
-                            "additional_messages", "tools", "metadata", "temperature", "top_p", "stream",
-                            "max_prompt_tokens", "max_completion_tokens", "truncation_strategy", "tool_choice",
-                            "parallel_tool_calls", "response_format"});
+            check_known(b, {"assistant_id", "model", "reasoning_effort", "instructions",
+                            "additional_instructions", "additional_messages", "tools", "metadata",
+                            "temperature", "top_p", "stream", "max_prompt_tokens", "max_completion_tokens",
+                            "truncation_strategy", "tool_choice", "parallel_tool_calls", "response_format"});
             auto& a = need_assistant(require_string(b, "assistant_id"));
             auto params = run_params_of(b, a);
             const bool stream = stream_flag(b);
@@ -999,7 +1078,8 @@ api_response api::handle(api_request& req, const route_match& route, const fault
                 if (!am->is_array())
                     invalid_type("additional_messages", "an array", *am);
                 for (std::size_t i = 0; i < am->as_array().size(); ++i) {
-                    extra.push_back(message_of(am->as_array()[i], "additional_messages[" + std::to_string(i) + "]", store_));
+                    extra.push_back(message_of(am->as_array()[i],
+                                               "additional_messages[" + std::to_string(i) + "]", store_));
                     extra_bytes += extra.back().user_bytes;
                 }
             }
@@ -1010,7 +1090,8 @@ api_response api::handle(api_request& req, const route_match& route, const fault
             if (!charge_run(params.model, store_.estimate_tokens(t, params, extra_bytes)))
                 return res;
             for (auto& m : extra)
-                store_.add_message(t, m.role, std::move(m.content), std::move(m.attachments), std::move(m.metadata), now);
+                store_.add_message(t, m.role, std::move(m.content), std::move(m.attachments),
+                                   std::move(m.metadata), now);
             auto& r = store_.add_run(t, std::move(params), now);
             if (stream)
                 return start_stream(r, false, false);
@@ -1019,10 +1100,10 @@ api_response api::handle(api_request& req, const route_match& route, const fault
         }
         case thread_and_run: {
             auto b = parse_body(req.body);
-            check_known(b, {"assistant_id", "thread", "model", "instructions", "tools", "tool_resources", "metadata",
-                            "temperature", "top_p", "stream", "max_prompt_tokens", "max_completion_tokens",
-                            "truncation_strategy", "tool_choice", "parallel_tool_calls", "response_format",
-                            "reasoning_effort"});
+            check_known(b, {"assistant_id", "thread", "model", "instructions", "tools", "tool_resources",
+                            "metadata", "temperature", "top_p", "stream", "max_prompt_tokens",
+                            "max_completion_tokens", "truncation_strategy", "tool_choice",
+                            "parallel_tool_calls", "response_format", "reasoning_effort"});
             auto& a = need_assistant(require_string(b, "assistant_id"));
             auto params = run_params_of(b, a);
             const bool stream = stream_flag(b);
@@ -1040,7 +1121,8 @@ api_response api::handle(api_request& req, const route_match& route, const fault
                 if (!m->is_array())
                     invalid_type("thread.messages", "an array", *m);
                 for (std::size_t i = 0; i < m->as_array().size(); ++i) {
-                    msgs.push_back(message_of(m->as_array()[i], "thread.messages[" + std::to_string(i) + "]", store_));
+                    msgs.push_back(
+                        message_of(m->as_array()[i], "thread.messages[" + std::to_string(i) + "]", store_));
                     bytes += msgs.back().user_bytes;
                 }
             }
@@ -1051,7 +1133,8 @@ api_response api::handle(api_request& req, const route_match& route, const fault
                 return res;
             auto& t = store_.add_thread(std::move(tool_resources), std::move(metadata), now);
             for (auto& m : msgs)
-                store_.add_message(t, m.role, std::move(m.content), std::move(m.attachments), std::move(m.metadata), now);
+                store_.add_message(t, m.role, std::move(m.content), std::move(m.attachments),
+                                   std::move(m.metadata), now);
             auto& r = store_.add_run(t, std::move(params), now);
             if (stream)
                 return start_stream(r, true, false);
@@ -1079,7 +1162,8 @@ api_response api::handle(api_request& req, const route_match& route, const fault
         case run_cancel: {
             auto& r = need_run(need_thread(p0), p1);
             const auto st = r.status_at(now);
-            if (st != run_status::queued && st != run_status::in_progress && st != run_status::requires_action)
+            if (st != run_status::queued && st != run_status::in_progress &&
+                st != run_status::requires_action)
                 bad_request("Cannot cancel run with status '" + std::string(to_string(st)) + "'.");
             store_.cancel_run(r, now);
             return ok(store_.render(r, now));
@@ -1091,7 +1175,8 @@ api_response api::handle(api_request& req, const route_match& route, const fault
             const bool stream = stream_flag(b);
             const auto* outs = b.if_contains("tool_outputs");
             if (!outs)
-                bad_request("Missing required parameter: 'tool_outputs'.", "tool_outputs", "missing_required_parameter");
+                bad_request("Missing required parameter: 'tool_outputs'.", "tool_outputs",
+                            "missing_required_parameter");
             if (!outs->is_array())
                 invalid_type("tool_outputs", "an array", *outs);
             std::vector<std::pair<std::string, std::string>> outputs;
@@ -1104,25 +1189,28 @@ api_response api::handle(api_request& req, const route_match& route, const fault
                 const auto* id = o.as_object().if_contains("tool_call_id");
                 const auto* out = o.as_object().if_contains("output");
                 if (!id || !id->is_string())
-                    bad_request("Missing required parameter: '" + here + ".tool_call_id'.", here + ".tool_call_id",
-                                "missing_required_parameter");
+                    bad_request("Missing required parameter: '" + here + ".tool_call_id'.",
+                                here + ".tool_call_id", "missing_required_parameter");
                 if (out && !out->is_string())
                     invalid_type(here + ".output", "a string", *out);
                 outputs.emplace_back(std::string(id->as_string()), out ? std::string(out->as_string()) : "");
             }
             const auto st = r.status_at(now);
             if (st != run_status::requires_action)
-                bad_request("Runs in status \"" + std::string(to_string(st)) + "\" do not accept tool outputs.");
+                bad_request("Runs in status \"" + std::string(to_string(st)) +
+                            "\" do not accept tool outputs.");
             std::string expected, got;
             bool complete = true;
             for (const auto& c : r.calls) {
                 expected += (expected.empty() ? "'" : ", '") + c.id + "'";
-                if (std::none_of(outputs.begin(), outputs.end(), [&](const auto& o) { return o.first == c.id; }))
+                if (std::none_of(outputs.begin(), outputs.end(),
+                                 [&](const auto& o) { return o.first == c.id; }))
                     complete = false;
             }
             for (const auto& o : outputs) {
                 got += (got.empty() ? "'" : ", '") + o.first + "'";
-                if (std::none_of(r.calls.begin(), r.calls.end(), [&](const auto& c) { return c.id == o.first; }))
+                if (std::none_of(r.calls.begin(), r.calls.end(),
+                                 [&](const auto& c) { return c.id == o.first; }))
                     complete = false;
             }
             if (!complete)
@@ -1148,7 +1236,8 @@ api_response api::handle(api_request& req, const route_match& route, const fault
         // ---- vector stores ---------------------------------------------------------------------------
         case vs_create: {
             auto b = parse_body(req.body);
-            check_known(b, {"file_ids", "name", "description", "expires_after", "chunking_strategy", "metadata"});
+            check_known(
+                b, {"file_ids", "name", "description", "expires_after", "chunking_strategy", "metadata"});
             std::vector<file_rec*> files;
             if (const auto* ids = b.if_contains("file_ids"); ids && !ids->is_null()) {
                 if (!ids->is_array())
@@ -1167,8 +1256,8 @@ api_response api::handle(api_request& req, const route_match& route, const fault
                                 "expires_after.days", "invalid_value");
             }
             auto chunking = object_or_null(b, "chunking_strategy", nullptr);
-            auto& v = store_.add_vector_store(opt_string(b, "name"), opt_string(b, "description"), std::move(expires),
-                                              metadata_of(b), now);
+            auto& v = store_.add_vector_store(opt_string(b, "name"), opt_string(b, "description"),
+                                              std::move(expires), metadata_of(b), now);
             for (auto* f : files)
                 store_.attach_file(v, *f, nullptr, chunking, {}, now);
             return ok(store_.render(v, now));
@@ -1179,7 +1268,8 @@ api_response api::handle(api_request& req, const route_match& route, const fault
                                  [&](const vector_store_rec& v) { return store_.render(v, now); });
             return res;
         }
-        case vs_get: return ok(store_.render(need_vs(p0), now));
+        case vs_get:
+            return ok(store_.render(need_vs(p0), now));
         case vs_modify: {
             auto& v = need_vs(p0);
             auto b = parse_body(req.body);
@@ -1216,9 +1306,11 @@ api_response api::handle(api_request& req, const route_match& route, const fault
                     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
                 return s;
             };
-            // A plain case-insensitive substring search: score 1 when every term occurs, else the share found.
+            // A plain case-insensitive substring search: score 1 when every term occurs, else the share
+            // found.
             for (const auto* vf : v.files) {
-                if (static_cast<std::int64_t>(data.size()) >= max_results || vf->status_at(now) != "completed")
+                if (static_cast<std::int64_t>(data.size()) >= max_results ||
+                    vf->status_at(now) != "completed")
                     continue;
                 const auto* f = store_.find_file(vf->id);
                 if (!f)
@@ -1272,9 +1364,10 @@ api_response api::handle(api_request& req, const route_match& route, const fault
             const std::string filter = query_param(route.query, "filter");
             if (!filter.empty() && filter != "in_progress" && filter != "completed" && filter != "failed" &&
                 filter != "cancelled")
-                bad_request("Invalid value for 'filter': expected one of 'in_progress', 'completed', 'failed' or "
-                            "'cancelled'.",
-                            "filter", "invalid_value");
+                bad_request(
+                    "Invalid value for 'filter': expected one of 'in_progress', 'completed', 'failed' or "
+                    "'cancelled'.",
+                    "filter", "invalid_value");
             std::vector<vs_file_rec*> items;
             for (auto* f : v.files)
                 if ((!batch || f->batch_id == batch->id) && (filter.empty() || f->status_at(now) == filter))
@@ -1299,14 +1392,16 @@ api_response api::handle(api_request& req, const route_match& route, const fault
                 auto b = parse_body(req.body);
                 check_known(b, {"attributes"});
                 if (!b.contains("attributes"))
-                    bad_request("Missing required parameter: 'attributes'.", "attributes", "missing_required_parameter");
+                    bad_request("Missing required parameter: 'attributes'.", "attributes",
+                                "missing_required_parameter");
                 vf.attributes = object_or_null(b, "attributes", nullptr);
             }
             if (route.id == vsf_content) {
                 const auto* f = store_.find_file(p1);
                 json::object o;
                 o["object"] = "vector_store.file_content.page";
-                o["data"] = json::array{json::object{{"type", "text"}, {"text", f ? f->data : std::string()}}};
+                o["data"] =
+                    json::array{json::object{{"type", "text"}, {"text", f ? f->data : std::string()}}};
                 o["has_more"] = false;
                 o["next_page"] = nullptr;
                 return ok(o);
@@ -1322,7 +1417,8 @@ api_response api::handle(api_request& req, const route_match& route, const fault
             const auto* ids = b.if_contains("file_ids");
             const auto* files = b.if_contains("files");
             if ((ids != nullptr) == (files != nullptr))
-                bad_request("Exactly one of 'file_ids' or 'files' must be provided.", "file_ids", "invalid_value");
+                bad_request("Exactly one of 'file_ids' or 'files' must be provided.", "file_ids",
+                            "invalid_value");
             const auto* list = ids ? ids : files;
             if (!list->is_array())
                 invalid_type(ids ? "file_ids" : "files", "an array", *list);
@@ -1374,15 +1470,16 @@ api_response api::handle(api_request& req, const route_match& route, const fault
         }
         case emu_stats:
         case emu_reset:
-        case route_total: break;
+        case route_total:
+            break;
         }
         throw api_failure{404, "Invalid URL"};
     } catch (const api_failure& f) {
         return fail(f);
     } catch (const std::exception& e) {
-        return fail(api_failure{500, std::string("The server had an error while processing your request: ") +
-                                         e.what(),
-                                "server_error"});
+        return fail(api_failure{
+            500, std::string("The server had an error while processing your request: ") + e.what(),
+            "server_error"});
     }
 }
 

@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
                  "benchmarks, with OpenAI's rate limits, streaming and injectable faults."};
     app.add_option("--host", cfg.host, "Address to listen on")->capture_default_str();
     app.add_option("--port", cfg.port, "Port to listen on; 0 picks a free port")->capture_default_str();
-    app.add_option("--rpm", cfg.rpm, "Requests per minute of every budget (per model and org-wide); 0 = no limit")
+    app.add_option("--rpm", cfg.rpm,
+                   "Requests per minute of every budget (per model and org-wide); 0 = no limit")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     app.add_option("--tpm", cfg.tpm, "Tokens per minute of every budget; 0 = no limit")
@@ -29,9 +30,10 @@ int main(int argc, char** argv) {
     app.add_option("--run-jitter-ms", cfg.run_jitter_ms, "Uniform +- jitter added to --run-ms per run")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
-    app.add_option("--poll-after-ms", cfg.poll_after_ms,
-                   "Send openai-poll-after-ms with this value on run (and vector store file/batch) retrievals; "
-                   "0 = do not send")
+    app.add_option(
+           "--poll-after-ms", cfg.poll_after_ms,
+           "Send openai-poll-after-ms with this value on run (and vector store file/batch) retrievals; "
+           "0 = do not send")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     app.add_option("--fault-5xx", cfg.fault_5xx, "Share of requests answered 500 server_error")
@@ -59,7 +61,8 @@ int main(int argc, char** argv) {
                  "Answer every API request with 429 insufficient_quota (no retry-after)");
     auto* cert = app.add_option("--tls-cert", cfg.tls_cert, "PEM certificate chain: serve HTTPS")
                      ->check(CLI::ExistingFile);
-    auto* key = app.add_option("--tls-key", cfg.tls_key, "PEM private key for --tls-cert")->check(CLI::ExistingFile);
+    auto* key =
+        app.add_option("--tls-key", cfg.tls_key, "PEM private key for --tls-cert")->check(CLI::ExistingFile);
     cert->needs(key);
     key->needs(cert);
     app.add_option("--seed", cfg.seed, "Seed of every random choice (ids, jitter, faults, failed runs)")

@@ -35,7 +35,8 @@ bool param_value(std::string_view header, std::string_view key, std::string& out
                 out = r;
             } else {
                 std::size_t e = header.find(';', v);
-                std::string_view r = header.substr(v, e == std::string_view::npos ? header.size() - v : e - v);
+                std::string_view r =
+                    header.substr(v, e == std::string_view::npos ? header.size() - v : e - v);
                 while (!r.empty() && (r.back() == ' ' || r.back() == '\t'))
                     r.remove_suffix(1);
                 out = std::string(r);

@@ -10,7 +10,8 @@ namespace {
 constexpr std::int64_t minute_ns = 60'000'000'000LL;
 }
 
-gcra_dimension::gcra_dimension(std::int64_t limit_per_minute) : limit_(std::max<std::int64_t>(0, limit_per_minute)) {
+gcra_dimension::gcra_dimension(std::int64_t limit_per_minute)
+    : limit_(std::max<std::int64_t>(0, limit_per_minute)) {
     if (limit_ > 0) {
         interval_ = std::max<std::int64_t>(1, minute_ns / limit_);
         burst_ = std::max<std::int64_t>(1, limit_ / 60);
@@ -52,7 +53,9 @@ std::int64_t gcra_dimension::remaining(std::int64_t now) const {
     return std::clamp<std::int64_t>(units, 0, limit_);
 }
 
-std::int64_t gcra_dimension::reset_ns(std::int64_t now) const { return std::max<std::int64_t>(0, tat_ - now); }
+std::int64_t gcra_dimension::reset_ns(std::int64_t now) const {
+    return std::max<std::int64_t>(0, tat_ - now);
+}
 
 std::int64_t gcra_dimension::wait_ns(std::int64_t n, std::int64_t now) const {
     if (limit_ == 0 || tat_ <= now)

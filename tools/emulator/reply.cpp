@@ -9,7 +9,7 @@
 namespace paced::emulator {
 
 namespace {
-constexpr std::array<std::string_view, 8> positive_words{"yes",    "true",   "positive", "approve",
+constexpr std::array<std::string_view, 8> positive_words{"yes",      "true",   "positive", "approve",
                                                          "approved", "accept", "accepted", "good"};
 constexpr std::array<std::string_view, 8> negative_words{"no",       "false", "negative", "reject",
                                                          "rejected", "deny",  "denied",   "bad"};
@@ -52,7 +52,8 @@ classification classify(std::string_view input) {
     c.text = std::string("label: ") + (c.yes ? "yes" : "no") + "\nreason: " + std::to_string(c.positive) +
              " positive and " + std::to_string(c.negative) + " negative keyword(s) in " +
              std::to_string(input.size()) + " bytes of input" +
-             (c.positive == c.negative ? std::string(", decided by input hash ") + hash : std::string()) + ".";
+             (c.positive == c.negative ? std::string(", decided by input hash ") + hash : std::string()) +
+             ".";
     return c;
 }
 

@@ -6,9 +6,9 @@
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -23,13 +23,13 @@
 namespace paced::emulator {
 
 namespace {
-using asio::ip::tcp;
 using asio::use_awaitable;
+using asio::ip::tcp;
 namespace beast = boost::beast;
 constexpr auto token = asio::as_tuple(use_awaitable);
 
 constexpr std::size_t chunk_size = 64 * 1024;
-constexpr std::uint64_t json_body_limit = 64ULL << 20;         // JSON bodies: far above any real request
+constexpr std::uint64_t json_body_limit = 64ULL << 20; // JSON bodies: far above any real request
 constexpr std::uint64_t upload_body_limit = (512ULL << 20) + (1 << 20); // 512 MB file + multipart overhead
 
 void append_status_line(std::string& out, unsigned status) {
@@ -87,7 +87,9 @@ server::server(asio::io_context& ioc, const config& cfg)
     acceptor_.listen(asio::socket_base::max_listen_connections);
 }
 
-void server::start() { asio::co_spawn(ioc_, accept_loop(), asio::detached); }
+void server::start() {
+    asio::co_spawn(ioc_, accept_loop(), asio::detached);
+}
 
 void server::stop() {
     boost::system::error_code ec;
@@ -235,7 +237,8 @@ asio::awaitable<void> server::serve(Stream& stream, tcp::socket& lowest) {
             ++api_.counters().faults_reset;
             if (plan.reset_mid) {
                 const auto cut = static_cast<std::size_t>(static_cast<double>(out.size()) * plan.cut);
-                co_await asio::async_write(stream, asio::buffer(out.data(), std::max<std::size_t>(1, cut)), token);
+                co_await asio::async_write(stream, asio::buffer(out.data(), std::max<std::size_t>(1, cut)),
+                                           token);
             }
             abort_connection(lowest);
             co_return;

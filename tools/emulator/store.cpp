@@ -10,7 +10,9 @@ namespace {
 constexpr ms_t run_expiry_ms = 600'000; // OpenAI's examples: expires_at = created_at + 10 minutes
 constexpr ms_t max_cancel_delay_ms = 50;
 
-json::value secs(ms_t t) { return t == never ? json::value(nullptr) : json::value(t / 1000); }
+json::value secs(ms_t t) {
+    return t == never ? json::value(nullptr) : json::value(t / 1000);
+}
 
 template <class T>
 void erase_ptr(std::vector<T*>& v, const T* p) {
@@ -30,14 +32,22 @@ json::object text_part(std::string_view value) {
 
 const char* to_string(run_status s) {
     switch (s) {
-    case run_status::queued: return "queued";
-    case run_status::in_progress: return "in_progress";
-    case run_status::requires_action: return "requires_action";
-    case run_status::cancelling: return "cancelling";
-    case run_status::cancelled: return "cancelled";
-    case run_status::failed: return "failed";
-    case run_status::completed: return "completed";
-    case run_status::expired: return "expired";
+    case run_status::queued:
+        return "queued";
+    case run_status::in_progress:
+        return "in_progress";
+    case run_status::requires_action:
+        return "requires_action";
+    case run_status::cancelling:
+        return "cancelling";
+    case run_status::cancelled:
+        return "cancelled";
+    case run_status::failed:
+        return "failed";
+    case run_status::completed:
+        return "completed";
+    case run_status::expired:
+        return "expired";
     }
     return "queued";
 }
@@ -49,12 +59,14 @@ bool is_terminal(run_status s) {
 
 std::string assistant_rec::model() const {
     auto it = fields.find("model");
-    return it != fields.end() && it->value().is_string() ? std::string(it->value().as_string()) : std::string();
+    return it != fields.end() && it->value().is_string() ? std::string(it->value().as_string())
+                                                         : std::string();
 }
 
 std::string assistant_rec::instructions() const {
     auto it = fields.find("instructions");
-    return it != fields.end() && it->value().is_string() ? std::string(it->value().as_string()) : std::string();
+    return it != fields.end() && it->value().is_string() ? std::string(it->value().as_string())
+                                                         : std::string();
 }
 
 run_status run_rec::status_at(ms_t t) const {
@@ -86,12 +98,13 @@ std::string vs_file_rec::status_at(ms_t t) const {
     return t >= done ? "completed" : "in_progress";
 }
 
-store::store(const config& cfg, stats& st) : ids(cfg.seed), cfg_(cfg), stats_(st), rng_(cfg.seed ^ 0x5eedULL) {}
+store::store(const config& cfg, stats& st)
+    : ids(cfg.seed), cfg_(cfg), stats_(st), rng_(cfg.seed ^ 0x5eedULL) {}
 
-#define PACED_FIND(fn, map, type)                                                                        \
-    type* store::fn(const std::string& id) {                                                             \
-        auto it = map.find(id);                                                                          \
-        return it == map.end() ? nullptr : it->second.get();                                             \
+#define PACED_FIND(fn, map, type)                                                                            \
+    type* store::fn(const std::string& id) {                                                                 \
+        auto it = map.find(id);                                                                              \
+        return it == map.end() ? nullptr : it->second.get();                                                 \
     }
 PACED_FIND(find_file, files_, file_rec)
 PACED_FIND(find_assistant, assistants_, assistant_rec)
@@ -102,8 +115,8 @@ PACED_FIND(find_step, steps_, step_rec)
 PACED_FIND(find_vector_store, vector_stores_, vector_store_rec)
 #undef PACED_FIND
 
-file_rec& store::add_file(std::string filename, std::string purpose, std::string data, std::int64_t expires_at,
-                          ms_t now) {
+file_rec& store::add_file(std::string filename, std::string purpose, std::string data,
+                          std::int64_t expires_at, ms_t now) {
     auto f = std::make_unique<file_rec>();
     f->id = ids.next("file-");
     f->filename = std::move(filename);
@@ -256,7 +269,8 @@ run_rec& store::add_run(thread_rec& t, run_params p, ms_t now) {
     r->thread = &t;
     r->assistant_id = std::move(p.assistant_id);
     r->model = std::move(p.model);
-    r->instructions = p.instructions + (p.additional_instructions.empty() ? "" : "\n" + p.additional_instructions);
+    r->instructions =
+        p.instructions + (p.additional_instructions.empty() ? "" : "\n" + p.additional_instructions);
     r->tools = std::move(p.tools);
     r->metadata = std::move(p.metadata);
     r->temperature = std::move(p.temperature);
@@ -272,9 +286,8 @@ run_rec& store::add_run(thread_rec& t, run_params p, ms_t now) {
     const std::string input = input_of(t, &input_bytes);
     const auto c = classify(input);
     r->reply = c.text;
-    r->prompt_tokens = ceil_div(static_cast<std::int64_t>(input_bytes + p.instructions.size() +
-                                                          p.additional_instructions.size()),
-                                4);
+    r->prompt_tokens = ceil_div(
+        static_cast<std::int64_t>(input_bytes + p.instructions.size() + p.additional_instructions.size()), 4);
     const ms_t d = draw_duration();
     const std::uint64_t seq = ++run_seq_;
     r->fail = cfg_.fault_run_fail > 0 &&
@@ -300,7 +313,8 @@ run_rec& store::add_run(thread_rec& t, run_params p, ms_t now) {
         const auto* name = fn && fn->is_object() ? fn->as_object().if_contains("name") : nullptr;
         json::object args;
         args["input"] = last_user;
-        r->calls.push_back({ids.next("call_"), name && name->is_string() ? std::string(name->as_string()) : "",
+        r->calls.push_back({ids.next("call_"),
+                            name && name->is_string() ? std::string(name->as_string()) : "",
                             json::serialize(args), std::nullopt});
     }
     if (!r->calls.empty()) {
@@ -376,11 +390,20 @@ void store::settle(run_rec& r, ms_t now) {
         if (r.thread->active == &r)
             r.thread->active = nullptr;
         switch (st) {
-        case run_status::completed: ++stats_.runs_completed; break;
-        case run_status::failed: ++stats_.runs_failed; break;
-        case run_status::cancelled: ++stats_.runs_cancelled; break;
-        case run_status::expired: ++stats_.runs_expired; break;
-        default: break;
+        case run_status::completed:
+            ++stats_.runs_completed;
+            break;
+        case run_status::failed:
+            ++stats_.runs_failed;
+            break;
+        case run_status::cancelled:
+            ++stats_.runs_cancelled;
+            break;
+        case run_status::expired:
+            ++stats_.runs_expired;
+            break;
+        default:
+            break;
         }
     }
 }
@@ -396,8 +419,8 @@ void store::settle_all(ms_t now) {
         settle(*r, now);
 }
 
-vector_store_rec& store::add_vector_store(json::value name, json::value description, json::value expires_after,
-                                          json::value metadata, ms_t now) {
+vector_store_rec& store::add_vector_store(json::value name, json::value description,
+                                          json::value expires_after, json::value metadata, ms_t now) {
     auto v = std::make_unique<vector_store_rec>();
     v->id = ids.next("vs_");
     v->created = now;
@@ -482,11 +505,13 @@ json::object store::render(const file_rec& f) const {
     o["object"] = "file";
     o["bytes"] = static_cast<std::int64_t>(f.data.size());
     o["created_at"] = f.created / 1000;
-    o["expires_at"] = f.expires_at ? json::value(f.expires_at) : json::value(nullptr);
+    // OpenAIFile types expires_at as an integer and status_details as a string, neither nullable nor
+    // required: absent values are left out rather than written as null.
+    if (f.expires_at)
+        o["expires_at"] = f.expires_at;
     o["filename"] = f.filename;
     o["purpose"] = f.purpose;
     o["status"] = "processed";
-    o["status_details"] = nullptr;
     return o;
 }
 
@@ -556,7 +581,8 @@ json::object store::render(const run_rec& r, ms_t t) const {
     o["assistant_id"] = r.assistant_id;
     o["thread_id"] = r.thread->id;
     o["status"] = to_string(st);
-    o["started_at"] = (t >= r.start && r.cancel_req > r.start) ? json::value(r.start / 1000) : json::value(nullptr);
+    o["started_at"] =
+        (t >= r.start && r.cancel_req > r.start) ? json::value(r.start / 1000) : json::value(nullptr);
     o["expires_at"] = is_terminal(st) ? json::value(nullptr) : json::value(r.expires / 1000);
     o["cancelled_at"] = st == run_status::cancelled ? secs(r.cancel_done) : json::value(nullptr);
     o["failed_at"] = st == run_status::failed ? secs(r.end) : json::value(nullptr);
@@ -662,7 +688,8 @@ json::object store::render(const step_rec& s, ms_t t) const {
             json::object fn;
             fn["name"] = c.name;
             fn["arguments"] = c.arguments;
-            fn["output"] = (c.output && status == "completed") ? json::value(*c.output) : json::value(nullptr);
+            fn["output"] =
+                (c.output && status == "completed") ? json::value(*c.output) : json::value(nullptr);
             arg_bytes += static_cast<std::int64_t>(c.arguments.size());
             json::object call;
             call["id"] = c.id;
@@ -699,7 +726,8 @@ json::object store::render(const step_rec& s, ms_t t) const {
     return o;
 }
 
-json::object store::file_counts(const vector_store_rec& v, const std::vector<std::string>* only, ms_t t) const {
+json::object store::file_counts(const vector_store_rec& v, const std::vector<std::string>* only,
+                                ms_t t) const {
     std::int64_t in_progress = 0, completed = 0, cancelled = 0, total = 0;
     auto count = [&](const vs_file_rec& f) {
         const auto s = f.status_at(t);
@@ -765,12 +793,12 @@ json::object store::render(const vs_file_rec& f, ms_t t) const {
     o["vector_store_id"] = f.vector_store_id;
     o["status"] = f.status_at(t);
     o["last_error"] = nullptr;
-    o["chunking_strategy"] = f.chunking_strategy.is_null()
-                                 ? json::value(json::object{
-                                       {"type", "static"},
-                                       {"static", json::object{{"max_chunk_size_tokens", 800},
-                                                               {"chunk_overlap_tokens", 400}}}})
-                                 : f.chunking_strategy;
+    o["chunking_strategy"] =
+        f.chunking_strategy.is_null()
+            ? json::value(json::object{
+                  {"type", "static"},
+                  {"static", json::object{{"max_chunk_size_tokens", 800}, {"chunk_overlap_tokens", 400}}}})
+            : f.chunking_strategy;
     o["attributes"] = f.attributes.is_null() ? json::value(json::object()) : f.attributes;
     return o;
 }

@@ -68,7 +68,16 @@ struct tool_call {
     std::optional<std::string> output;
 };
 
-enum class run_status { queued, in_progress, requires_action, cancelling, cancelled, failed, completed, expired };
+enum class run_status {
+    queued,
+    in_progress,
+    requires_action,
+    cancelling,
+    cancelled,
+    failed,
+    completed,
+    expired
+};
 const char* to_string(run_status s);
 bool is_terminal(run_status s);
 
@@ -80,8 +89,8 @@ struct run_rec {
     std::string instructions;
     json::array tools;
     json::value metadata;
-    json::value temperature, top_p, max_prompt_tokens, max_completion_tokens, truncation_strategy, tool_choice,
-        parallel_tool_calls, response_format;
+    json::value temperature, top_p, max_prompt_tokens, max_completion_tokens, truncation_strategy,
+        tool_choice, parallel_tool_calls, response_format;
 
     // The timeline (Unix ms). `never` marks what has not been scheduled.
     ms_t created = 0, start = 0, action = never, gen_start = never, end = never, expires = never;
@@ -212,7 +221,8 @@ public:
     step_rec* find_step(const std::string& id);
     vector_store_rec* find_vector_store(const std::string& id);
 
-    file_rec& add_file(std::string filename, std::string purpose, std::string data, std::int64_t expires_at, ms_t now);
+    file_rec& add_file(std::string filename, std::string purpose, std::string data, std::int64_t expires_at,
+                       ms_t now);
     void delete_file(const std::string& id);
     assistant_rec& add_assistant(json::object fields, ms_t now);
     void delete_assistant(const std::string& id);
@@ -237,7 +247,8 @@ public:
     std::int64_t estimate_tokens(const thread_rec& t, const run_params& p, std::size_t extra_bytes) const;
     run_rec& add_run(thread_rec& t, run_params p, ms_t now);
     /** @brief Resumes a requires_action run with the given outputs (already validated). */
-    void submit_outputs(run_rec& r, const std::vector<std::pair<std::string, std::string>>& outputs, ms_t now);
+    void submit_outputs(run_rec& r, const std::vector<std::pair<std::string, std::string>>& outputs,
+                        ms_t now);
     void cancel_run(run_rec& r, ms_t now);
 
     /** @brief Materialises what the run has produced by `now` and counts it when it has ended. */

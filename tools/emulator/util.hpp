@@ -70,9 +70,13 @@ std::string error_body(std::string_view message, std::string_view type, std::str
                        std::string_view code = {});
 
 /** @brief Serialises a JSON value (thin wrapper so call sites read clearly). */
-inline std::string to_text(const json::value& v) { return json::serialize(v); }
+inline std::string to_text(const json::value& v) {
+    return json::serialize(v);
+}
 
 /** @brief ceil(a / b) for non-negative integers. */
-inline std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+inline std::int64_t ceil_div(std::int64_t a, std::int64_t b) {
+    return (a + b - 1) / b;
+}
 
 } // namespace paced::emulator
