@@ -84,6 +84,10 @@ public:
                                            run_options options = {});
     /// @copydoc run
     boost::asio::awaitable<paced::run> run(thread const& t, assistant const& a, run_options options = {});
+    /** @brief Creates a thread and runs it (POST /threads/runs), then follows the run as `run()` does:
+     * a file can be processed with an upload plus one request. `options.params` is not used: the
+     * run's parameters are in `params`. */
+    boost::asio::awaitable<paced::run> run(thread_and_run_create_params params, run_options options = {});
 
     /// Counters since the client was built.
     client_metrics metrics() const;

@@ -4,6 +4,7 @@
 #include <paced/response.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 
 namespace paced {
@@ -27,6 +28,9 @@ struct request_options {
     /// When set, receives the final attempt's status, headers, request id, attempts and waits.
     /// Must outlive the call.
     response_metadata* metadata = nullptr;
+    /// When set, incremented for every HTTP attempt this call makes (retries and pages included), so a
+    /// caller can count what one piece of work cost. Must outlive the call.
+    std::uint64_t* attempts = nullptr;
 };
 
 } // namespace paced

@@ -2,6 +2,7 @@
 /// @file Options of `client.run(thread, assistant)`.
 
 #include <paced/polling.hpp>
+#include <paced/request_options.hpp>
 #include <paced/types/run.hpp>
 
 #include <boost/asio/awaitable.hpp>
@@ -37,6 +38,13 @@ struct run_options {
     bool cancel_on_abort = true;
     /// The whole run must end within this time (`errc::run_deadline`).
     std::optional<std::chrono::milliseconds> deadline;
+    /** When set, receives the text of the run's reply (its messages' text parts, in order): gathered
+     * from the stream in stream mode at no cost, fetched with one request (the run's messages) in
+     * poll mode once the run completed. Must outlive the call. */
+    std::string* reply = nullptr;
+    /// Options of every request the run makes (create, polls, tool outputs, the reply's fetch); e.g.
+    /// `.attempts` counts what the run cost.
+    request_options request;
 };
 
 } // namespace paced

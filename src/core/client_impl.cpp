@@ -347,6 +347,8 @@ asio::awaitable<api_stream> client_impl::run_attempts(api_request req, request_o
         counters_.budget_wait_ns += static_cast<std::uint64_t>(
             std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count());
         counters_.requests++;
+        if (opts.attempts)
+            ++*opts.attempts;
 
         std::optional<transport::response> resp;
         std::unique_ptr<transport::body_stream> stream;

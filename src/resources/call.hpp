@@ -68,8 +68,19 @@ boost::asio::awaitable<page<T>> list_call(std::shared_ptr<client_impl> impl, std
                       std::move(fetch)};
 }
 
+/// Options of a streaming call: the caller's, asking for server-sent events.
+inline request_options stream_options(request_options opts) {
+    opts.extra_headers.set("Accept", "text/event-stream");
+    return opts;
+}
+
 /// True when a failure left it unknown whether the server acted on a POST.
 bool is_ambiguous(boost::system::error_code ec) noexcept;
+
+/// True for failures of the connection rather than answers of the server.
+inline bool is_transport_failure(boost::system::error_code ec) noexcept {
+    return ec == errc::timeout || ec == errc::connection_lost || ec == errc::connect_failed;
+}
 
 /// The metadata key of the client-generated id that makes creates safe to re-send.
 inline constexpr std::string_view request_tag_key = "paced_request_id";

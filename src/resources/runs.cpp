@@ -2,6 +2,7 @@
 
 #include "resources/call.hpp"
 #include "resources/run_accounting.hpp"
+#include "streaming/run_stream_impl.hpp"
 
 namespace paced {
 
@@ -101,6 +102,63 @@ boost::asio::awaitable<run> runs_resource::create(std::string_view thread_id, ru
             co_return std::move(*found);
         }
     }
+}
+
+boost::asio::awaitable<run_stream> runs_resource::stream(std::string_view thread_id, run_create_params params,
+                                                        request_options const& opts) {
+    validate_id("thread_id", thread_id);
+    validate(params);
+    auto const tag = detail::tag_request(*impl_, params.metadata);
+    std::uint64_t prompt_bytes = impl_->context_bytes(std::string{thread_id});
+    for (auto const& m : params.additional_messages)
+        prompt_bytes += detail::message_bytes(*impl_, m);
+    prompt_bytes += params.instructions.value_or("").size() + params.additional_instructions.value_or("").size();
+    auto const tokens = detail::run_token_estimate(prompt_bytes, params.max_completion_tokens);
+    auto body = encode(params);
+    body["stream"] = true;
+    auto req = detail::json_request(verb::post, detail::make_path("threads", thread_id, "runs"), "runs.stream", beta,
+                                    body);
+    req.scope = detail::run_scope(*impl_, params.assistant_id, params.model);
+    req.cost = {.requests = 1, .tokens = tokens};
+    auto o = detail::stream_options(opts);
+    int const max_resends = opts.max_retries.value_or(impl_->options().max_retries);
+    for (int resend = 0;; ++resend) {
+        boost::system::error_code failure;
+        try {
+            auto s = std::make_unique<detail::run_stream_impl>(impl_, co_await impl_->open(req, o));
+            s->estimate.emplace(req.scope, tokens);
+            co_return run_stream{std::move(s)};
+        } catch (paced::error const& e) {
+            if (tag.empty() || !detail::is_ambiguous(e.code()) || resend >= max_resends)
+                throw;
+            failure = e.code();
+        }
+        impl_->log(log_level::info, "runs.stream: " + failure.message() + "; checking for the run");
+        if (auto found = co_await find_tagged_run(*this, thread_id, tag)) {
+            // The run exists but its stream is lost: report it as a truncated stream of that run, so
+            // the caller polls it instead of starting another.
+            api_error details;
+            details.message = "stream of run " + found->id + " was lost before its first event";
+            details.param = found->id;
+            throw error(make_error_code(errc::stream_truncated), std::move(details));
+        }
+    }
+}
+
+boost::asio::awaitable<run_stream> runs_resource::submit_tool_outputs_stream(std::string_view thread_id,
+                                                                             std::string_view run_id,
+                                                                             submit_tool_outputs_params params,
+                                                                             request_options const& opts) {
+    validate_id("thread_id", thread_id);
+    validate_id("run_id", run_id);
+    validate(params);
+    auto body = encode(params);
+    body["stream"] = true;
+    auto req = detail::json_request(verb::post, run_path(thread_id, run_id) + "/submit_tool_outputs",
+                                    "runs.submit_tool_outputs_stream", beta, body);
+    req.idempotent = true; // see submit_tool_outputs
+    co_return run_stream{std::make_unique<detail::run_stream_impl>(
+        impl_, co_await impl_->open(std::move(req), detail::stream_options(opts)))};
 }
 
 boost::asio::awaitable<run> runs_resource::retrieve(std::string_view thread_id, std::string_view run_id,

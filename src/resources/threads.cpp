@@ -2,6 +2,7 @@
 
 #include "resources/call.hpp"
 #include "resources/run_accounting.hpp"
+#include "streaming/run_stream_impl.hpp"
 
 namespace paced {
 
@@ -69,6 +70,24 @@ boost::asio::awaitable<run> threads_resource::create_and_run(thread_and_run_crea
         impl_->add_context_bytes(r.thread_id, prompt_bytes);
     detail::observe_run(*impl_, r);
     co_return r;
+}
+
+boost::asio::awaitable<run_stream> threads_resource::create_and_run_stream(thread_and_run_create_params params,
+                                                                          request_options const& opts) {
+    validate(params);
+    std::uint64_t prompt_bytes = params.instructions.value_or("").size();
+    if (params.thread)
+        for (auto const& m : params.thread->messages)
+            prompt_bytes += detail::message_bytes(*impl_, m);
+    auto const tokens = detail::run_token_estimate(prompt_bytes, params.max_completion_tokens);
+    auto body = encode(params);
+    body["stream"] = true;
+    auto req = detail::json_request(verb::post, "/threads/runs", "threads.create_and_run_stream", beta, body);
+    req.scope = detail::run_scope(*impl_, params.assistant_id, params.model);
+    req.cost = {.requests = 1, .tokens = tokens};
+    auto s = std::make_unique<detail::run_stream_impl>(impl_, co_await impl_->open(req, detail::stream_options(opts)));
+    s->estimate.emplace(req.scope, tokens);
+    co_return run_stream{std::move(s)};
 }
 
 boost::asio::awaitable<run> threads_resource::create_and_run_poll(thread_and_run_create_params params,

@@ -4,6 +4,7 @@
 #include <paced/pagination.hpp>
 #include <paced/polling.hpp>
 #include <paced/resources/resource_base.hpp>
+#include <paced/streaming/run_stream.hpp>
 #include <paced/types/run.hpp>
 #include <paced/types/run_step.hpp>
 
@@ -73,6 +74,17 @@ public:
                                                              submit_tool_outputs_params params,
                                                              poll_options poll = {},
                                                              request_options const& opts = {});
+
+    /** @brief Creates a run with `stream: true`: one request for the whole run.
+     * Returns once the response head arrived; read the events with `next()`. Ambiguous failures before
+     * the head are handled as for create() (tag, look, never two runs). */
+    boost::asio::awaitable<run_stream> stream(std::string_view thread_id, run_create_params params,
+                                              request_options const& opts = {});
+    /// submit_tool_outputs() with `stream: true`: the run's events continue on the returned stream.
+    boost::asio::awaitable<run_stream> submit_tool_outputs_stream(std::string_view thread_id,
+                                                                  std::string_view run_id,
+                                                                  submit_tool_outputs_params params,
+                                                                  request_options const& opts = {});
 
     steps_resource steps() const { return steps_resource{impl_}; }
 };

@@ -26,6 +26,10 @@ public:
     boost::asio::awaitable<run> create_and_run_poll(thread_and_run_create_params params, poll_options poll = {},
                                                     request_options const& opts = {});
 
+    /// create_and_run() with `stream: true`: a thread, its run and every event in one request.
+    boost::asio::awaitable<run_stream> create_and_run_stream(thread_and_run_create_params params,
+                                                             request_options const& opts = {});
+
     messages_resource messages() const { return messages_resource{impl_}; }
     runs_resource runs() const { return runs_resource{impl_}; }
 };

@@ -1,0 +1,143 @@
+#pragma once
+/// @file Process many inputs with bounded concurrency: each input gets a value or its own error,
+/// results come back in input order, and progress is reported as items finish.
+
+#include <paced/client.hpp>
+#include <paced/pacing/async_semaphore.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/system/result.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <type_traits>
+#include <vector>
+
+namespace paced {
+
+/// A snapshot of a batch in progress.
+struct batch_progress {
+    std::size_t total = 0;
+    std::size_t done = 0;      ///< Finished, successfully or not.
+    std::size_t failed = 0;    ///< Finished with an error.
+    std::size_t in_flight = 0; ///< Started and not finished.
+    client_metrics metrics;    ///< The client's counters (requests, 429s, time waiting for budget...).
+};
+
+/// Options of `run_batch`.
+struct batch_options {
+    /// Inputs processed at once.
+    std::size_t concurrency = 64;
+    /// Called after each item finishes (on the batch's executor).
+    std::function<void(batch_progress const&)> on_progress;
+    /// Called when an item finishes with its index; lets a caller write results as they come.
+    std::function<void(std::size_t index)> on_item_done;
+};
+
+/// The outcome of one input: its value, or the exception that ended it (rethrown by `.value()`).
+template <class T>
+using batch_result = boost::system::result<T, std::exception_ptr>;
+
+/** @brief Runs `work(input)` for every input, at most `options.concurrency` at once.
+ *
+ * One failure never loses the others: each input gets a `batch_result`, in input order. Requests are
+ * paced by the client's budget as usual, so the concurrency only bounds memory and open runs.
+ *
+ * @par Errors
+ * None of its own; each item's error is in its result.
+ * @par Per-operation cancellation
+ * terminal: no new input is started, the items in flight are cancelled, and the cancellation is
+ * rethrown once they have ended.
+ * @par Example
+ * @code
+ * auto results = co_await paced::run_batch(client, paths, [&](std::filesystem::path const& p)
+ *     -> boost::asio::awaitable<paced::run> { ... }, {.concurrency = 32});
+ * @endcode
+ */
+template <class Input, class Work>
+auto run_batch(client& c, std::vector<Input> const& inputs, Work work, batch_options options = {})
+    -> boost::asio::awaitable<
+        std::vector<batch_result<typename std::invoke_result_t<Work&, Input const&>::value_type>>> {
+    namespace asio = boost::asio;
+    using value_type = typename std::invoke_result_t<Work&, Input const&>::value_type;
+    if (options.concurrency == 0)
+        throw_error(errc::invalid_argument, "concurrency: must be at least 1");
+    auto ex = co_await asio::this_coro::executor;
+
+    struct state {
+        explicit state(asio::any_io_executor ex, std::size_t n) : idle(ex, asio::steady_timer::time_point::max()) {
+            results.reserve(n);
+            for (std::size_t i = 0; i < n; ++i)
+                results.emplace_back(std::exception_ptr{});
+        }
+        std::vector<batch_result<value_type>> results;
+        std::vector<std::unique_ptr<asio::cancellation_signal>> signals;
+        batch_progress progress;
+        asio::steady_timer idle; // cancelled whenever an item finishes (a condition variable)
+    };
+    auto st = std::make_shared<state>(ex, inputs.size());
+    st->progress.total = inputs.size();
+    async_semaphore slots(options.concurrency);
+
+    auto finish_one = [st, &c, &options](std::size_t i, std::exception_ptr e, value_type* v) {
+        if (e) {
+            st->results[i] = e;
+            ++st->progress.failed;
+        } else {
+            st->results[i] = std::move(*v);
+        }
+        ++st->progress.done;
+        --st->progress.in_flight;
+        st->progress.metrics = c.metrics();
+        if (options.on_item_done)
+            options.on_item_done(i);
+        if (options.on_progress)
+            options.on_progress(st->progress);
+        st->idle.cancel();
+    };
+
+    std::exception_ptr cancelled;
+    try {
+        for (std::size_t i = 0; i < inputs.size(); ++i) {
+            auto permit = co_await slots.acquire();
+            ++st->progress.in_flight;
+            st->signals.push_back(std::make_unique<asio::cancellation_signal>());
+            asio::co_spawn(
+                ex,
+                [&work, &inputs, i, permit = std::move(permit)]() mutable -> asio::awaitable<value_type> {
+                    auto held = std::move(permit); // released when this item ends
+                    co_return co_await work(inputs[i]);
+                },
+                asio::bind_cancellation_slot(st->signals.back()->slot(),
+                                             [finish_one, i](std::exception_ptr e, value_type v) {
+                                                 finish_one(i, e, e ? nullptr : &v);
+                                             }));
+        }
+    } catch (...) {
+        cancelled = std::current_exception();
+        for (auto& s : st->signals)
+            s->emit(asio::cancellation_type::terminal);
+    }
+    // Wait for every started item: they refer to `work` and `inputs`, owned by the caller's frame.
+    co_await asio::this_coro::reset_cancellation_state();
+    while (st->progress.in_flight > 0) {
+        st->idle.expires_at(asio::steady_timer::time_point::max());
+        boost::system::error_code ec;
+        co_await st->idle.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (cancelled)
+        std::rethrow_exception(cancelled);
+    co_return std::move(st->results);
+}
+
+} // namespace paced

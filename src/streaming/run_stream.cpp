@@ -1,0 +1,186 @@
+#include "streaming/run_stream_impl.hpp"
+
+#include "resources/run_accounting.hpp"
+
+#include <boost/json/parse.hpp>
+
+namespace paced::detail {
+
+namespace {
+
+template <class T>
+T decode_as(std::string_view event, std::string const& data) {
+    boost::system::error_code ec;
+    auto jv = boost::json::parse(data, ec);
+    if (ec)
+        throw_error(errc::unexpected_json, std::string{event} + ": malformed JSON: " + ec.message());
+    return from_json<T>(jv);
+}
+
+[[noreturn]] void throw_stream_error(std::string const& data) {
+    api_error details;
+    details.message = "error event in stream";
+    boost::system::error_code ec;
+    auto jv = boost::json::parse(data, ec);
+    if (!ec && jv.is_object()) {
+        // Accept the bare form {message, type, code, param} and the wrapped form {"error": {...}}.
+        auto const* obj = &jv.get_object();
+        if (auto it = obj->find("error"); it != obj->end() && it->value().is_object())
+            obj = &it->value().get_object();
+        auto str = [&](char const* k) -> std::optional<std::string> {
+            auto it = obj->find(k);
+            if (it == obj->end() || !it->value().is_string())
+                return std::nullopt;
+            return std::string{it->value().get_string()};
+        };
+        details.message = str("message").value_or(details.message);
+        details.type = str("type").value_or("");
+        details.code = str("code");
+        details.param = str("param");
+    } else if (!data.empty()) {
+        details.message = data;
+    }
+    throw error(make_error_code(errc::stream_error), std::move(details));
+}
+
+} // namespace
+
+stream_event decode_stream_event(sansio::sse_event const& ev) {
+    std::string_view name = ev.event;
+    if (name == "error")
+        throw_stream_error(ev.data);
+    stream_event out;
+    out.event = ev.event;
+    if (name == "thread.created")
+        out.data = decode_as<thread>(name, ev.data);
+    else if (name == "thread.run.step.delta")
+        out.data = decode_as<run_step_delta_object>(name, ev.data);
+    else if (name.starts_with("thread.run.step."))
+        out.data = decode_as<run_step>(name, ev.data);
+    else if (name.starts_with("thread.run."))
+        out.data = decode_as<run>(name, ev.data);
+    else if (name == "thread.message.delta")
+        out.data = decode_as<message_delta_object>(name, ev.data);
+    else if (name.starts_with("thread.message."))
+        out.data = decode_as<message>(name, ev.data);
+    else
+        out.data = unknown_event{ev.event, ev.data}; // newer events are kept, never an error
+    return out;
+}
+
+void text_accumulator::apply(message_delta_object const& d) {
+    auto& parts = parts_[d.id];
+    for (auto const& c : d.delta.content)
+        if (c.text && c.text->value)
+            parts[c.index] += *c.text->value;
+    rebuild(d.id);
+}
+
+void text_accumulator::apply_completed(message const& m) {
+    // The completed message is authoritative: it replaces what the deltas built.
+    auto& parts = parts_[m.id];
+    parts.clear();
+    std::int64_t index = 0;
+    for (auto const& c : m.content) {
+        if (auto t = std::get_if<text_content>(&c))
+            parts[index] = t->text.value;
+        ++index;
+    }
+    rebuild(m.id);
+}
+
+void text_accumulator::rebuild(std::string const& id) {
+    std::string text;
+    for (auto const& [index, value] : parts_[id])
+        text += value;
+    texts_[id] = std::move(text);
+}
+
+run_stream_impl::run_stream_impl(std::shared_ptr<client_impl> client, api_stream stream)
+    : client_(std::move(client)), stream_(std::move(stream)) {}
+
+boost::asio::awaitable<std::optional<stream_event>> run_stream_impl::next() {
+    for (;;) {
+        if (done)
+            co_return std::nullopt;
+        if (!pending_.empty()) {
+            auto raw = std::move(pending_.front());
+            pending_.pop_front();
+            if (raw.is_done() || raw.event == "done") {
+                done = true;
+                pending_.clear();
+                co_return std::nullopt;
+            }
+            auto ev = decode_stream_event(raw);
+            if (auto r = ev.get<run>()) {
+                if (estimate) {
+                    client_->note_token_estimate(r->id, std::move(estimate->first), estimate->second);
+                    estimate.reset();
+                }
+                observe_run(*client_, *r);
+                last_run = *r;
+            } else if (auto d = ev.get<message_delta_object>()) {
+                texts.apply(*d);
+            } else if (auto m = ev.get<message>(); m && ev.event == "thread.message.completed") {
+                texts.apply_completed(*m);
+            }
+            co_return ev;
+        }
+        auto piece = co_await stream_.body->read_some();
+        if (piece.empty()) {
+            parser_.finish();
+            std::string what = "stream ended before [DONE]";
+            if (last_run)
+                what += " (run " + last_run->id + ", last status " + std::string{last_run->status.str()} + ")";
+            throw_error(errc::stream_truncated, what);
+        }
+        scratch_.clear();
+        parser_.feed(piece, scratch_);
+        for (auto& e : scratch_)
+            pending_.push_back(std::move(e));
+    }
+}
+
+} // namespace paced::detail
+
+namespace paced {
+
+run_stream::run_stream() = default;
+run_stream::run_stream(std::unique_ptr<detail::run_stream_impl> impl) : impl_(std::move(impl)) {}
+run_stream::run_stream(run_stream&&) noexcept = default;
+run_stream& run_stream::operator=(run_stream&&) noexcept = default;
+run_stream::~run_stream() = default;
+
+boost::asio::awaitable<std::optional<stream_event>> run_stream::next() {
+    if (!impl_)
+        throw_error(errc::invalid_argument, "run_stream: empty stream");
+    co_return co_await impl_->next();
+}
+
+boost::asio::awaitable<run> run_stream::until_done() {
+    while (co_await next()) {
+    }
+    if (!impl_->last_run)
+        throw_error(errc::stream_truncated, "stream ended without a run object");
+    co_return *impl_->last_run;
+}
+
+std::optional<run> const& run_stream::last_run() const noexcept {
+    static std::optional<run> const none;
+    return impl_ ? impl_->last_run : none;
+}
+
+std::map<std::string, std::string> const& run_stream::texts() const noexcept {
+    static std::map<std::string, std::string> const none;
+    return impl_ ? impl_->texts.texts() : none;
+}
+
+std::string run_stream::text(std::string_view message_id) const {
+    auto const& all = texts();
+    auto it = all.find(std::string{message_id});
+    return it == all.end() ? std::string{} : it->second;
+}
+
+bool run_stream::done() const noexcept { return impl_ && impl_->done; }
+
+} // namespace paced

@@ -1,0 +1,124 @@
+#pragma once
+// paced-batch's plumbing: settings, input discovery, the JSONL result file, progress and totals.
+
+#include <paced/batch.hpp>
+#include <paced/client_options.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace paced::batch_tool {
+
+struct settings {
+    std::vector<std::string> inputs;
+    std::string base_url;
+    std::string api_key;
+    std::string assistant_id;
+    std::string model;
+    std::string instructions;
+    std::string prompt = "Classify the attached file: answer with a label (yes or no) and a one-line reason.";
+    double rpm = 0;
+    double tpm = 0;
+    std::size_t concurrency = 64;
+    std::string mode = "stream";
+    long poll_interval_ms = 1000;
+    std::string redis_url;
+    std::string out_path;
+    bool resume = false;
+    std::string stats_path;
+    bool quiet = false;
+};
+
+/// Fills defaults from the environment and checks what CLI11 cannot. False with `problem` set on error.
+bool resolve_settings(settings& cfg, std::string& problem);
+
+/// Every regular file named or found (recursively) under the inputs, sorted, without duplicates.
+/// Sets `problem` for a missing or unreadable input, or when no file is found.
+std::vector<std::string> collect_files(std::vector<std::string> const& inputs, std::string& problem);
+
+/// The files recorded as completed in an existing JSONL result file (missing file: none).
+std::set<std::string> completed_in(std::string const& path);
+
+/// The client options of a batch: URL, key, and a budget from --rpm/--tpm or --redis.
+client_options client_options_for(settings const& cfg, boost::asio::any_io_executor ex);
+
+/// One line of the result file.
+struct line_record {
+    std::string file;
+    std::string status;
+    std::string answer;
+    std::string run_id;
+    std::string thread_id;
+    std::uint64_t requests = 0;
+    bool has_error = false;
+    std::string error_code;    ///< paced's error name, e.g. "run_failed"
+    std::string error_message;
+    std::string request_id;
+};
+
+line_record failure_record(std::string const& file, boost::system::system_error const& e, std::string run_id,
+                           std::string thread_id, std::uint64_t requests);
+
+/// Appends one JSON line per finished file and flushes it, so an interruption loses nothing written.
+class result_writer {
+public:
+    bool open(std::string const& path, bool append, std::string& problem);
+    void write(line_record const& r);
+
+private:
+    std::ofstream out_;
+};
+
+struct totals {
+    std::size_t files = 0;
+    std::size_t previously_completed = 0;
+    std::size_t completed = 0;
+    std::size_t failed = 0;
+    std::size_t skipped = 0;
+    std::uint64_t requests = 0;
+    std::uint64_t rate_limited = 0;
+    std::uint64_t retries = 0;
+    double budget_wait_seconds = 0;
+    double wall_seconds = 0;
+};
+
+bool write_stats(std::string const& path, totals const& t, std::string& problem);
+
+/// A live bar on a terminal, periodic plain lines otherwise, nothing with --quiet.
+class progress_display {
+public:
+    progress_display(bool quiet, bool terminal, std::size_t total, std::size_t previously_done);
+    void start(boost::asio::io_context& ioc);
+    void update(batch_progress const& p);
+    void note(std::string const& message);
+    void stop();
+    void summary(totals const& t);
+
+private:
+    void tick();
+    void render(bool final_line);
+
+    bool quiet_;
+    bool terminal_;
+    std::size_t total_;
+    std::size_t previously_done_;
+    batch_progress last_{};
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point last_plain_line_ = started_;
+    std::unique_ptr<boost::asio::steady_timer> timer_;
+    bool stopped_ = false;
+    bool drawn_ = false;
+};
+
+} // namespace paced::batch_tool

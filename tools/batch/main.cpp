@@ -1,0 +1,250 @@
+// paced-batch: process files through assistant runs, as fast as the budget allows, with zero 429s,
+// progress, resumable JSONL output and clean interruption.
+
+#include <paced/batch.hpp>
+#include <paced/paced.hpp>
+
+#include "batch_io.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <iostream>
+
+namespace asio = boost::asio;
+using namespace paced::batch_tool;
+
+namespace {
+
+struct file_outcome {
+    std::string run_id;
+    std::string thread_id;
+    std::string status;
+    std::string answer;
+    std::uint64_t requests = 0;
+};
+
+/// Thrown for files not started because the user interrupted the batch (not written to --out).
+struct skipped_by_interrupt {};
+
+} // namespace
+
+int main(int argc, char** argv) {
+    settings cfg;
+    CLI::App app{"paced-batch: process files through assistant runs, paced under the rate limits"};
+    app.add_option("inputs", cfg.inputs, "Files or folders (folders are walked recursively)")->required();
+    app.add_option("--base-url", cfg.base_url, "API base URL (default $OPENAI_BASE_URL, else https://api.openai.com/v1)");
+    app.add_option("--api-key", cfg.api_key, "API key (default $OPENAI_API_KEY)");
+    auto* assistant_opt = app.add_option("--assistant", cfg.assistant_id, "Existing assistant id");
+    auto* model_opt = app.add_option("--model", cfg.model, "Create an assistant with this model for the batch");
+    app.add_option("--instructions", cfg.instructions, "Instructions of the created assistant")->needs(model_opt);
+    assistant_opt->excludes(model_opt);
+    app.add_option("--prompt", cfg.prompt, "The user message sent with each file")->capture_default_str();
+    app.add_option("--rpm", cfg.rpm, "Requests per minute (default: learnt from the server's headers)")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--tpm", cfg.tpm, "Tokens per minute (default: learnt from the server's headers)")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--concurrency", cfg.concurrency, "Files processed at once")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100000));
+    app.add_option("--mode", cfg.mode, "How runs are followed: stream (one request per run) or poll")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"stream", "poll"}));
+    app.add_option("--poll-interval", cfg.poll_interval_ms, "Milliseconds between polls (poll mode, fallback)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 600000));
+    app.add_option("--redis", cfg.redis_url, "Share the budget with other workers through Redis (redis://host:port/db)");
+    app.add_option("--out", cfg.out_path, "JSONL results, one line per file, written as each finishes");
+    app.add_flag("--resume", cfg.resume, "Skip files already completed in --out");
+    app.add_option("--stats-json", cfg.stats_path, "Write totals to this JSON file at the end");
+    app.add_flag("--quiet", cfg.quiet, "No progress output");
+    try {
+        app.parse(argc, argv);
+    } catch (CLI::ParseError const& e) {
+        return app.exit(e) == 0 ? 0 : 2;
+    }
+
+    std::string problem;
+    if (!resolve_settings(cfg, problem)) {
+        std::cerr << "paced-batch: " << problem << "\n";
+        return 2;
+    }
+    auto files = collect_files(cfg.inputs, problem);
+    if (!problem.empty()) {
+        std::cerr << "paced-batch: " << problem << "\n";
+        return 2;
+    }
+    std::set<std::string> already_done;
+    if (cfg.resume) {
+        if (cfg.out_path.empty()) {
+            std::cerr << "paced-batch: --resume needs --out\n";
+            return 2;
+        }
+        already_done = completed_in(cfg.out_path);
+        std::erase_if(files, [&](std::string const& f) { return already_done.contains(f); });
+    }
+
+    asio::io_context ioc(1);
+    std::unique_ptr<paced::client> client;
+    try {
+        client = std::make_unique<paced::client>(ioc.get_executor(), client_options_for(cfg, ioc.get_executor()));
+    } catch (paced::error const& e) {
+        std::cerr << "paced-batch: " << e.what() << "\n";
+        return 2;
+    }
+
+    result_writer out;
+    if (!cfg.out_path.empty() && !out.open(cfg.out_path, cfg.resume, problem)) {
+        std::cerr << "paced-batch: " << problem << "\n";
+        return 2;
+    }
+
+    progress_display display(cfg.quiet, ::isatty(STDERR_FILENO) == 1, files.size(), already_done.size());
+    std::atomic<bool> stopping{false};
+    asio::cancellation_signal cancel_all;
+    asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec, int) {
+        if (ec)
+            return;
+        if (!stopping) {
+            stopping = true;
+            display.note("interrupted: finishing the files in flight (Ctrl-C again to cancel them)");
+            signals.async_wait(on_signal);
+        } else {
+            display.note("cancelling the runs in flight");
+            cancel_all.emit(asio::cancellation_type::terminal);
+        }
+    };
+    signals.async_wait(on_signal);
+
+    auto const started = std::chrono::steady_clock::now();
+    std::vector<paced::batch_result<file_outcome>> results;
+    std::string assistant_id = cfg.assistant_id;
+    int exit_code = 0;
+    std::size_t skipped = 0;
+
+    // Each file's line is written to --out as soon as it finishes, from inside its work item.
+    auto drive = [&]() -> asio::awaitable<void> {
+        if (assistant_id.empty()) {
+            // Built before the co_await: g++ 12 rejects braced lists inside a co_await expression.
+            paced::assistant_create_params params{
+                .model = cfg.model,
+                .name = "paced-batch",
+                .instructions = cfg.instructions.empty() ? std::optional<std::string>{} : cfg.instructions,
+                .tools = {paced::file_search_tool{}}};
+            auto a = co_await client->assistants().create(params);
+            assistant_id = a.id;
+        }
+        std::vector<std::optional<line_record>> pending(files.size());
+        auto work = [&](std::string const& path) -> asio::awaitable<file_outcome> {
+            if (stopping)
+                throw skipped_by_interrupt{};
+            file_outcome o;
+            paced::request_options req{.attempts = &o.requests};
+            try {
+                auto f = co_await client->files().create({.path = path, .content_type = "text/plain"}, req);
+                paced::run_options ro{
+                    .mode = cfg.mode == "poll" ? paced::run_mode::poll : paced::run_mode::stream,
+                    .poll = {.interval = std::chrono::milliseconds(cfg.poll_interval_ms)},
+                    .reply = &o.answer,
+                    .request = req};
+                paced::thread_and_run_create_params job{
+                    .assistant_id = assistant_id,
+                    .thread = paced::thread_create_params{
+                        .messages = {{.role = "user",
+                                      .content = cfg.prompt,
+                                      .attachments = {{.file_id = f.id, .tools = {"file_search"}}}}}}};
+                auto r = co_await client->run(job, ro);
+                o.run_id = r.id;
+                o.thread_id = r.thread_id;
+                o.status = std::string{r.status.str()};
+                if (r.status != paced::run_status::completed)
+                    paced::check_run(r);
+                out.write(line_record{.file = path, .status = o.status, .answer = o.answer, .run_id = o.run_id,
+                                      .thread_id = o.thread_id, .requests = o.requests});
+            } catch (skipped_by_interrupt const&) {
+                throw;
+            } catch (paced::error const& e) {
+                out.write(failure_record(path, e, o.run_id, o.thread_id, o.requests));
+                throw;
+            } catch (boost::system::system_error const& e) {
+                if (e.code() != asio::error::operation_aborted) {
+                    out.write(failure_record(path, e, o.run_id, o.thread_id, o.requests));
+                }
+                throw;
+            }
+            co_return o;
+        };
+        results = co_await paced::run_batch(
+            *client, files, work,
+            {.concurrency = cfg.concurrency, .on_progress = [&](paced::batch_progress const& p) { display.update(p); }});
+    };
+
+    std::exception_ptr fatal;
+    asio::co_spawn(ioc, drive(), asio::bind_cancellation_slot(cancel_all.slot(), [&](std::exception_ptr e) {
+                       fatal = e;
+                       signals.cancel();
+                       display.stop();
+                   }));
+    display.start(ioc);
+    ioc.run();
+
+    auto const wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    auto metrics = client->metrics();
+    totals t{.files = files.size() + already_done.size(),
+             .previously_completed = already_done.size(),
+             .requests = metrics.requests,
+             .rate_limited = metrics.rate_limited,
+             .retries = metrics.retries,
+             .budget_wait_seconds = std::chrono::duration<double>(metrics.budget_wait).count(),
+             .wall_seconds = wall};
+    if (fatal) {
+        try {
+            std::rethrow_exception(fatal);
+        } catch (std::exception const& e) {
+            std::cerr << "paced-batch: " << e.what() << "\n";
+        }
+        exit_code = 1;
+    }
+    for (auto const& r : results) {
+        if (r.has_value()) {
+            ++t.completed;
+            continue;
+        }
+        try {
+            std::rethrow_exception(r.error());
+        } catch (skipped_by_interrupt const&) {
+            ++skipped;
+        } catch (boost::system::system_error const& e) {
+            if (e.code() == asio::error::operation_aborted)
+                ++skipped;
+            else
+                ++t.failed;
+        } catch (...) {
+            ++t.failed;
+        }
+    }
+    if (results.empty() && fatal)
+        skipped = files.size();
+    t.skipped = skipped;
+    t.completed += already_done.size();
+    display.summary(t);
+    if (!cfg.stats_path.empty() && !write_stats(cfg.stats_path, t, problem))
+        std::cerr << "paced-batch: " << problem << "\n";
+    if (skipped > 0 && !cfg.out_path.empty())
+        std::cerr << "paced-batch: " << skipped << " file(s) not processed; run again with --resume\n";
+    if (exit_code == 0 && (t.failed > 0 || skipped > 0))
+        exit_code = 1;
+    return exit_code;
+}
