@@ -11,6 +11,13 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
+#include <csignal>
+#include <ctime>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <sys/socket.h>
+
 namespace asio = boost::asio;
 
 namespace paced::pacing::redis {
@@ -51,6 +58,39 @@ reply copy_reply(redisReply const* r) {
     return out;
 }
 
+// hiredis writes with write(2): a peer that went away raises SIGPIPE, which would kill the process.
+// Around hiredis' writes the signal is blocked on this thread, and one it raised is taken back, so the
+// write just fails with EPIPE (a lost connection) and the process' own SIGPIPE handling is left alone.
+class sigpipe_guard {
+public:
+    sigpipe_guard() {
+        sigemptyset(&pipe_);
+        sigaddset(&pipe_, SIGPIPE);
+        pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
+        sigset_t pending;
+        sigpending(&pending);
+        pending_before_ = sigismember(&pending, SIGPIPE) == 1;
+    }
+    ~sigpipe_guard() {
+        if (!pending_before_) {
+            sigset_t pending;
+            sigpending(&pending);
+            if (sigismember(&pending, SIGPIPE) == 1) {
+                timespec const zero{0, 0};
+                (void)sigtimedwait(&pipe_, nullptr, &zero);
+            }
+        }
+        pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+    }
+    sigpipe_guard(sigpipe_guard const&) = delete;
+    sigpipe_guard& operator=(sigpipe_guard const&) = delete;
+
+private:
+    sigset_t pipe_{};
+    sigset_t old_{};
+    bool pending_before_ = false;
+};
+
 } // namespace
 
 class link_impl : public std::enable_shared_from_this<link_impl> {
@@ -78,6 +118,9 @@ public:
             redisAsyncFree(ac);
             return report_connect(false, "cannot watch the socket: " + ec.message());
         }
+        // Small commands answered one by one: do not let Nagle hold one back behind another's ACK.
+        int const one = 1;
+        (void)::setsockopt(ac->c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         ac_ = ac;
         ac->data = this;
         ac->ev.data = this;
@@ -223,8 +266,10 @@ private:
         writing_ = false;
         if (ac_ == nullptr || ec == asio::error::operation_aborted)
             return;
-        if (want_write_)
+        if (want_write_) {
+            sigpipe_guard guard;
             redisAsyncHandleWrite(ac_);
+        }
         arm_write();
         arm_read();
     }
