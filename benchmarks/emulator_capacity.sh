@@ -3,7 +3,7 @@
 #   1. simple requests per second with wrk (GET /v1/assistants/{id} with the Authorization and OpenAI-Beta
 #      headers, rate limits off, 2 threads, 64 connections, ~10 s) and its p50/p99 latency;
 #   2. the emulator's resident memory idle and with 10,000 open runs.
-# Builds nothing: it runs ${BUILD_DIR:-build}/paced-emulator, or the path given as the first argument.
+# Builds nothing: it runs ${BUILD_DIR:-build}/tools/paced-emulator, or the path given as the first argument.
 # Prints a markdown table. Environment: BUILD_DIR, DURATION (wrk -d, default 10s), THREADS (2),
 # CONNECTIONS (64), RUNS (10000).
 # wrk and the emulator share the machine, so requests/s is only the emulator's limit on an otherwise idle
@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 build_dir=${BUILD_DIR:-build}
 case "$build_dir" in /*) ;; *) build_dir="$root/$build_dir" ;; esac
-emulator=${1:-$build_dir/paced-emulator}
+emulator=${1:-$build_dir/tools/paced-emulator}
 duration=${DURATION:-10s}
 threads=${THREADS:-2}
 connections=${CONNECTIONS:-64}
