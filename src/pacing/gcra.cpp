@@ -17,8 +17,8 @@ constexpr double max_span_ns = 1e15;
 
 void validate(double limit, std::optional<double> burst) {
     if (!std::isfinite(limit) || limit <= 0)
-        throw_error(errc::invalid_argument, "rate limit: the per-minute limit must be finite and > 0, got " +
-                                                std::to_string(limit));
+        throw_error(errc::invalid_argument,
+                    "rate limit: the per-minute limit must be finite and > 0, got " + std::to_string(limit));
     if (burst && (!std::isfinite(*burst) || *burst <= 0))
         throw_error(errc::invalid_argument,
                     "rate limit: the burst must be finite and > 0, got " + std::to_string(*burst));

@@ -35,9 +35,7 @@ struct verdict {
 
     static verdict admit() noexcept { return {}; }
     static verdict never() noexcept { return {kind::never, nanoseconds{0}}; }
-    static verdict after(nanoseconds d) noexcept {
-        return d.count() <= 0 ? admit() : verdict{kind::wait, d};
-    }
+    static verdict after(nanoseconds d) noexcept { return d.count() <= 0 ? admit() : verdict{kind::wait, d}; }
     bool admitted() const noexcept { return what == kind::admit; }
     bool impossible() const noexcept { return what == kind::never; }
 
@@ -59,7 +57,8 @@ public:
     gcra() = default;
 
     /// Throws `errc::invalid_argument` unless limit and burst are finite and > 0.
-    explicit gcra(double limit_per_minute, std::optional<double> burst = {}, nanoseconds latency_allowance = {});
+    explicit gcra(double limit_per_minute, std::optional<double> burst = {},
+                  nanoseconds latency_allowance = {});
 
     bool limited() const noexcept { return limit_ > 0; }
     double limit() const noexcept { return limit_; }
@@ -95,9 +94,9 @@ private:
     std::int64_t span_up(double units) const noexcept;
     std::int64_t span_down(double units) const noexcept;
 
-    double limit_ = 0;       // units per minute; 0 = unlimited
-    double burst_ = 0;       // B
-    double interval_ns_ = 0; // T in nanoseconds, with its fraction
+    double limit_ = 0;             // units per minute; 0 = unlimited
+    double burst_ = 0;             // B
+    double interval_ns_ = 0;       // T in nanoseconds, with its fraction
     std::int64_t capacity_ns_ = 0; // floor(B * T)
     nanoseconds allowance_{0};
     time_point tat_{}; // "starts at 0": the clock's epoch is before any now

@@ -48,7 +48,7 @@ struct scope_queue {
     scope_state* endpoint; // null: the scope names no configured endpoint
     std::list<std::shared_ptr<budget_waiter>> waiters;
     asio::steady_timer timer;
-    std::uint64_t generation = 0;         // invalidates the handlers of superseded timer waits
+    std::uint64_t generation = 0;        // invalidates the handlers of superseded timer waits
     std::optional<time_point> armed_for; // the deadline of the current timer wait
 };
 
@@ -93,7 +93,8 @@ public:
         // Validate every configured limit now, not at the first request of some model.
         (void)make_state(opts_.defaults, opts_.latency_allowance);
         for (auto const& [model, limits] : opts_.per_model)
-            models_.emplace(model, std::make_unique<scope_state>(make_state(limits, opts_.latency_allowance)));
+            models_.emplace(model,
+                            std::make_unique<scope_state>(make_state(limits, opts_.latency_allowance)));
         for (auto const& [endpoint, limits] : opts_.per_endpoint)
             endpoints_.emplace(endpoint,
                                std::make_unique<scope_state>(make_state(limits, opts_.latency_allowance)));
@@ -368,12 +369,14 @@ private:
 
 namespace {
 
-asio::awaitable<void> acquire_in(std::shared_ptr<local_budget_impl> impl, budget_scope scope, budget_cost cost) {
+asio::awaitable<void> acquire_in(std::shared_ptr<local_budget_impl> impl, budget_scope scope,
+                                 budget_cost cost) {
     if (impl->try_acquire_now(scope, cost))
         co_return;
     auto node = std::make_shared<budget_waiter>();
     node->cost = cost;
-    auto const ec = co_await pacing::suspend(impl, node, impl->executor(), [&] { impl->enqueue(scope, node); });
+    auto const ec =
+        co_await pacing::suspend(impl, node, impl->executor(), [&] { impl->enqueue(scope, node); });
     if (ec == errc::request_too_large)
         throw_error(errc::request_too_large,
                     "budget: a lower limit learnt while waiting leaves no room for this request in " +

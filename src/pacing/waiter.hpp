@@ -78,7 +78,8 @@ struct cancel_forwarder {
     std::weak_ptr<Owner> owner;
     std::weak_ptr<Node> node;
 
-    cancel_forwarder(std::weak_ptr<Owner> o, std::weak_ptr<Node> n) : owner(std::move(o)), node(std::move(n)) {}
+    cancel_forwarder(std::weak_ptr<Owner> o, std::weak_ptr<Node> n)
+        : owner(std::move(o)), node(std::move(n)) {}
 
     void operator()(boost::asio::cancellation_type_t type) {
         if (type == boost::asio::cancellation_type::none)
@@ -98,10 +99,9 @@ struct cancel_forwarder {
  * node into the owner's queue (or complete it at once). The owner must provide `cancel(shared_ptr<Node>)`.
  */
 template <class Owner, class Node, class Enqueue>
-boost::asio::awaitable<boost::system::error_code> suspend(std::shared_ptr<Owner> const& owner,
-                                                          std::shared_ptr<Node> const& node,
-                                                          boost::asio::any_io_executor const& fallback,
-                                                          Enqueue const& enqueue) {
+boost::asio::awaitable<boost::system::error_code>
+suspend(std::shared_ptr<Owner> const& owner, std::shared_ptr<Node> const& node,
+        boost::asio::any_io_executor const& fallback, Enqueue const& enqueue) {
     boost::system::error_code ec;
     auto token = boost::asio::redirect_error(boost::asio::use_awaitable, ec);
     co_await boost::asio::async_initiate<decltype(token), void(boost::system::error_code)>(

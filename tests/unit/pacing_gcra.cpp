@@ -78,7 +78,8 @@ simulation simulate(gcra g, std::uint32_t seed, nanoseconds duration, double loa
         while (next_arrival <= now) {
             for (int k = burst(rng); k > 0; --k)
                 queue.push_back(next_arrival);
-            next_arrival += std::chrono::duration_cast<nanoseconds>(std::chrono::duration<double>(gap_s(rng)));
+            next_arrival +=
+                std::chrono::duration_cast<nanoseconds>(std::chrono::duration<double>(gap_s(rng)));
         }
         // Admit from the head while the core says so.
         while (!queue.empty()) {
@@ -109,7 +110,8 @@ TEST_CASE("pacing core: the default burst is max(1, floor(limit / 60))", "[pacin
     CHECK(gcra(600, 3.0).burst() == 3);
 }
 
-TEST_CASE("pacing core: rpm 600 admits a burst of 10, then exactly one request per 100 ms", "[pacing][gcra]") {
+TEST_CASE("pacing core: rpm 600 admits a burst of 10, then exactly one request per 100 ms",
+          "[pacing][gcra]") {
     gcra g(600);
     CHECK(g.emission_interval() == 100ms);
     for (int i = 0; i < 10; ++i) {
@@ -134,7 +136,8 @@ TEST_CASE("pacing core: the wait returned is exact, to the nanosecond", "[pacing
     CAPTURE(limit);
     gcra g(limit);
     std::mt19937_64 rng(7);
-    std::uniform_int_distribution<std::uint64_t> units(1, static_cast<std::uint64_t>(std::max(1.0, g.burst())));
+    std::uniform_int_distribution<std::uint64_t> units(1,
+                                                       static_cast<std::uint64_t>(std::max(1.0, g.burst())));
     std::uniform_int_distribution<std::int64_t> gap(0, 2 * g.emission_interval().count());
     time_point now = t0;
     for (int i = 0; i < 2000; ++i) {
@@ -151,8 +154,9 @@ TEST_CASE("pacing core: the wait returned is exact, to the nanosecond", "[pacing
     }
 }
 
-TEST_CASE("pacing core: over 10 minutes of random arrivals the server's rule never refuses a request we admit",
-          "[pacing][gcra][property]") {
+TEST_CASE(
+    "pacing core: over 10 minutes of random arrivals the server's rule never refuses a request we admit",
+    "[pacing][gcra][property]") {
     auto const limit = GENERATE(600, 90, 3000, 60, 1);
     auto const seed = GENERATE(1u, 2u, 3u);
     auto const load = GENERATE(0.7, 2.0);
@@ -213,7 +217,8 @@ TEST_CASE("pacing core: with a latency allowance, requests delayed up to it on t
     };
     auto refused = [](std::vector<time_point> const& arrivals) {
         reference_server server(600, 10);
-        return std::count_if(arrivals.begin(), arrivals.end(), [&](time_point t) { return !server.admit(1, t); });
+        return std::count_if(arrivals.begin(), arrivals.end(),
+                             [&](time_point t) { return !server.admit(1, t); });
     };
 
     // A load below the limit: the bucket often runs empty, and every restart is a burst.
@@ -242,7 +247,8 @@ TEST_CASE("pacing core: a latency allowance costs part of the idle burst, not th
     }
 }
 
-TEST_CASE("pacing core: one request per minute admits a request when nothing is outstanding", "[pacing][gcra]") {
+TEST_CASE("pacing core: one request per minute admits a request when nothing is outstanding",
+          "[pacing][gcra]") {
     gcra g(1, {}, 200ms);
     REQUIRE(g.check(1, t0).admitted());
     g.commit(1, t0);
@@ -262,9 +268,10 @@ TEST_CASE("pacing core: tokens are paced like requests, per token", "[pacing][gc
     CHECK(g.check(1, t0).wait == 1ms);
 }
 
-TEST_CASE("pacing core: a charge above the burst waits until nothing is outstanding; above the limit it never "
-          "fits",
-          "[pacing][gcra]") {
+TEST_CASE(
+    "pacing core: a charge above the burst waits until nothing is outstanding; above the limit it never "
+    "fits",
+    "[pacing][gcra]") {
     gcra g(60000);
     REQUIRE(g.check(5000, t0).admitted()); // nothing outstanding: up to the per-minute limit fits
     g.commit(5000, t0);

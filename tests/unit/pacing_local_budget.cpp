@@ -65,8 +65,8 @@ struct outcome {
 };
 
 // One acquire; records its completion order in `order` under `id`. Parameters are copied into the frame.
-asio::awaitable<void> acquire_task(local_budget& b, budget_scope scope, budget_cost cost, std::vector<int>* order,
-                                   int id) {
+asio::awaitable<void> acquire_task(local_budget& b, budget_scope scope, budget_cost cost,
+                                   std::vector<int>* order, int id) {
     co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
     co_await b.acquire(scope, cost);
     if (order)
@@ -75,7 +75,8 @@ asio::awaitable<void> acquire_task(local_budget& b, budget_scope scope, budget_c
 
 // Spawns `acquire_task`, recording its outcome in `out`; cancellable through `signal` when given.
 void spawn_acquire(asio::io_context& ioc, local_budget& b, budget_scope scope, budget_cost cost, outcome& out,
-                   std::vector<int>* order = nullptr, int id = 0, asio::cancellation_signal* signal = nullptr) {
+                   std::vector<int>* order = nullptr, int id = 0,
+                   asio::cancellation_signal* signal = nullptr) {
     auto done = [&out](std::exception_ptr e) {
         out.done = true;
         out.error = e;
@@ -216,7 +217,8 @@ TEST_CASE("local_budget: cancelling a waiter removes it without spending budget 
     CHECK(b.counters().acquired == 2);
 }
 
-TEST_CASE("local_budget: `acquire || timer` gives up waiting and leaves the queue", "[pacing][budget][cancel]") {
+TEST_CASE("local_budget: `acquire || timer` gives up waiting and leaves the queue",
+          "[pacing][budget][cancel]") {
     asio::io_context ioc;
     budget_options o;
     o.defaults.requests_per_minute = 60; // one per second
@@ -300,7 +302,7 @@ TEST_CASE("local_budget: a grant that races with its cancellation is refunded", 
         ioc,
         [&]() -> asio::awaitable<void> {
             co_await sleep_for(1ms);
-            b.adjust_tokens({}, -1);  // the waiter fits now: granted (its resumption is posted) ...
+            b.adjust_tokens({}, -1); // the waiter fits now: granted (its resumption is posted) ...
             signal.emit(asio::cancellation_type::terminal); // ... and cancelled before it resumes
             full_before_refund = b.state({}).model.tokens.until_full;
             co_return;
@@ -308,7 +310,7 @@ TEST_CASE("local_budget: a grant that races with its cancellation is refunded", 
         asio::detached);
     run_until_idle(ioc);
     CHECK(raced.aborted());
-    CHECK(full_before_refund > 900ms); // it had been granted: one token outstanding
+    CHECK(full_before_refund > 900ms);                 // it had been granted: one token outstanding
     CHECK(b.state({}).model.tokens.until_full == 0ns); // and given back
     CHECK(b.counters().acquired == 1);
     CHECK(b.counters().cancelled == 1);
@@ -369,7 +371,7 @@ TEST_CASE("local_budget: observe learns limits and tightens to the server's rema
     auto const s = b.state({"gpt-4o", ""});
     CHECK(s.model.requests.limit_per_minute == 600);
     CHECK(s.model.requests.burst == 10);
-    CHECK(s.model.requests.available <= 5);    // 0 when observed; refilling since
+    CHECK(s.model.requests.available <= 5);      // 0 when observed; refilling since
     CHECK(s.model.requests.until_full >= 500ms); // 1 s when observed
     CHECK(s.model.tokens.limit_per_minute == 60000);
     CHECK(b.counters().tightened == 1);

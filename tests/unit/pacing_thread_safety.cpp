@@ -91,8 +91,8 @@ paced::budget_options fast_budget() {
     return o;
 }
 
-void spawn_clients(asio::io_context& ioc, paced::local_budget& budget, paced::async_semaphore& sem, tallies& t,
-                   int first, int count) {
+void spawn_clients(asio::io_context& ioc, paced::local_budget& budget, paced::async_semaphore& sem,
+                   tallies& t, int first, int count) {
     for (int i = first; i < first + count; ++i)
         asio::co_spawn(asio::make_strand(ioc), client(budget, sem, t, i), [&t](std::exception_ptr e) {
             if (e)

@@ -41,9 +41,10 @@ struct rate_limits {
  * (e.g. "files.create"); a request that names one must be admitted by both its model budget and it.
  */
 struct budget_options {
-    rate_limits defaults;                            ///< Limits of every model not in `per_model`.
-    std::map<std::string, rate_limits> per_model;    ///< Per-model limits (key: the model name).
-    std::map<std::string, rate_limits> per_endpoint; ///< Extra endpoint scopes (key: `budget_scope::endpoint`).
+    rate_limits defaults;                         ///< Limits of every model not in `per_model`.
+    std::map<std::string, rate_limits> per_model; ///< Per-model limits (key: the model name).
+    std::map<std::string, rate_limits>
+        per_endpoint; ///< Extra endpoint scopes (key: `budget_scope::endpoint`).
     /// Adopt the server's `x-ratelimit-limit-*` for limits we do not have, or that are lower than ours.
     bool learn_from_headers = true;
     /// Make one budget safe to share between threads (an io_context run by several threads, or several
@@ -77,9 +78,9 @@ struct budget_limits_state {
 
 /// What `local_budget::state` reports for one scope (for metrics and logs).
 struct budget_state {
-    budget_limits_state model;                  ///< The scope's model (or org-wide) budget.
+    budget_limits_state model;                   ///< The scope's model (or org-wide) budget.
     std::optional<budget_limits_state> endpoint; ///< The endpoint budget, when one is configured.
-    std::size_t waiters = 0;                    ///< Coroutines waiting in this scope's queue.
+    std::size_t waiters = 0;                     ///< Coroutines waiting in this scope's queue.
 };
 
 /// Running totals of a `local_budget`, since its construction.
