@@ -180,14 +180,19 @@ private:
 
     static link_impl* self(void* privdata) { return static_cast<link_impl*>(privdata); }
 
+    // Inside our own calls to redisAsyncHandleRead/Write the hooks only record the wish: the caller arms
+    // the waits once hiredis is done (hiredis asks for reads before it runs the reply callbacks, when it
+    // cannot yet know that nothing more is due).
     static void hook_add_read(void* privdata) {
         self(privdata)->want_read_ = true;
-        self(privdata)->arm_read();
+        if (!self(privdata)->in_hiredis_)
+            self(privdata)->arm_read();
     }
     static void hook_del_read(void* privdata) { self(privdata)->want_read_ = false; }
     static void hook_add_write(void* privdata) {
         self(privdata)->want_write_ = true;
-        self(privdata)->arm_write();
+        if (!self(privdata)->in_hiredis_)
+            self(privdata)->arm_write();
     }
     static void hook_del_write(void* privdata) { self(privdata)->want_write_ = false; }
     static void hook_cleanup(void* privdata) {
@@ -256,8 +261,11 @@ private:
         reading_ = false;
         if (ac_ == nullptr || ec == asio::error::operation_aborted)
             return;
-        if (want_read_)
+        if (want_read_) {
+            in_hiredis_ = true;
             redisAsyncHandleRead(ac_); // may free the context (cleanup hook resets ac_)
+            in_hiredis_ = false;
+        }
         arm_read();
         arm_write();
     }
@@ -268,7 +276,9 @@ private:
             return;
         if (want_write_) {
             sigpipe_guard guard;
+            in_hiredis_ = true;
             redisAsyncHandleWrite(ac_);
+            in_hiredis_ = false;
         }
         arm_write();
         arm_read();
@@ -281,6 +291,7 @@ private:
     bool want_write_ = false;
     bool reading_ = false;
     bool writing_ = false;
+    bool in_hiredis_ = false;
     std::size_t pending_ = 0;
     link::connect_handler on_connect_;
     link::closed_handler on_closed_;

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <netinet/in.h>
 #include <spawn.h>
@@ -196,8 +197,15 @@ void redis_server::spawn() {
     for (auto& a : args)
         argv.push_back(a.data());
     argv.push_back(nullptr);
+    // Its output goes to its log file; its stdout must not hold the test's own pipes open.
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
     pid_t pid = -1;
-    int const rc = ::posix_spawn(&pid, binary.c_str(), nullptr, nullptr, argv.data(), environ);
+    int const rc = ::posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
     if (rc != 0)
         throw std::runtime_error("redis_server: cannot start " + binary + ": " + std::strerror(rc));
     pid_ = pid;
