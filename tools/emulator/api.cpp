@@ -561,6 +561,10 @@ const json::value default_truncation = json::object{{"type", "auto"}, {"last_mes
 
 } // namespace
 
+std::string api::route_label(const route_match& route) {
+    return route.id < 0 ? std::string("unknown") : route_name(routes[route.id]);
+}
+
 std::size_t api::route_count() {
     return route_total + 1;
 } // the last slot counts unknown routes

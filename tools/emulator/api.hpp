@@ -64,6 +64,8 @@ public:
     store& state() { return store_; }
     std::string next_request_id() { return store_.ids.request_id(); }
     static std::size_t route_count();
+    /** @brief "METHOD /v1/pattern" of a matched route (the stats' key), "unknown" when none matched. */
+    static std::string route_label(const route_match& route);
 
 private:
     const config& cfg_;

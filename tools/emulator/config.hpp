@@ -25,6 +25,7 @@ struct config {
     std::string tls_cert;
     std::string tls_key;
     std::uint64_t seed = 1;
+    std::string request_log; ///< --request-log: one line per API request to this file, empty = off
 };
 
 } // namespace paced::emulator

@@ -67,6 +67,9 @@ int main(int argc, char** argv) {
     key->needs(cert);
     app.add_option("--seed", cfg.seed, "Seed of every random choice (ids, jitter, faults, failed runs)")
         ->capture_default_str();
+    app.add_option("--request-log", cfg.request_log,
+                   "Write one line per API request to FILE: <ms since start> <status> <METHOD /v1/route> "
+                   "[<run id>] (buffered, written on exit)");
 
     try {
         app.parse(argc, argv);

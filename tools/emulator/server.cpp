@@ -73,6 +73,8 @@ void graceful_close(tcp::socket& s) {
 
 server::server(asio::io_context& ioc, const config& cfg)
     : ioc_(ioc), cfg_(cfg), api_(cfg), faults_(cfg), acceptor_(ioc) {
+    if (!cfg.request_log.empty())
+        log_ = std::make_unique<request_log>(cfg.request_log);
     if (!cfg.tls_cert.empty()) {
         ssl_.emplace(asio::ssl::context::tls_server);
         ssl_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
@@ -206,6 +208,16 @@ asio::awaitable<void> server::serve(Stream& stream, tcp::socket& lowest) {
             if (!route.emulator)
                 plan = faults_.draw();
             res = api_.handle(req, route, plan);
+        }
+        if (log_ && !route.emulator) {
+            // A run object's answer starts with its id (store::render); streams are not inspected.
+            constexpr std::string_view run_prefix = R"({"id":"run_)";
+            std::string_view run_id;
+            if (res.status == 200 && !res.stream && std::string_view(res.body).starts_with(run_prefix)) {
+                run_id = std::string_view(res.body).substr(7);
+                run_id = run_id.substr(0, run_id.find('"'));
+            }
+            log_->add(res.status, api::route_label(route), run_id);
         }
 
         out.clear();

@@ -48,6 +48,7 @@ private:
     fault_injector faults_;
     asio::ip::tcp::acceptor acceptor_;
     std::optional<asio::ssl::context> ssl_;
+    std::unique_ptr<request_log> log_; ///< --request-log, null when off
 };
 
 } // namespace paced::emulator

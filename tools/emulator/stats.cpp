@@ -1,6 +1,7 @@
 #include "stats.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace paced::emulator {
 
@@ -43,6 +44,37 @@ void stats::reset() {
     const auto routes = per_route.size();
     *this = stats(routes);
     connections_accepted = connections;
+}
+
+request_log::request_log(const std::string& path) : out_(path, std::ios::trunc | std::ios::binary) {
+    if (!out_)
+        throw std::runtime_error("cannot write the request log " + path);
+    buffer_.reserve(1 << 20);
+}
+
+request_log::~request_log() { write_out(); }
+
+void request_log::add(unsigned status, std::string_view route, std::string_view run_id) {
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start_).count();
+    buffer_ += std::to_string(ms);
+    buffer_ += ' ';
+    buffer_ += std::to_string(status);
+    buffer_ += ' ';
+    buffer_ += route;
+    if (!run_id.empty()) {
+        buffer_ += ' ';
+        buffer_ += run_id;
+    }
+    buffer_ += '\n';
+    if (buffer_.size() >= (1 << 20) - 512)
+        write_out();
+}
+
+void request_log::write_out() {
+    out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    out_.flush();
+    buffer_.clear();
 }
 
 } // namespace paced::emulator

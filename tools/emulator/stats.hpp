@@ -3,7 +3,10 @@
 
 #include "util.hpp"
 
+#include <chrono>
 #include <cstdint>
+#include <fstream>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -51,6 +54,32 @@ struct stats {
     void count_request(std::size_t route, std::int64_t steady_ms);
     /** @brief Clears everything except connections_accepted (connections outlive a reset). */
     void reset();
+};
+
+/**
+ * @brief `--request-log`: one line per API request, `<ms since start> <status> <METHOD /v1/route>`, plus the
+ * run's id when the answer is a run object (so a benchmark can pair a run's creation with its last poll).
+ *
+ * Lines are kept in memory and written in large blocks and when the log is destroyed, so logging adds no
+ * system call per request. Thread safety: single-threaded.
+ * @par Errors
+ * The constructor throws std::runtime_error when the file cannot be created.
+ */
+class request_log {
+public:
+    explicit request_log(const std::string& path);
+    ~request_log();
+    request_log(const request_log&) = delete;
+    request_log& operator=(const request_log&) = delete;
+
+    void add(unsigned status, std::string_view route, std::string_view run_id);
+
+private:
+    void write_out();
+
+    std::ofstream out_;
+    std::string buffer_;
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
 } // namespace paced::emulator
