@@ -210,6 +210,31 @@ if (conc) {
     t.push(`- ${conc.runs} concurrent runs under 64 MiB RSS: ${fmt(rss)} MiB, ${conc.completed} completed, ${conc.failed} failed, ` +
            `at most ${conc.max_in_flight} client.run in flight, at most ${Number.isFinite(openMax) ? openMax : 'n/a'} runs open on the server at once → ${rss < 64 && conc.failed === 0 ? 'met' : 'MISSED'}`);
 }
+rows.push('### How to read it');
+rows.push('');
+rows.push(`- **Physical limit.** The emulator, like OpenAI, charges run creation to a per-model budget and every other ` +
+          `request to an org-wide budget, each at ${S.rpm} RPM. A file that needs *o* requests in the org budget and *m* in ` +
+          `the model budget cannot be completed faster than ${S.rpm} / max(o, m) files/min by any client using that request ` +
+          `pattern. *o* and *m* are measured (successful requests per completed file, the one-time assistant creation ` +
+          `excluded). paced's stream mode needs 1 and 1 (the upload; create-thread-and-run, streamed), so its limit, ` +
+          `${S.rpm} files/min, is the best any client can reach; poll mode adds the retrievals and the reply's fetch ` +
+          `to the org budget. Both budgets start with a burst of ${Math.max(1, Math.floor(S.rpm / 60))} requests, so a run ` +
+          'of under a minute can pass 100% by a few files.');
+rows.push(`- **TPM ${S.tpm}** is on but does not bind: a run's token estimate here is about (prompt + file bytes) / 4 + 256 ` +
+          `≈ 300 tokens, ${S.rpm} runs/min ≈ 0.2 M tokens/min.`);
+rows.push(`- **Completion lag**: from a run's end on the server (its creation + ${S.run_ms} ms; no jitter) to the answer of the ` +
+          'retrieval that returned its final status, paired by run id in the emulator\'s request log (`--request-log`). ' +
+          'In stream mode the server writes `thread.run.completed` on the open stream at the run\'s end, so the client ' +
+          'knows at once; the log records requests, not stream events, so this is not measured. ' +
+          '"Run creation to completion seen" is the same plus the run\'s duration.');
+rows.push('- **429s** are the emulator\'s `rate_limited_429` for that client (each client gets a fresh emulator). ' +
+          '**CPU per request** = the client process\'s user + system CPU (GNU time) / the requests the emulator received ' +
+          'from it (429s included); peak RSS is GNU time\'s maximum resident set size.');
+rows.push(`- **Concurrent runs**: ${S.runs} \`client.run\` coroutines started at once by \`paced::run_batch\` (concurrency ` +
+          `${S.runs}) on one thread, poll mode with a 10 s interval, runs of ${S.concurrent_run_ms} ms, rate limits off; ` +
+          'each run costs its creation, a retrieval at once, then one every 10 s until it ends.');
+rows.push(`- The machine is shared (${S.machine}); wall times and CPU include that noise.`);
+rows.push('');
 rows.push('### Targets (issue 5)');
 rows.push('');
 rows.push(...t);
