@@ -65,7 +65,7 @@ using batch_result = boost::system::result<T, std::exception_ptr>;
  * @endcode
  */
 template <class Input, class Work>
-auto run_batch(client& c, std::vector<Input> const& inputs, Work work, batch_options options = {})
+auto run_batch(client& c, std::vector<Input> const& inputs, Work work, batch_options options = batch_options())
     -> boost::asio::awaitable<
         std::vector<batch_result<typename std::invoke_result_t<Work&, Input const&>::value_type>>> {
     namespace asio = boost::asio;

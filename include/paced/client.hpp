@@ -39,7 +39,8 @@ struct client_metrics {
  * paced::client client{ioc.get_executor(), paced::client_options::from_env()};
  * boost::asio::co_spawn(ioc, [&]() -> boost::asio::awaitable<void> {
  *     auto thread = co_await client.threads().create();
- *     co_await client.threads().messages().create(thread.id, {.role = "user", .content = "Hello"});
+ *     paced::message_create_params hello{.role = "user", .content = "Hello"}; // named: see README (g++ 12)
+ *     co_await client.threads().messages().create(thread.id, hello);
  *     auto run = co_await client.run(thread.id, "asst_...");
  * }, boost::asio::detached);
  * ioc.run();
@@ -81,13 +82,13 @@ public:
      * the run before the cancellation completes.
      */
     boost::asio::awaitable<paced::run> run(std::string_view thread_id, std::string_view assistant_id,
-                                           run_options options = {});
+                                           run_options options = run_options());
     /// @copydoc run
-    boost::asio::awaitable<paced::run> run(thread const& t, assistant const& a, run_options options = {});
+    boost::asio::awaitable<paced::run> run(thread const& t, assistant const& a, run_options options = run_options());
     /** @brief Creates a thread and runs it (POST /threads/runs), then follows the run as `run()` does:
      * a file can be processed with an upload plus one request. `options.params` is not used: the
      * run's parameters are in `params`. */
-    boost::asio::awaitable<paced::run> run(thread_and_run_create_params params, run_options options = {});
+    boost::asio::awaitable<paced::run> run(thread_and_run_create_params params, run_options options = run_options());
 
     /// Counters since the client was built.
     client_metrics metrics() const;

@@ -20,7 +20,8 @@ namespace paced {
  *
  * @par Example
  * @code
- * auto page = co_await client.threads().messages().list(thread_id, {.order = paced::sort_order::asc});
+ * paced::message_list_params oldest_first{.order = paced::sort_order::asc}; // named: see README (g++ 12)
+ * auto page = co_await client.threads().messages().list(thread_id, oldest_first);
  * for (auto pager = std::move(page).all(); auto m = co_await pager.next();)
  *     std::cout << paced::text_of(*m) << "\n";
  * @endcode

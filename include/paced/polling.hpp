@@ -58,7 +58,7 @@ inline std::optional<std::chrono::milliseconds> poll_after_hint(header_list cons
  */
 template <class T, class Fetch, class Done>
     requires std::invocable<Fetch, response_metadata*> && std::predicate<Done, T const&>
-boost::asio::awaitable<T> poll_until(Fetch fetch, Done done, poll_options opts = {}) {
+boost::asio::awaitable<T> poll_until(Fetch fetch, Done done, poll_options opts = poll_options()) {
     auto interval = opts.interval;
     boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
     for (;;) {

@@ -14,7 +14,8 @@ namespace paced {
  * @par Example: raw access to the response
  * @code
  * paced::response_metadata meta;
- * auto run = co_await client.threads().runs().retrieve(thread_id, run_id, {.metadata = &meta});
+ * paced::request_options with_meta{.metadata = &meta}; // named: see README (g++ 12)
+ * auto run = co_await client.threads().runs().retrieve(thread_id, run_id, with_meta);
  * std::cout << meta.request_id << " " << meta.headers.find("openai-processing-ms").value_or("?");
  * @endcode
  */

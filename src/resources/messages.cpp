@@ -14,7 +14,9 @@ constexpr bool beta = true;
 boost::asio::awaitable<std::optional<message>> find_tagged_message(messages_resource& messages,
                                                                    std::string_view thread_id,
                                                                    std::string const& tag) {
-    auto recent = co_await messages.list(thread_id, {.limit = 20, .order = sort_order::desc});
+    // Named, not braced inside the co_await: g++ 12 destroys such temporaries twice.
+    message_list_params newest{.limit = 20, .order = sort_order::desc};
+    auto recent = co_await messages.list(thread_id, newest);
     for (auto& m : recent.data) {
         auto it = m.metadata.find(std::string{detail::request_tag_key});
         if (it != m.metadata.end() && it->second == tag)

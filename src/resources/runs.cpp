@@ -13,7 +13,9 @@ constexpr bool beta = true;
 
 boost::asio::awaitable<std::optional<run>> find_tagged_run(runs_resource& runs, std::string_view thread_id,
                                                            std::string const& tag) {
-    auto recent = co_await runs.list(thread_id, {.limit = 20, .order = sort_order::desc});
+    // Named, not braced inside the co_await: g++ 12 destroys such temporaries twice.
+    list_params newest{.limit = 20, .order = sort_order::desc};
+    auto recent = co_await runs.list(thread_id, newest);
     for (auto& r : recent.data) {
         auto it = r.metadata.find(std::string{detail::request_tag_key});
         if (it != r.metadata.end() && it->second == tag)

@@ -177,7 +177,8 @@ boost::asio::awaitable<vector_store_file> vector_store_files_resource::upload_an
                                                                                        request_options const& opts) {
     validate_id("vector_store_id", vector_store_id);
     auto uploaded = co_await files_resource{impl_}.create(std::move(upload), opts);
-    co_return co_await create_and_poll(vector_store_id, {.file_id = uploaded.id}, poll, opts);
+    vector_store_file_create_params attach{.file_id = uploaded.id};
+    co_return co_await create_and_poll(vector_store_id, attach, poll, opts);
 }
 
 // --- file batches --------------------------------------------------------------------------------

@@ -206,9 +206,8 @@ private:
     }
 
     asio::awaitable<std::string> fetch_reply(paced::run const& r) {
-        auto page = co_await client_.threads().messages().list(r.thread_id,
-                                                               {.order = sort_order::asc, .run_id = r.id},
-                                                               options_.request);
+        message_list_params of_run{.order = sort_order::asc, .run_id = r.id};
+        auto page = co_await client_.threads().messages().list(r.thread_id, of_run, options_.request);
         std::string text;
         for (auto const& m : page.data)
             if (m.role == message_role::assistant)

@@ -75,7 +75,7 @@ public:
      * @par Errors
      * `errc::invalid_argument` when `permits` is 0 (nobody could ever acquire).
      */
-    explicit async_semaphore(std::size_t permits, semaphore_options options = {});
+    explicit async_semaphore(std::size_t permits, semaphore_options options = semaphore_options());
     ~async_semaphore();
     async_semaphore(async_semaphore const&) = delete;
     async_semaphore& operator=(async_semaphore const&) = delete;

@@ -132,7 +132,7 @@ public:
      * @par Errors
      * `errc::invalid_argument` when a configured limit or burst is not finite and > 0.
      */
-    local_budget(boost::asio::any_io_executor ex, budget_options options = {});
+    local_budget(boost::asio::any_io_executor ex, budget_options options = budget_options());
     ~local_budget() override;
     local_budget(local_budget const&) = delete;
     local_budget& operator=(local_budget const&) = delete;
