@@ -224,10 +224,11 @@ boost::asio::awaitable<run> runs_resource::poll(std::string_view thread_id, std:
     auto self = *this;
     std::string tid{thread_id}, rid{run_id};
     co_return co_await poll_until<run>(
-        [&](response_metadata* meta) {
+        [&](response_metadata* meta) -> boost::asio::awaitable<run> {
+            // A coroutine: the retrieval keeps a reference to `o`, which must outlive it.
             auto o = opts;
             o.metadata = meta;
-            return self.retrieve(tid, rid, o);
+            co_return co_await self.retrieve(tid, rid, o);
         },
         [](run const& r) { return is_poll_stop(r.status.value); }, poll);
 }

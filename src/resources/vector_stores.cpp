@@ -154,10 +154,11 @@ boost::asio::awaitable<vector_store_file> vector_store_files_resource::poll(std:
     auto self = *this;
     std::string vs{vector_store_id}, fid{file_id};
     co_return co_await poll_until<vector_store_file>(
-        [&](response_metadata* meta) {
+        [&](response_metadata* meta) -> boost::asio::awaitable<vector_store_file> {
+            // A coroutine: the retrieval keeps a reference to `o`, which must outlive it.
             auto o = opts;
             o.metadata = meta;
-            return self.retrieve(vs, fid, o);
+            co_return co_await self.retrieve(vs, fid, o);
         },
         [](vector_store_file const& f) { return f.status != vector_store_file_status::in_progress; }, poll);
 }
@@ -235,10 +236,11 @@ boost::asio::awaitable<vector_store_file_batch> file_batches_resource::poll(std:
     auto self = *this;
     std::string vs{vector_store_id}, bid{batch_id};
     co_return co_await poll_until<vector_store_file_batch>(
-        [&](response_metadata* meta) {
+        [&](response_metadata* meta) -> boost::asio::awaitable<vector_store_file_batch> {
+            // A coroutine: the retrieval keeps a reference to `o`, which must outlive it.
             auto o = opts;
             o.metadata = meta;
-            return self.retrieve(vs, bid, o);
+            co_return co_await self.retrieve(vs, bid, o);
         },
         [](vector_store_file_batch const& b) {
             return b.status != vector_store_file_status::in_progress && b.file_counts.in_progress == 0;
