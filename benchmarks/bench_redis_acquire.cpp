@@ -37,8 +37,10 @@ struct row {
 };
 
 void print(row const& r) {
-    std::printf("| %-44s | %8d | %10.1f | %11.2f | %12.0f |\n", r.name, r.acquires, 1e6 * r.seconds / r.acquires,
-                static_cast<double>(r.counters.round_trips) / r.acquires, r.acquires / r.seconds);
+    std::printf("| %-44s | %8d | %10.1f | %11.2f | %12.0f |\n", r.name, r.acquires,
+                1e6 * r.seconds / r.acquires, static_cast<double>(r.counters.round_trips) / r.acquires,
+                r.acquires / r.seconds);
+    std::fflush(stdout);
 }
 
 row run(char const* name, std::string const& url, std::string const& prefix, int acquires, int coroutines,
@@ -50,20 +52,22 @@ row run(char const* name, std::string const& url, std::string const& prefix, int
     o.limits.defaults.requests_per_minute = rpm;
     paced::redis_budget budget{ioc.get_executor(), o};
     // Connect first: the figures are for acquires, not for the connection.
-    asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-        co_await budget.acquire(warm_up, {});
-    }, asio::detached);
+    asio::co_spawn(
+        ioc, [&]() -> asio::awaitable<void> { co_await budget.acquire(warm_up, {}); }, asio::detached);
     ioc.run();
     ioc.restart();
     auto const before = budget.counters();
     int remaining = coroutines;
     auto const start = clock_type::now();
     for (int c = 0; c < coroutines; ++c)
-        asio::co_spawn(ioc, [&, c]() -> asio::awaitable<void> {
-            for (int i = c; i < acquires; i += coroutines)
-                co_await budget.acquire(org, {.requests = 1, .tokens = 0});
-            --remaining;
-        }, asio::detached);
+        asio::co_spawn(
+            ioc,
+            [&, c]() -> asio::awaitable<void> {
+                for (int i = c; i < acquires; i += coroutines)
+                    co_await budget.acquire(org, {.requests = 1, .tokens = 0});
+                --remaining;
+            },
+            asio::detached);
     ioc.run();
     double const seconds = std::chrono::duration<double>(clock_type::now() - start).count();
     auto c = budget.counters();

@@ -118,7 +118,8 @@ budget_options scaled(budget_options o, double share) {
     return o;
 }
 
-std::optional<std::uint64_t> scale_units(std::optional<std::uint64_t> v, double share, std::uint64_t at_least) {
+std::optional<std::uint64_t> scale_units(std::optional<std::uint64_t> v, double share,
+                                         std::uint64_t at_least) {
     if (!v)
         return v;
     return std::max(at_least, static_cast<std::uint64_t>(std::floor(static_cast<double>(*v) * share)));
@@ -169,7 +170,8 @@ public:
     /// Throws request_too_large when the cost can never fit (no round trip needed).
     void precheck(budget_scope const& scope, budget_cost cost) {
         auto fits = [&](rp::scope_limits const& l) {
-            return (l.requests.per_minute <= 0 || static_cast<double>(cost.requests) <= l.requests.per_minute) &&
+            return (l.requests.per_minute <= 0 ||
+                    static_cast<double>(cost.requests) <= l.requests.per_minute) &&
                    (l.tokens.per_minute <= 0 || static_cast<double>(cost.tokens) <= l.tokens.per_minute);
         };
         auto const model = model_limits(scope.model);
@@ -216,7 +218,8 @@ public:
         counters_.acquired--;
         counters_.cancelled++;
         asio::post(strand_, [self = shared_from_this(), scope, cost] {
-            self->send_op(rp::script_op::refund, scope, true, {cost.requests, static_cast<std::int64_t>(cost.tokens)});
+            self->send_op(rp::script_op::refund, scope, true,
+                          {cost.requests, static_cast<std::int64_t>(cost.tokens)});
         });
     }
 
@@ -258,7 +261,8 @@ public:
         if (fallback_)
             fallback_->pause(scope, d);
         auto const until = clock_type::now() + d;
-        asio::post(strand_, [self = shared_from_this(), model = scope.model, until] { self->do_pause(model, until); });
+        asio::post(strand_,
+                   [self = shared_from_this(), model = scope.model, until] { self->do_pause(model, until); });
     }
 
 private:
@@ -315,7 +319,8 @@ private:
         c.scopes.push_back(rp::make_scope_ref(model_key, model_limits(scope.model)));
         if (with_endpoint)
             if (auto e = endpoint_limits(scope.endpoint))
-                c.scopes.push_back(rp::make_scope_ref(rp::endpoint_scope_key(opts_.key_prefix, scope.endpoint), *e));
+                c.scopes.push_back(
+                    rp::make_scope_ref(rp::endpoint_scope_key(opts_.key_prefix, scope.endpoint), *e));
         c.pause_key = model_key + ":pause";
         c.args = std::move(args);
         return c;
@@ -424,8 +429,9 @@ private:
             return; // the connection failed: link_failed re-pumps or fails the waiters
         auto const answer = rp::decode_acquire(*r);
         if (!answer) {
-            link_failed("the budget script gave an unexpected answer (is another program using the keys under '" +
-                        opts_.key_prefix + "'?)");
+            link_failed(
+                "the budget script gave an unexpected answer (is another program using the keys under '" +
+                opts_.key_prefix + "'?)");
             return;
         }
         bool const still_waiting = node && node->queued;
@@ -445,7 +451,8 @@ private:
         case rp::acquire_answer::kind::wait:
             if (still_waiting) {
                 node->waited = true;
-                arm(q.timer, clock_type::now() + answer->wait, [q = &q](redis_budget_impl& self) { self.pump(*q); });
+                arm(q.timer, clock_type::now() + answer->wait,
+                    [q = &q](redis_budget_impl& self) { self.pump(*q); });
                 return;
             }
             break;
@@ -453,10 +460,11 @@ private:
             if (still_waiting) {
                 counters_.too_large++;
                 fail(q, node, make_error_code(errc::request_too_large),
-                     "budget: the shared budget's " + std::string{answer->dimension == 0 ? "requests" : "tokens"} +
-                         " limit of " + std::to_string(answer->limit) + "/min (" +
-                         (answer->scope_index == 1 ? "model" : "endpoint") + " scope of " + describe_scope(q.scope) +
-                         ") leaves no room for this request");
+                     "budget: the shared budget's " +
+                         std::string{answer->dimension == 0 ? "requests" : "tokens"} + " limit of " +
+                         std::to_string(answer->limit) + "/min (" +
+                         (answer->scope_index == 1 ? "model" : "endpoint") + " scope of " +
+                         describe_scope(q.scope) + ") leaves no room for this request");
             }
             break;
         }
@@ -510,7 +518,8 @@ private:
         for (auto& [key, q] : queues_)
             while (!q->waiters.empty() && hold_deadline(*q->waiters.front()) <= now) {
                 counters_.unavailable++;
-                fail(*q, q->waiters.front(), make_error_code(errc::budget_unavailable), unavailable_message());
+                fail(*q, q->waiters.front(), make_error_code(errc::budget_unavailable),
+                     unavailable_message());
             }
         arm_hold_timer();
     }
@@ -530,8 +539,8 @@ private:
 
     // ---- operations without a waiter (strand) -------------------------------------------------------
 
-    void send_op(rp::script_op op, budget_scope const& scope, bool with_endpoint, std::vector<std::int64_t> args,
-                 std::function<void(redis_budget_impl&, bool)> done = {}) {
+    void send_op(rp::script_op op, budget_scope const& scope, bool with_endpoint,
+                 std::vector<std::int64_t> args, std::function<void(redis_budget_impl&, bool)> done = {}) {
         if (state_ != link_state::ready) {
             if (done)
                 done(*this, false);
@@ -562,7 +571,8 @@ private:
         auto keep = [scope, delta](redis_budget_impl& self, bool ok) {
             if (ok) {
                 if (delta < 0) // a refund may let the head in sooner
-                    if (auto it = self.queues_.find({scope.model, scope.endpoint}); it != self.queues_.end()) {
+                    if (auto it = self.queues_.find({scope.model, scope.endpoint});
+                        it != self.queues_.end()) {
                         auto& q = *it->second;
                         if (q.timer.armed) {
                             disarm(q.timer);
@@ -619,10 +629,11 @@ private:
 
     /// Sends one command on the current connection; `on_reply` runs on the strand, only if the connection
     /// is still the current one.
-    void send(std::vector<std::string> const& cmd, std::function<void(redis_budget_impl&, rp::reply)> on_reply) {
+    void send(std::vector<std::string> const& cmd,
+              std::function<void(redis_budget_impl&, rp::reply)> on_reply) {
         auto const generation = link_gen_;
         bool const sent = link_ && link_->send(cmd, [weak = weak_from_this(), generation,
-                                                      on_reply = std::move(on_reply)](rp::reply r) {
+                                                     on_reply = std::move(on_reply)](rp::reply r) {
             auto self = weak.lock();
             if (!self || self->closed_ || generation != self->link_gen_)
                 return;
@@ -645,7 +656,8 @@ private:
         watchdog_.armed = false; // re-arm from now: progress was made
         arm(watchdog_, clock_type::now() + opts_.connect_timeout, [](redis_budget_impl& self) {
             if (self.link_ && self.link_->pending() > 0)
-                self.link_failed("no answer within " + std::to_string(self.opts_.connect_timeout.count()) + " ms");
+                self.link_failed("no answer within " + std::to_string(self.opts_.connect_timeout.count()) +
+                                 " ms");
         });
     }
 
@@ -671,8 +683,8 @@ private:
         auto const generation = ++link_gen_;
         arm(connect_timer_, clock_type::now() + opts_.connect_timeout, [generation](redis_budget_impl& self) {
             if (generation == self.link_gen_ && self.state_ == link_state::connecting)
-                self.link_failed("connecting timed out after " + std::to_string(self.opts_.connect_timeout.count()) +
-                                 " ms");
+                self.link_failed("connecting timed out after " +
+                                 std::to_string(self.opts_.connect_timeout.count()) + " ms");
         });
         resolver_.async_resolve(
             url_.host, std::to_string(url_.port),
@@ -702,12 +714,14 @@ private:
 
     void on_connected(bool ok, std::string why) {
         if (!ok)
-            return link_failed("cannot connect to " + url_.host + ":" + std::to_string(url_.port) + ": " + why);
+            return link_failed("cannot connect to " + url_.host + ":" + std::to_string(url_.port) + ": " +
+                               why);
         // Pipelined: an AUTH refusal fails the later commands too, and the first failure is reported.
         auto expect_ok = [](char const* what) {
             return [what](redis_budget_impl& self, rp::reply r) {
                 if (r.lost() || r.is_error())
-                    self.link_failed(std::string{what} + (r.lost() ? ": connection lost" : " refused: " + r.str));
+                    self.link_failed(std::string{what} +
+                                     (r.lost() ? ": connection lost" : " refused: " + r.str));
             };
         };
         if (!url_.password.empty()) {
@@ -720,7 +734,8 @@ private:
             send({"SELECT", std::to_string(url_.db)}, expect_ok("SELECT"));
         send({"SCRIPT", "LOAD", std::string{rp::gcra_script()}}, [](redis_budget_impl& self, rp::reply r) {
             if (r.what != rp::reply::kind::string)
-                return self.link_failed("SCRIPT LOAD: " + (r.lost() ? std::string{"connection lost"} : r.str));
+                return self.link_failed("SCRIPT LOAD: " +
+                                        (r.lost() ? std::string{"connection lost"} : r.str));
             self.sha_ = r.str;
             self.on_ready();
         });
@@ -763,7 +778,8 @@ private:
         state_ = link_state::down;
         if (fallback_) {
             fallback_active_ = true;
-            fail_all(make_error_code(errc::budget_unavailable), unavailable_message()); // they go to the fallback
+            fail_all(make_error_code(errc::budget_unavailable),
+                     unavailable_message()); // they go to the fallback
         }
         if (has_demand())
             ensure_connecting();
@@ -824,7 +840,8 @@ private:
 
 namespace {
 
-asio::awaitable<void> acquire_in(std::shared_ptr<redis_budget_impl> impl, budget_scope scope, budget_cost cost) {
+asio::awaitable<void> acquire_in(std::shared_ptr<redis_budget_impl> impl, budget_scope scope,
+                                 budget_cost cost) {
     impl->precheck(scope, cost);
     if (impl->fallback_now()) {
         co_await impl->acquire_fallback(scope, cost);
@@ -832,7 +849,8 @@ asio::awaitable<void> acquire_in(std::shared_ptr<redis_budget_impl> impl, budget
     }
     auto node = std::make_shared<redis_waiter>();
     node->cost = cost;
-    auto const ec = co_await pacing::suspend(impl, node, impl->executor(), [&] { impl->post_enqueue(scope, node); });
+    auto const ec =
+        co_await pacing::suspend(impl, node, impl->executor(), [&] { impl->post_enqueue(scope, node); });
     if (ec == errc::request_too_large)
         throw_error(errc::request_too_large, node->message);
     if (ec == errc::budget_unavailable) {

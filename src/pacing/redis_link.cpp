@@ -149,8 +149,8 @@ public:
             lengths.push_back(a.size());
         }
         auto* p = new pending_command{strand_, std::move(on_reply)};
-        if (redisAsyncCommandArgv(ac_, &on_reply_cb, p, static_cast<int>(args.size()), args.data(), lengths.data()) !=
-            REDIS_OK) {
+        if (redisAsyncCommandArgv(ac_, &on_reply_cb, p, static_cast<int>(args.size()), args.data(),
+                                  lengths.data()) != REDIS_OK) {
             delete p;
             return false;
         }
@@ -215,8 +215,9 @@ private:
 
     static void on_disconnect_cb(redisAsyncContext const* ac, int status) {
         auto* s = self(ac->data);
-        std::string why = status == REDIS_OK ? std::string{"connection closed"}
-                                             : (ac->errstr[0] != '\0' ? std::string{ac->errstr} : "connection lost");
+        std::string why = status == REDIS_OK
+                              ? std::string{"connection closed"}
+                              : (ac->errstr[0] != '\0' ? std::string{ac->errstr} : "connection lost");
         if (auto h = std::exchange(s->on_closed_, nullptr))
             asio::post(s->strand_, [h = std::move(h), why = std::move(why)] { h(why); });
     }
@@ -225,9 +226,10 @@ private:
         std::unique_ptr<pending_command> p{static_cast<pending_command*>(privdata)};
         if (ac != nullptr && ac->data != nullptr)
             --self(ac->data)->pending_;
-        asio::post(p->strand, [h = std::move(p->handler), rep = copy_reply(static_cast<redisReply*>(r))]() mutable {
-            h(std::move(rep));
-        });
+        asio::post(p->strand,
+                   [h = std::move(p->handler), rep = copy_reply(static_cast<redisReply*>(r))]() mutable {
+                       h(std::move(rep));
+                   });
     }
 
     void report_connect(bool ok, std::string why) {

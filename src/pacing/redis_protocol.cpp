@@ -219,10 +219,11 @@ std::optional<acquire_answer> decode_acquire(reply const& r) {
     case 1:
         if (e.size() != 2 || e[1].integer <= 0)
             return std::nullopt;
-        return acquire_answer{.what = acquire_answer::kind::wait, .wait = std::chrono::microseconds{e[1].integer}};
+        return acquire_answer{.what = acquire_answer::kind::wait,
+                              .wait = std::chrono::microseconds{e[1].integer}};
     case 2:
-        if (e.size() != 4 || (e[1].integer != 1 && e[1].integer != 2) || (e[2].integer != 0 && e[2].integer != 1) ||
-            e[3].integer < 0)
+        if (e.size() != 4 || (e[1].integer != 1 && e[1].integer != 2) ||
+            (e[2].integer != 0 && e[2].integer != 1) || e[3].integer < 0)
             return std::nullopt;
         return acquire_answer{.what = acquire_answer::kind::too_large,
                               .scope_index = static_cast<int>(e[1].integer),

@@ -27,7 +27,7 @@ redis_url parse_redis_url(std::string_view text) {
     boost::urls::url_view const& u = *parsed;
     if (u.scheme() != "redis")
         bad("the scheme must be 'redis' (TLS and unix sockets are not supported), got '" +
-                      std::string{u.scheme()} + "'");
+            std::string{u.scheme()} + "'");
     if (!u.has_authority())
         bad("no host (expected redis://host:port)");
     if (u.has_query() || u.has_fragment())

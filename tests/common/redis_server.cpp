@@ -189,9 +189,11 @@ void redis_server::spawn() {
     auto const binary = find_binary();
     if (binary.empty())
         throw std::runtime_error("redis_server: redis-server not found on PATH nor in /usr/bin");
-    std::vector<std::string> args{binary,    "--port", std::to_string(port_), "--bind", "127.0.0.1",
-                                  "--save",  "",       "--appendonly",        "no",     "--dir",
-                                  dir_,      "--daemonize", "no",             "--logfile", dir_ + "/redis.log"};
+    std::vector<std::string> args{binary,   "--port",       std::to_string(port_),
+                                  "--bind", "127.0.0.1",    "--save",
+                                  "",       "--appendonly", "no",
+                                  "--dir",  dir_,           "--daemonize",
+                                  "no",     "--logfile",    dir_ + "/redis.log"};
     args.insert(args.end(), extra_args_.begin(), extra_args_.end());
     std::vector<char*> argv;
     for (auto& a : args)
@@ -220,8 +222,8 @@ void redis_server::start() {
         int status = 0;
         if (::waitpid(pid_, &status, WNOHANG) == pid_) {
             pid_ = -1;
-            throw std::runtime_error("redis_server: redis-server exited at start (port " + std::to_string(port_) +
-                                     "; see its log in " + dir_ + ")");
+            throw std::runtime_error("redis_server: redis-server exited at start (port " +
+                                     std::to_string(port_) + "; see its log in " + dir_ + ")");
         }
         if (int fd = connect_to(port_); fd >= 0) {
             ::close(fd);

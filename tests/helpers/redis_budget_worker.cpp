@@ -18,7 +18,8 @@ namespace asio = boost::asio;
 
 int main(int argc, char** argv) {
     if (argc < 6) {
-        std::fprintf(stderr, "usage: %s REDIS_URL KEY_PREFIX BASE_URL COUNT RPM [LATENCY_ALLOWANCE_MS]\n", argv[0]);
+        std::fprintf(stderr, "usage: %s REDIS_URL KEY_PREFIX BASE_URL COUNT RPM [LATENCY_ALLOWANCE_MS]\n",
+                     argv[0]);
         return 2;
     }
     try {
@@ -53,8 +54,9 @@ int main(int argc, char** argv) {
         if (failure)
             std::rethrow_exception(failure);
         auto const c = budget->counters();
-        std::printf("acquired=%llu round_trips=%llu waited=%llu\n", static_cast<unsigned long long>(c.acquired),
-                    static_cast<unsigned long long>(c.round_trips), static_cast<unsigned long long>(c.waited));
+        std::printf(
+            "acquired=%llu round_trips=%llu waited=%llu\n", static_cast<unsigned long long>(c.acquired),
+            static_cast<unsigned long long>(c.round_trips), static_cast<unsigned long long>(c.waited));
         return 0;
     } catch (std::exception const& e) {
         std::fprintf(stderr, "worker failed: %s\n", e.what());

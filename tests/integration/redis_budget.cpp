@@ -132,7 +132,8 @@ TEST_CASE("redis budget: tokens are charged and paced like requests", "[redis]")
     }());
 }
 
-TEST_CASE("redis budget: a request above a per-minute limit fails at once with request_too_large", "[redis]") {
+TEST_CASE("redis budget: a request above a per-minute limit fails at once with request_too_large",
+          "[redis]") {
     if (!redis_server::available()) {
         WARN("redis-server not installed: skipped");
         return;
@@ -331,7 +332,8 @@ TEST_CASE("redis budget: AUTH and SELECT from the URL are sent, a wrong password
     run_coro(ioc, [&]() -> asio::awaitable<void> {
         co_await good.acquire(org, {});
         auto const in_db3 = server.command(
-            {"EVAL", "redis.call('SELECT', 3) return redis.call('EXISTS', KEYS[1])", "1", "auth:org:req"}, "s3cret");
+            {"EVAL", "redis.call('SELECT', 3) return redis.call('EXISTS', KEYS[1])", "1", "auth:org:req"},
+            "s3cret");
         CHECK(in_db3 == "1");
         std::exception_ptr e;
         try {

@@ -52,7 +52,8 @@ paced::errc error_of(std::exception_ptr e) {
 
 } // namespace
 
-TEST_CASE("redis restart: acquires hold while Redis is down and continue once it is back", "[redis][restart]") {
+TEST_CASE("redis restart: acquires hold while Redis is down and continue once it is back",
+          "[redis][restart]") {
     if (!redis_server::available()) {
         WARN("redis-server not installed: skipped");
         return;
@@ -104,10 +105,13 @@ TEST_CASE("redis restart: many waiters of a paced queue all get through a restar
         co_await budget.acquire(org, {});
         auto ex = co_await asio::this_coro::executor;
         for (int i = 0; i < 40; ++i)
-            asio::co_spawn(ex, [&]() -> asio::awaitable<void> {
-                co_await budget.acquire(org, {});
-                ++done;
-            }, asio::detached);
+            asio::co_spawn(
+                ex,
+                [&]() -> asio::awaitable<void> {
+                    co_await budget.acquire(org, {});
+                    ++done;
+                },
+                asio::detached);
         restarter = std::thread([&] {
             std::this_thread::sleep_for(300ms);
             server.stop();

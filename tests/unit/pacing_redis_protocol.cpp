@@ -50,9 +50,27 @@ TEST_CASE("redis protocol: an acquire of two scopes names five keys, then op, al
     c.latency_allowance = microseconds{50000};
     c.args = {1, 250};
     auto const cmd = rp::evalsha_command("abc123", c);
-    std::vector<std::string> const expected{
-        "EVALSHA", "abc123", "5", "p:model:m:req", "p:model:m:tok", "p:endpoint:e:req", "p:endpoint:e:tok",
-        "p:model:m:pause", "acquire", "50000", "2", "60", "1", "0", "0", "1000", "16", "0", "0", "1", "250"};
+    std::vector<std::string> const expected{"EVALSHA",
+                                            "abc123",
+                                            "5",
+                                            "p:model:m:req",
+                                            "p:model:m:tok",
+                                            "p:endpoint:e:req",
+                                            "p:endpoint:e:tok",
+                                            "p:model:m:pause",
+                                            "acquire",
+                                            "50000",
+                                            "2",
+                                            "60",
+                                            "1",
+                                            "0",
+                                            "0",
+                                            "1000",
+                                            "16",
+                                            "0",
+                                            "0",
+                                            "1",
+                                            "250"};
     CHECK(cmd == expected);
 }
 
@@ -95,7 +113,8 @@ TEST_CASE("redis protocol: answers the script cannot give are rejected, not gues
     CHECK_FALSE(rp::decode_acquire(array({integer(1)})));
     CHECK_FALSE(rp::decode_acquire(array({integer(2), integer(3), integer(0), integer(1)})));
     CHECK_FALSE(rp::decode_acquire(array({integer(7), integer(0)})));
-    CHECK_FALSE(rp::decode_acquire(array({integer(0), rp::reply{.what = rp::reply::kind::string, .str = "0"}})));
+    CHECK_FALSE(
+        rp::decode_acquire(array({integer(0), rp::reply{.what = rp::reply::kind::string, .str = "0"}})));
 }
 
 TEST_CASE("redis protocol: NOSCRIPT errors are recognised, other errors are not", "[redis]") {

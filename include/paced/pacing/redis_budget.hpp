@@ -83,14 +83,14 @@ struct redis_budget_options {
 
 /// Running totals of a `redis_budget`, since its construction.
 struct redis_budget_counters {
-    std::uint64_t acquired = 0;       ///< Acquisitions granted by Redis.
-    std::uint64_t acquired_local = 0; ///< Acquisitions granted by the local fallback.
-    std::uint64_t waited = 0;         ///< Granted acquisitions that had to wait.
-    std::uint64_t round_trips = 0;    ///< Script calls answered by Redis (acquire, refund, pause, ...).
-    std::uint64_t cancelled = 0;      ///< Waits that ended by cancellation (nothing spent).
-    std::uint64_t too_large = 0;      ///< Acquisitions refused with `errc::request_too_large`.
-    std::uint64_t unavailable = 0;    ///< Acquisitions failed with `errc::budget_unavailable`.
-    std::uint64_t connects = 0;       ///< Successful connections (the first one included).
+    std::uint64_t acquired = 0;         ///< Acquisitions granted by Redis.
+    std::uint64_t acquired_local = 0;   ///< Acquisitions granted by the local fallback.
+    std::uint64_t waited = 0;           ///< Granted acquisitions that had to wait.
+    std::uint64_t round_trips = 0;      ///< Script calls answered by Redis (acquire, refund, pause, ...).
+    std::uint64_t cancelled = 0;        ///< Waits that ended by cancellation (nothing spent).
+    std::uint64_t too_large = 0;        ///< Acquisitions refused with `errc::request_too_large`.
+    std::uint64_t unavailable = 0;      ///< Acquisitions failed with `errc::budget_unavailable`.
+    std::uint64_t connects = 0;         ///< Successful connections (the first one included).
     std::uint64_t connect_failures = 0; ///< Failed connection attempts and lost connections.
 };
 
@@ -138,7 +138,7 @@ public:
      * `errc::invalid_argument` for a bad URL, an empty key prefix, a limit or burst that is not finite
      * and > 0, a `fallback_share` outside (0, 1], or a negative duration.
      */
-    redis_budget(boost::asio::any_io_executor ex, redis_budget_options options = {});
+    redis_budget(boost::asio::any_io_executor ex, redis_budget_options options = redis_budget_options());
     ~redis_budget() override;
     redis_budget(redis_budget const&) = delete;
     redis_budget& operator=(redis_budget const&) = delete;
