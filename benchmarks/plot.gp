@@ -13,7 +13,9 @@ set xrange [0:*]
 set yrange [0:*]
 limit = rpm / 60.0
 no0(x) = x > 0 ? x : 1/0
-set title "org-wide budget (uploads, threads, retrievals, lists...)"
+set title "org-wide budget (uploads, threads, retrievals, lists...), log scale: a 429 storm is far above the budget"
+set logscale y
+set yrange [0.8:*]
 plot limit with lines dt 2 lw 2 lc rgb "black" title sprintf("budget: %.0f/s", limit), \
      work."/paced_stream.dat" using 1:($2+$3) with steps lw 2 lc rgb "#1f77b4" title "paced stream", \
      work."/paced_poll.dat" using 1:($2+$3) with steps lw 2 lc rgb "#2ca02c" title "paced poll", \
@@ -24,6 +26,8 @@ plot limit with lines dt 2 lw 2 lc rgb "black" title sprintf("budget: %.0f/s", l
      work."/node_all.dat" using 1:(no0($3)) with points pt 2 ps 1 lc rgb "#d62728" title "429s Node Promise.all", \
      work."/node_naive.dat" using 1:(no0($3)) with points pt 2 ps 1 lc rgb "#ff7f0e" title "429s Node loop"
 set title "per-model budget (run creation)"
+unset logscale y
+set yrange [0:*]
 plot limit with lines dt 2 lw 2 lc rgb "black" title sprintf("budget: %.0f/s", limit), \
      work."/paced_stream.dat" using 1:($4+$5) with steps lw 2 lc rgb "#1f77b4" title "paced stream", \
      work."/paced_poll.dat" using 1:($4+$5) with steps lw 2 lc rgb "#2ca02c" title "paced poll", \
