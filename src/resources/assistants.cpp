@@ -11,7 +11,7 @@ constexpr bool beta = true;
 }
 
 boost::asio::awaitable<assistant> assistants_resource::create(assistant_create_params params,
-                                                              request_options const& opts) {
+                                                              request_options opts) {
     validate(params);
     auto a = co_await detail::call_json<assistant>(
         *impl_, detail::json_request(verb::post, "/assistants", "assistants.create", beta, encode(params)), opts);
@@ -20,7 +20,7 @@ boost::asio::awaitable<assistant> assistants_resource::create(assistant_create_p
 }
 
 boost::asio::awaitable<assistant> assistants_resource::retrieve(std::string_view assistant_id,
-                                                                request_options const& opts) {
+                                                                request_options opts) {
     validate_id("assistant_id", assistant_id);
     auto a = co_await detail::call_json<assistant>(
         *impl_,
@@ -32,7 +32,7 @@ boost::asio::awaitable<assistant> assistants_resource::retrieve(std::string_view
 
 boost::asio::awaitable<assistant> assistants_resource::update(std::string_view assistant_id,
                                                               assistant_update_params params,
-                                                              request_options const& opts) {
+                                                              request_options opts) {
     validate_id("assistant_id", assistant_id);
     validate(params);
     auto a = co_await detail::call_json<assistant>(
@@ -44,13 +44,13 @@ boost::asio::awaitable<assistant> assistants_resource::update(std::string_view a
     co_return a;
 }
 
-boost::asio::awaitable<page<assistant>> assistants_resource::list(list_params params, request_options const& opts) {
+boost::asio::awaitable<page<assistant>> assistants_resource::list(list_params params, request_options opts) {
     co_return co_await detail::list_call<assistant>(impl_, "/assistants", "assistants.list", beta, std::move(params),
                                                     opts);
 }
 
 boost::asio::awaitable<deleted_object> assistants_resource::del(std::string_view assistant_id,
-                                                                request_options const& opts) {
+                                                                request_options opts) {
     validate_id("assistant_id", assistant_id);
     co_return co_await detail::call_json<deleted_object>(
         *impl_,

@@ -51,18 +51,20 @@ inline request_options next_page_options(request_options opts) {
 template <class T, class Params>
 boost::asio::awaitable<page<T>> list_call(std::shared_ptr<client_impl> impl, std::string path,
                                           std::string_view route, bool beta, Params params,
-                                          request_options const& opts) {
+                                          request_options opts) {
     validate(params);
     auto lp = co_await call_json<list_page<T>>(*impl, plain_request(verb::get, path, route, beta, to_query(params)),
                                                opts);
+    // Not a coroutine lambda: it only prepares the next call, whose coroutine owns copies of everything
+    // (a coroutine lambda would read its captures from the std::function, and g++ 12 mishandles its
+    // by-value parameter).
     typename page<T>::fetch_after fetch = [impl, path, route, beta, params,
-                                           o = next_page_options(opts)](std::string after)
-        -> boost::asio::awaitable<page<T>> {
+                                           o = next_page_options(opts)](std::string after) {
         auto next = params;
         next.after = std::move(after);
         if constexpr (requires { next.before; })
             next.before.reset();
-        co_return co_await list_call<T>(impl, path, route, beta, std::move(next), o);
+        return list_call<T>(impl, path, route, beta, std::move(next), o);
     };
     co_return page<T>{std::move(lp.data), std::move(lp.first_id), std::move(lp.last_id), lp.has_more,
                       std::move(fetch)};

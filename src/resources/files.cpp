@@ -14,7 +14,7 @@ namespace {
 constexpr bool no_beta = false; // /files is not part of the Assistants beta
 }
 
-boost::asio::awaitable<file> files_resource::create(file_upload upload, request_options const& opts) {
+boost::asio::awaitable<file> files_resource::create(file_upload upload, request_options opts) {
     file_create_params params{.purpose = upload.purpose, .expires_after = upload.expires_after};
     validate(params);
     transport::multipart_file part{.field_name = "file", .content_type = upload.content_type};
@@ -54,18 +54,18 @@ boost::asio::awaitable<file> files_resource::create(file_upload upload, request_
     co_return result;
 }
 
-boost::asio::awaitable<file> files_resource::retrieve(std::string_view file_id, request_options const& opts) {
+boost::asio::awaitable<file> files_resource::retrieve(std::string_view file_id, request_options opts) {
     validate_id("file_id", file_id);
     co_return co_await detail::call_json<file>(
         *impl_, detail::plain_request(verb::get, detail::make_path("files", file_id), "files.retrieve", no_beta),
         opts);
 }
 
-boost::asio::awaitable<page<file>> files_resource::list(file_list_params params, request_options const& opts) {
+boost::asio::awaitable<page<file>> files_resource::list(file_list_params params, request_options opts) {
     co_return co_await detail::list_call<file>(impl_, "/files", "files.list", no_beta, std::move(params), opts);
 }
 
-boost::asio::awaitable<deleted_object> files_resource::del(std::string_view file_id, request_options const& opts) {
+boost::asio::awaitable<deleted_object> files_resource::del(std::string_view file_id, request_options opts) {
     validate_id("file_id", file_id);
     auto result = co_await detail::call_json<deleted_object>(
         *impl_, detail::plain_request(verb::delete_, detail::make_path("files", file_id), "files.delete", no_beta),
@@ -74,7 +74,7 @@ boost::asio::awaitable<deleted_object> files_resource::del(std::string_view file
     co_return result;
 }
 
-boost::asio::awaitable<std::string> files_resource::content(std::string_view file_id, request_options const& opts) {
+boost::asio::awaitable<std::string> files_resource::content(std::string_view file_id, request_options opts) {
     validate_id("file_id", file_id);
     auto resp = co_await impl_->execute(
         detail::plain_request(verb::get, detail::make_path("files", file_id, "content"), "files.content", no_beta),
@@ -84,7 +84,7 @@ boost::asio::awaitable<std::string> files_resource::content(std::string_view fil
 
 boost::asio::awaitable<std::uint64_t> files_resource::download(std::string_view file_id,
                                                                std::filesystem::path destination,
-                                                               request_options const& opts) {
+                                                               request_options opts) {
     validate_id("file_id", file_id);
     if (destination.empty())
         throw_error(errc::invalid_argument, "destination: must not be empty");

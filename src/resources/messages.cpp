@@ -27,7 +27,7 @@ boost::asio::awaitable<std::optional<message>> find_tagged_message(messages_reso
 } // namespace
 
 boost::asio::awaitable<message> messages_resource::create(std::string_view thread_id, message_create_params params,
-                                                          request_options const& opts) {
+                                                          request_options opts) {
     validate_id("thread_id", thread_id);
     validate(params);
     auto const tag = detail::tag_request(*impl_, params.metadata);
@@ -57,7 +57,7 @@ boost::asio::awaitable<message> messages_resource::create(std::string_view threa
 }
 
 boost::asio::awaitable<message> messages_resource::retrieve(std::string_view thread_id, std::string_view message_id,
-                                                            request_options const& opts) {
+                                                            request_options opts) {
     validate_id("thread_id", thread_id);
     validate_id("message_id", message_id);
     co_return co_await detail::call_json<message>(
@@ -68,7 +68,7 @@ boost::asio::awaitable<message> messages_resource::retrieve(std::string_view thr
 }
 
 boost::asio::awaitable<message> messages_resource::update(std::string_view thread_id, std::string_view message_id,
-                                                          message_update_params params, request_options const& opts) {
+                                                          message_update_params params, request_options opts) {
     validate_id("thread_id", thread_id);
     validate_id("message_id", message_id);
     validate(params);
@@ -80,14 +80,14 @@ boost::asio::awaitable<message> messages_resource::update(std::string_view threa
 }
 
 boost::asio::awaitable<page<message>> messages_resource::list(std::string_view thread_id, message_list_params params,
-                                                              request_options const& opts) {
+                                                              request_options opts) {
     validate_id("thread_id", thread_id);
     co_return co_await detail::list_call<message>(impl_, detail::make_path("threads", thread_id, "messages"),
                                                   "messages.list", beta, std::move(params), opts);
 }
 
 boost::asio::awaitable<deleted_object> messages_resource::del(std::string_view thread_id, std::string_view message_id,
-                                                              request_options const& opts) {
+                                                              request_options opts) {
     validate_id("thread_id", thread_id);
     validate_id("message_id", message_id);
     co_return co_await detail::call_json<deleted_object>(

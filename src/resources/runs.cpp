@@ -44,7 +44,7 @@ bool is_poll_stop(run_status s) noexcept { return s == run_status::requires_acti
 
 boost::asio::awaitable<run_step> steps_resource::retrieve(std::string_view thread_id, std::string_view run_id,
                                                           std::string_view step_id, std::vector<std::string> include,
-                                                          request_options const& opts) {
+                                                          request_options opts) {
     validate_id("thread_id", thread_id);
     validate_id("run_id", run_id);
     validate_id("step_id", step_id);
@@ -59,7 +59,7 @@ boost::asio::awaitable<run_step> steps_resource::retrieve(std::string_view threa
 }
 
 boost::asio::awaitable<page<run_step>> steps_resource::list(std::string_view thread_id, std::string_view run_id,
-                                                            run_step_list_params params, request_options const& opts) {
+                                                            run_step_list_params params, request_options opts) {
     validate_id("thread_id", thread_id);
     validate_id("run_id", run_id);
     co_return co_await detail::list_call<run_step>(
@@ -68,7 +68,7 @@ boost::asio::awaitable<page<run_step>> steps_resource::list(std::string_view thr
 }
 
 boost::asio::awaitable<run> runs_resource::create(std::string_view thread_id, run_create_params params,
-                                                  request_options const& opts) {
+                                                  request_options opts) {
     validate_id("thread_id", thread_id);
     validate(params);
     auto const tag = detail::tag_request(*impl_, params.metadata);
@@ -107,7 +107,7 @@ boost::asio::awaitable<run> runs_resource::create(std::string_view thread_id, ru
 }
 
 boost::asio::awaitable<run_stream> runs_resource::stream(std::string_view thread_id, run_create_params params,
-                                                        request_options const& opts) {
+                                                        request_options opts) {
     validate_id("thread_id", thread_id);
     validate(params);
     auto const tag = detail::tag_request(*impl_, params.metadata);
@@ -150,7 +150,7 @@ boost::asio::awaitable<run_stream> runs_resource::stream(std::string_view thread
 boost::asio::awaitable<run_stream> runs_resource::submit_tool_outputs_stream(std::string_view thread_id,
                                                                              std::string_view run_id,
                                                                              submit_tool_outputs_params params,
-                                                                             request_options const& opts) {
+                                                                             request_options opts) {
     validate_id("thread_id", thread_id);
     validate_id("run_id", run_id);
     validate(params);
@@ -164,7 +164,7 @@ boost::asio::awaitable<run_stream> runs_resource::submit_tool_outputs_stream(std
 }
 
 boost::asio::awaitable<run> runs_resource::retrieve(std::string_view thread_id, std::string_view run_id,
-                                                    request_options const& opts) {
+                                                    request_options opts) {
     validate_id("thread_id", thread_id);
     validate_id("run_id", run_id);
     auto r = co_await detail::call_json<run>(
@@ -174,7 +174,7 @@ boost::asio::awaitable<run> runs_resource::retrieve(std::string_view thread_id, 
 }
 
 boost::asio::awaitable<run> runs_resource::update(std::string_view thread_id, std::string_view run_id,
-                                                  run_update_params params, request_options const& opts) {
+                                                  run_update_params params, request_options opts) {
     validate_id("thread_id", thread_id);
     validate_id("run_id", run_id);
     validate(params);
@@ -184,14 +184,14 @@ boost::asio::awaitable<run> runs_resource::update(std::string_view thread_id, st
 }
 
 boost::asio::awaitable<page<run>> runs_resource::list(std::string_view thread_id, list_params params,
-                                                      request_options const& opts) {
+                                                      request_options opts) {
     validate_id("thread_id", thread_id);
     co_return co_await detail::list_call<run>(impl_, detail::make_path("threads", thread_id, "runs"), "runs.list",
                                               beta, std::move(params), opts);
 }
 
 boost::asio::awaitable<run> runs_resource::cancel(std::string_view thread_id, std::string_view run_id,
-                                                  request_options const& opts) {
+                                                  request_options opts) {
     validate_id("thread_id", thread_id);
     validate_id("run_id", run_id);
     auto req = detail::plain_request(verb::post, run_path(thread_id, run_id) + "/cancel", "runs.cancel", beta);
@@ -203,7 +203,7 @@ boost::asio::awaitable<run> runs_resource::cancel(std::string_view thread_id, st
 
 boost::asio::awaitable<run> runs_resource::submit_tool_outputs(std::string_view thread_id, std::string_view run_id,
                                                                submit_tool_outputs_params params,
-                                                               request_options const& opts) {
+                                                               request_options opts) {
     validate_id("thread_id", thread_id);
     validate_id("run_id", run_id);
     validate(params);
@@ -218,7 +218,7 @@ boost::asio::awaitable<run> runs_resource::submit_tool_outputs(std::string_view 
 }
 
 boost::asio::awaitable<run> runs_resource::poll(std::string_view thread_id, std::string_view run_id,
-                                                poll_options poll, request_options const& opts) {
+                                                poll_options poll, request_options opts) {
     validate_id("thread_id", thread_id);
     validate_id("run_id", run_id);
     auto self = *this;
@@ -234,7 +234,7 @@ boost::asio::awaitable<run> runs_resource::poll(std::string_view thread_id, std:
 }
 
 boost::asio::awaitable<run> runs_resource::create_and_poll(std::string_view thread_id, run_create_params params,
-                                                           poll_options poll, request_options const& opts) {
+                                                           poll_options poll, request_options opts) {
     auto r = co_await create(thread_id, std::move(params), opts);
     if (is_poll_stop(r.status.value))
         co_return r;
@@ -245,7 +245,7 @@ boost::asio::awaitable<run> runs_resource::submit_tool_outputs_and_poll(std::str
                                                                         std::string_view run_id,
                                                                         submit_tool_outputs_params params,
                                                                         poll_options poll,
-                                                                        request_options const& opts) {
+                                                                        request_options opts) {
     auto r = co_await submit_tool_outputs(thread_id, run_id, std::move(params), opts);
     if (is_poll_stop(r.status.value))
         co_return r;

@@ -12,7 +12,7 @@ namespace {
 constexpr bool beta = true;
 }
 
-boost::asio::awaitable<thread> threads_resource::create(thread_create_params params, request_options const& opts) {
+boost::asio::awaitable<thread> threads_resource::create(thread_create_params params, request_options opts) {
     validate(params);
     std::uint64_t bytes = 0;
     for (auto const& m : params.messages)
@@ -26,7 +26,7 @@ boost::asio::awaitable<thread> threads_resource::create(thread_create_params par
     co_return t;
 }
 
-boost::asio::awaitable<thread> threads_resource::retrieve(std::string_view thread_id, request_options const& opts) {
+boost::asio::awaitable<thread> threads_resource::retrieve(std::string_view thread_id, request_options opts) {
     validate_id("thread_id", thread_id);
     co_return co_await detail::call_json<thread>(
         *impl_, detail::plain_request(verb::get, detail::make_path("threads", thread_id), "threads.retrieve", beta),
@@ -34,7 +34,7 @@ boost::asio::awaitable<thread> threads_resource::retrieve(std::string_view threa
 }
 
 boost::asio::awaitable<thread> threads_resource::update(std::string_view thread_id, thread_update_params params,
-                                                        request_options const& opts) {
+                                                        request_options opts) {
     validate_id("thread_id", thread_id);
     validate(params);
     co_return co_await detail::call_json<thread>(
@@ -44,7 +44,7 @@ boost::asio::awaitable<thread> threads_resource::update(std::string_view thread_
         opts);
 }
 
-boost::asio::awaitable<deleted_object> threads_resource::del(std::string_view thread_id, request_options const& opts) {
+boost::asio::awaitable<deleted_object> threads_resource::del(std::string_view thread_id, request_options opts) {
     validate_id("thread_id", thread_id);
     auto d = co_await detail::call_json<deleted_object>(
         *impl_,
@@ -54,7 +54,7 @@ boost::asio::awaitable<deleted_object> threads_resource::del(std::string_view th
 }
 
 boost::asio::awaitable<run> threads_resource::create_and_run(thread_and_run_create_params params,
-                                                             request_options const& opts) {
+                                                             request_options opts) {
     validate(params);
     std::uint64_t prompt_bytes = params.instructions.value_or("").size();
     if (params.thread)
@@ -73,7 +73,7 @@ boost::asio::awaitable<run> threads_resource::create_and_run(thread_and_run_crea
 }
 
 boost::asio::awaitable<run_stream> threads_resource::create_and_run_stream(thread_and_run_create_params params,
-                                                                          request_options const& opts) {
+                                                                          request_options opts) {
     validate(params);
     std::uint64_t prompt_bytes = params.instructions.value_or("").size();
     if (params.thread)
@@ -91,7 +91,7 @@ boost::asio::awaitable<run_stream> threads_resource::create_and_run_stream(threa
 }
 
 boost::asio::awaitable<run> threads_resource::create_and_run_poll(thread_and_run_create_params params,
-                                                                  poll_options poll, request_options const& opts) {
+                                                                  poll_options poll, request_options opts) {
     auto r = co_await create_and_run(std::move(params), opts);
     if (is_poll_stop(r.status.value))
         co_return r;

@@ -24,7 +24,7 @@ std::string vs_path(std::string_view vector_store_id) { return detail::make_path
 // --- vector stores -------------------------------------------------------------------------------
 
 boost::asio::awaitable<vector_store> vector_stores_resource::create(vector_store_create_params params,
-                                                                    request_options const& opts) {
+                                                                    request_options opts) {
     validate(params);
     co_return co_await detail::call_json<vector_store>(
         *impl_, detail::json_request(verb::post, "/vector_stores", "vector_stores.create", beta, encode(params)),
@@ -32,7 +32,7 @@ boost::asio::awaitable<vector_store> vector_stores_resource::create(vector_store
 }
 
 boost::asio::awaitable<vector_store> vector_stores_resource::retrieve(std::string_view vector_store_id,
-                                                                      request_options const& opts) {
+                                                                      request_options opts) {
     validate_id("vector_store_id", vector_store_id);
     co_return co_await detail::call_json<vector_store>(
         *impl_, detail::plain_request(verb::get, vs_path(vector_store_id), "vector_stores.retrieve", beta), opts);
@@ -40,7 +40,7 @@ boost::asio::awaitable<vector_store> vector_stores_resource::retrieve(std::strin
 
 boost::asio::awaitable<vector_store> vector_stores_resource::update(std::string_view vector_store_id,
                                                                     vector_store_update_params params,
-                                                                    request_options const& opts) {
+                                                                    request_options opts) {
     validate_id("vector_store_id", vector_store_id);
     validate(params);
     co_return co_await detail::call_json<vector_store>(
@@ -50,13 +50,13 @@ boost::asio::awaitable<vector_store> vector_stores_resource::update(std::string_
 }
 
 boost::asio::awaitable<page<vector_store>> vector_stores_resource::list(list_params params,
-                                                                        request_options const& opts) {
+                                                                        request_options opts) {
     co_return co_await detail::list_call<vector_store>(impl_, "/vector_stores", "vector_stores.list", beta,
                                                        std::move(params), opts);
 }
 
 boost::asio::awaitable<deleted_object> vector_stores_resource::del(std::string_view vector_store_id,
-                                                                   request_options const& opts) {
+                                                                   request_options opts) {
     validate_id("vector_store_id", vector_store_id);
     co_return co_await detail::call_json<deleted_object>(
         *impl_, detail::plain_request(verb::delete_, vs_path(vector_store_id), "vector_stores.delete", beta), opts);
@@ -64,7 +64,7 @@ boost::asio::awaitable<deleted_object> vector_stores_resource::del(std::string_v
 
 boost::asio::awaitable<boost::json::value> vector_stores_resource::search(std::string_view vector_store_id,
                                                                           boost::json::object body,
-                                                                          request_options const& opts) {
+                                                                          request_options opts) {
     validate_id("vector_store_id", vector_store_id);
     if (!body.contains("query"))
         throw_error(errc::invalid_argument, "query: required");
@@ -79,7 +79,7 @@ boost::asio::awaitable<boost::json::value> vector_stores_resource::search(std::s
 
 boost::asio::awaitable<vector_store_file> vector_store_files_resource::create(std::string_view vector_store_id,
                                                                               vector_store_file_create_params params,
-                                                                              request_options const& opts) {
+                                                                              request_options opts) {
     validate_id("vector_store_id", vector_store_id);
     validate(params);
     auto req = detail::json_request(verb::post, vs_path(vector_store_id) + "/files", "vector_stores.files.create",
@@ -92,7 +92,7 @@ boost::asio::awaitable<vector_store_file> vector_store_files_resource::create(st
 
 boost::asio::awaitable<vector_store_file> vector_store_files_resource::retrieve(std::string_view vector_store_id,
                                                                                 std::string_view file_id,
-                                                                                request_options const& opts) {
+                                                                                request_options opts) {
     validate_id("vector_store_id", vector_store_id);
     validate_id("file_id", file_id);
     co_return co_await detail::call_json<vector_store_file>(
@@ -105,7 +105,7 @@ boost::asio::awaitable<vector_store_file> vector_store_files_resource::retrieve(
 boost::asio::awaitable<vector_store_file> vector_store_files_resource::update(std::string_view vector_store_id,
                                                                               std::string_view file_id,
                                                                               vector_store_file_update_params params,
-                                                                              request_options const& opts) {
+                                                                              request_options opts) {
     validate_id("vector_store_id", vector_store_id);
     validate_id("file_id", file_id);
     validate(params);
@@ -117,7 +117,7 @@ boost::asio::awaitable<vector_store_file> vector_store_files_resource::update(st
 }
 
 boost::asio::awaitable<page<vector_store_file>> vector_store_files_resource::list(
-    std::string_view vector_store_id, vector_store_file_list_params params, request_options const& opts) {
+    std::string_view vector_store_id, vector_store_file_list_params params, request_options opts) {
     validate_id("vector_store_id", vector_store_id);
     co_return co_await detail::list_call<vector_store_file>(impl_, vs_path(vector_store_id) + "/files",
                                                             "vector_stores.files.list", beta, std::move(params), opts);
@@ -125,7 +125,7 @@ boost::asio::awaitable<page<vector_store_file>> vector_store_files_resource::lis
 
 boost::asio::awaitable<deleted_object> vector_store_files_resource::del(std::string_view vector_store_id,
                                                                         std::string_view file_id,
-                                                                        request_options const& opts) {
+                                                                        request_options opts) {
     validate_id("vector_store_id", vector_store_id);
     validate_id("file_id", file_id);
     co_return co_await detail::call_json<deleted_object>(
@@ -137,7 +137,7 @@ boost::asio::awaitable<deleted_object> vector_store_files_resource::del(std::str
 
 boost::asio::awaitable<boost::json::value> vector_store_files_resource::content(std::string_view vector_store_id,
                                                                                 std::string_view file_id,
-                                                                                request_options const& opts) {
+                                                                                request_options opts) {
     validate_id("vector_store_id", vector_store_id);
     validate_id("file_id", file_id);
     auto resp = co_await impl_->execute(
@@ -150,7 +150,7 @@ boost::asio::awaitable<boost::json::value> vector_store_files_resource::content(
 boost::asio::awaitable<vector_store_file> vector_store_files_resource::poll(std::string_view vector_store_id,
                                                                             std::string_view file_id,
                                                                             poll_options poll,
-                                                                            request_options const& opts) {
+                                                                            request_options opts) {
     auto self = *this;
     std::string vs{vector_store_id}, fid{file_id};
     co_return co_await poll_until<vector_store_file>(
@@ -165,7 +165,7 @@ boost::asio::awaitable<vector_store_file> vector_store_files_resource::poll(std:
 
 boost::asio::awaitable<vector_store_file> vector_store_files_resource::create_and_poll(
     std::string_view vector_store_id, vector_store_file_create_params params, poll_options poll,
-    request_options const& opts) {
+    request_options opts) {
     auto f = co_await create(vector_store_id, std::move(params), opts);
     if (f.status != vector_store_file_status::in_progress)
         co_return f;
@@ -175,7 +175,7 @@ boost::asio::awaitable<vector_store_file> vector_store_files_resource::create_an
 boost::asio::awaitable<vector_store_file> vector_store_files_resource::upload_and_poll(std::string_view vector_store_id,
                                                                                        file_upload upload,
                                                                                        poll_options poll,
-                                                                                       request_options const& opts) {
+                                                                                       request_options opts) {
     validate_id("vector_store_id", vector_store_id);
     auto uploaded = co_await files_resource{impl_}.create(std::move(upload), opts);
     vector_store_file_create_params attach{.file_id = uploaded.id};
@@ -186,7 +186,7 @@ boost::asio::awaitable<vector_store_file> vector_store_files_resource::upload_an
 
 boost::asio::awaitable<vector_store_file_batch> file_batches_resource::create(std::string_view vector_store_id,
                                                                               file_batch_create_params params,
-                                                                              request_options const& opts) {
+                                                                              request_options opts) {
     validate_id("vector_store_id", vector_store_id);
     validate(params);
     auto req = detail::json_request(verb::post, vs_path(vector_store_id) + "/file_batches",
@@ -197,7 +197,7 @@ boost::asio::awaitable<vector_store_file_batch> file_batches_resource::create(st
 
 boost::asio::awaitable<vector_store_file_batch> file_batches_resource::retrieve(std::string_view vector_store_id,
                                                                                 std::string_view batch_id,
-                                                                                request_options const& opts) {
+                                                                                request_options opts) {
     validate_id("vector_store_id", vector_store_id);
     validate_id("batch_id", batch_id);
     co_return co_await detail::call_json<vector_store_file_batch>(
@@ -209,7 +209,7 @@ boost::asio::awaitable<vector_store_file_batch> file_batches_resource::retrieve(
 
 boost::asio::awaitable<vector_store_file_batch> file_batches_resource::cancel(std::string_view vector_store_id,
                                                                               std::string_view batch_id,
-                                                                              request_options const& opts) {
+                                                                              request_options opts) {
     validate_id("vector_store_id", vector_store_id);
     validate_id("batch_id", batch_id);
     auto req = detail::plain_request(
@@ -221,7 +221,7 @@ boost::asio::awaitable<vector_store_file_batch> file_batches_resource::cancel(st
 
 boost::asio::awaitable<page<vector_store_file>> file_batches_resource::list_files(
     std::string_view vector_store_id, std::string_view batch_id, vector_store_file_list_params params,
-    request_options const& opts) {
+    request_options opts) {
     validate_id("vector_store_id", vector_store_id);
     validate_id("batch_id", batch_id);
     co_return co_await detail::list_call<vector_store_file>(
@@ -232,7 +232,7 @@ boost::asio::awaitable<page<vector_store_file>> file_batches_resource::list_file
 boost::asio::awaitable<vector_store_file_batch> file_batches_resource::poll(std::string_view vector_store_id,
                                                                             std::string_view batch_id,
                                                                             poll_options poll,
-                                                                            request_options const& opts) {
+                                                                            request_options opts) {
     auto self = *this;
     std::string vs{vector_store_id}, bid{batch_id};
     co_return co_await poll_until<vector_store_file_batch>(
@@ -250,14 +250,14 @@ boost::asio::awaitable<vector_store_file_batch> file_batches_resource::poll(std:
 
 boost::asio::awaitable<vector_store_file_batch> file_batches_resource::create_and_poll(
     std::string_view vector_store_id, file_batch_create_params params, poll_options poll,
-    request_options const& opts) {
+    request_options opts) {
     auto b = co_await create(vector_store_id, std::move(params), opts);
     co_return co_await this->poll(vector_store_id, b.id, poll, opts);
 }
 
 boost::asio::awaitable<vector_store_file_batch> file_batches_resource::upload_and_poll(
     std::string_view vector_store_id, std::vector<file_upload> uploads, file_batch_create_params params,
-    std::size_t max_concurrency, poll_options poll, request_options const& opts) {
+    std::size_t max_concurrency, poll_options poll, request_options opts) {
     validate_id("vector_store_id", vector_store_id);
     if (max_concurrency == 0)
         throw_error(errc::invalid_argument, "max_concurrency: must be at least 1");

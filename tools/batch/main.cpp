@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
     // Each file's line is written to --out as soon as it finishes, from inside its work item.
     auto drive = [&]() -> asio::awaitable<void> {
         if (assistant_id.empty()) {
-            // Built before the co_await: g++ 12 rejects braced lists inside a co_await expression.
+            // Named parameters: g++ 12 mishandles braced temporaries inside a co_await expression.
             paced::assistant_create_params params{
                 .model = cfg.model,
                 .name = "paced-batch",
@@ -153,7 +153,8 @@ int main(int argc, char** argv) {
             file_outcome o;
             paced::request_options req{.attempts = &o.requests};
             try {
-                auto f = co_await client->files().create({.path = path, .content_type = "text/plain"}, req);
+                paced::file_upload upload{.path = path, .content_type = "text/plain"};
+                auto f = co_await client->files().create(upload, req);
                 paced::run_options ro{
                     .mode = cfg.mode == "poll" ? paced::run_mode::poll : paced::run_mode::stream,
                     .poll = {.interval = std::chrono::milliseconds(cfg.poll_interval_ms)},
@@ -186,9 +187,9 @@ int main(int argc, char** argv) {
             }
             co_return o;
         };
-        results = co_await paced::run_batch(
-            *client, files, work,
-            {.concurrency = cfg.concurrency, .on_progress = [&](paced::batch_progress const& p) { display.update(p); }});
+        paced::batch_options batch{.concurrency = cfg.concurrency,
+                                   .on_progress = [&](paced::batch_progress const& p) { display.update(p); }};
+        results = co_await paced::run_batch(*client, files, work, batch);
     };
 
     std::exception_ptr fatal;

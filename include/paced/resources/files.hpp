@@ -27,20 +27,20 @@ public:
     using resource_base::resource_base;
 
     /// POST /files (multipart). `errc::invalid_argument` when the path cannot be read or is not a file.
-    boost::asio::awaitable<file> create(file_upload upload, request_options const& opts = request_options());
+    boost::asio::awaitable<file> create(file_upload upload, request_options opts = request_options());
     /// GET /files/{file_id}
-    boost::asio::awaitable<file> retrieve(std::string_view file_id, request_options const& opts = request_options());
+    boost::asio::awaitable<file> retrieve(std::string_view file_id, request_options opts = request_options());
     /// GET /files
-    boost::asio::awaitable<page<file>> list(file_list_params params = file_list_params(), request_options const& opts = request_options());
+    boost::asio::awaitable<page<file>> list(file_list_params params = file_list_params(), request_options opts = request_options());
     /// DELETE /files/{file_id}
-    boost::asio::awaitable<deleted_object> del(std::string_view file_id, request_options const& opts = request_options());
+    boost::asio::awaitable<deleted_object> del(std::string_view file_id, request_options opts = request_options());
     /// GET /files/{file_id}/content, into memory (bounded by client_options::max_response_bytes).
-    boost::asio::awaitable<std::string> content(std::string_view file_id, request_options const& opts = request_options());
+    boost::asio::awaitable<std::string> content(std::string_view file_id, request_options opts = request_options());
     /** GET /files/{file_id}/content, streamed to `destination` (any size). Returns the bytes written.
      * The file is written to `destination` + ".part" and renamed when complete, so a failure never
      * leaves a truncated file under the final name. */
     boost::asio::awaitable<std::uint64_t> download(std::string_view file_id, std::filesystem::path destination,
-                                                   request_options const& opts = request_options());
+                                                   request_options opts = request_options());
 };
 
 } // namespace paced

@@ -22,9 +22,9 @@ public:
 
     boost::asio::awaitable<run_step> retrieve(std::string_view thread_id, std::string_view run_id,
                                               std::string_view step_id, std::vector<std::string> include = std::vector<std::string>(),
-                                              request_options const& opts = request_options());
+                                              request_options opts = request_options());
     boost::asio::awaitable<page<run_step>> list(std::string_view thread_id, std::string_view run_id,
-                                                run_step_list_params params = run_step_list_params(), request_options const& opts = request_options());
+                                                run_step_list_params params = run_step_list_params(), request_options opts = request_options());
 };
 
 /** @brief Runs: `/threads/{thread_id}/runs`. See resource_base.hpp.
@@ -45,18 +45,18 @@ public:
     using resource_base::resource_base;
 
     boost::asio::awaitable<run> create(std::string_view thread_id, run_create_params params,
-                                       request_options const& opts = request_options());
+                                       request_options opts = request_options());
     boost::asio::awaitable<run> retrieve(std::string_view thread_id, std::string_view run_id,
-                                         request_options const& opts = request_options());
+                                         request_options opts = request_options());
     boost::asio::awaitable<run> update(std::string_view thread_id, std::string_view run_id, run_update_params params,
-                                       request_options const& opts = request_options());
+                                       request_options opts = request_options());
     boost::asio::awaitable<page<run>> list(std::string_view thread_id, list_params params = list_params(),
-                                           request_options const& opts = request_options());
+                                           request_options opts = request_options());
     boost::asio::awaitable<run> cancel(std::string_view thread_id, std::string_view run_id,
-                                       request_options const& opts = request_options());
+                                       request_options opts = request_options());
     boost::asio::awaitable<run> submit_tool_outputs(std::string_view thread_id, std::string_view run_id,
                                                     submit_tool_outputs_params params,
-                                                    request_options const& opts = request_options());
+                                                    request_options opts = request_options());
 
     /** @brief Retrieves the run until it stops (requires_action or terminal), waiting on a timer between
      * retrievals: the server's `openai-poll-after-ms` when sent, else `poll.interval` (default 1 s).
@@ -65,26 +65,26 @@ public:
      * @par Per-operation cancellation terminal (partial/total if enabled by the caller); nothing is left.
      */
     boost::asio::awaitable<run> poll(std::string_view thread_id, std::string_view run_id, poll_options poll = poll_options(),
-                                     request_options const& opts = request_options());
+                                     request_options opts = request_options());
     /// create() then poll().
     boost::asio::awaitable<run> create_and_poll(std::string_view thread_id, run_create_params params,
-                                                poll_options poll = poll_options(), request_options const& opts = request_options());
+                                                poll_options poll = poll_options(), request_options opts = request_options());
     /// submit_tool_outputs() then poll().
     boost::asio::awaitable<run> submit_tool_outputs_and_poll(std::string_view thread_id, std::string_view run_id,
                                                              submit_tool_outputs_params params,
                                                              poll_options poll = poll_options(),
-                                                             request_options const& opts = request_options());
+                                                             request_options opts = request_options());
 
     /** @brief Creates a run with `stream: true`: one request for the whole run.
      * Returns once the response head arrived; read the events with `next()`. Ambiguous failures before
      * the head are handled as for create() (tag, look, never two runs). */
     boost::asio::awaitable<run_stream> stream(std::string_view thread_id, run_create_params params,
-                                              request_options const& opts = request_options());
+                                              request_options opts = request_options());
     /// submit_tool_outputs() with `stream: true`: the run's events continue on the returned stream.
     boost::asio::awaitable<run_stream> submit_tool_outputs_stream(std::string_view thread_id,
                                                                   std::string_view run_id,
                                                                   submit_tool_outputs_params params,
-                                                                  request_options const& opts = request_options());
+                                                                  request_options opts = request_options());
 
     steps_resource steps() const { return steps_resource{impl_}; }
 };
