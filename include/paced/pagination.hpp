@@ -75,9 +75,12 @@ public:
         while (index_ >= current_.data.size()) {
             if (!current_.has_next_page())
                 co_return std::nullopt;
-            current_ = co_await current_.next_page();
+            // Items are moved out as they are handed over, so the cursor was saved before.
+            current_ = co_await current_.fetch_(std::move(cursor_));
             index_ = 0;
         }
+        if (index_ + 1 == current_.data.size())
+            cursor_ = current_.data.back().id;
         co_return std::move(current_.data[index_++]);
     }
 
@@ -92,6 +95,7 @@ public:
 private:
     page current_;
     std::size_t index_ = 0;
+    std::string cursor_; // id of the last item of current_, kept when the item is moved out
 };
 
 } // namespace paced
