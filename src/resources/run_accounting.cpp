@@ -20,6 +20,21 @@ std::uint64_t message_bytes(client_impl const& impl, message_create_params const
     return bytes;
 }
 
+std::uint64_t run_prompt_bytes(client_impl const& impl, std::string_view thread_id, run_create_params const& p) {
+    std::uint64_t bytes = impl.context_bytes(std::string{thread_id});
+    for (auto const& m : p.additional_messages)
+        bytes += message_bytes(impl, m);
+    return bytes + p.instructions.value_or("").size() + p.additional_instructions.value_or("").size();
+}
+
+std::uint64_t run_prompt_bytes(client_impl const& impl, thread_and_run_create_params const& p) {
+    std::uint64_t bytes = p.instructions.value_or("").size();
+    if (p.thread)
+        for (auto const& m : p.thread->messages)
+            bytes += message_bytes(impl, m);
+    return bytes;
+}
+
 budget_scope run_scope(client_impl const& impl, std::string const& assistant_id,
                        std::optional<std::string> const& model) {
     budget_scope scope;

@@ -10,6 +10,12 @@ namespace paced::detail {
 /// Bytes of text a message adds to a thread, plus the bytes of the files it attaches (when known).
 std::uint64_t message_bytes(client_impl const& impl, message_create_params const& m);
 
+/// Prompt bytes of a run on an existing thread: what this client put into the thread, plus the
+/// run's additional messages and instructions.
+std::uint64_t run_prompt_bytes(client_impl const& impl, std::string_view thread_id, run_create_params const& p);
+/// Prompt bytes of a run on a new thread: its messages and instructions.
+std::uint64_t run_prompt_bytes(client_impl const& impl, thread_and_run_create_params const& p);
+
 /// The budget scope of a run-creating request: the run's model when known, else the default.
 budget_scope run_scope(client_impl const& impl, std::string const& assistant_id,
                        std::optional<std::string> const& model);

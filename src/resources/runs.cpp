@@ -73,11 +73,8 @@ boost::asio::awaitable<run> runs_resource::create(std::string_view thread_id, ru
     validate(params);
     auto const tag = detail::tag_request(*impl_, params.metadata);
 
-    std::uint64_t prompt_bytes = impl_->context_bytes(std::string{thread_id});
-    for (auto const& m : params.additional_messages)
-        prompt_bytes += detail::message_bytes(*impl_, m);
-    prompt_bytes += params.instructions.value_or("").size() + params.additional_instructions.value_or("").size();
-    auto const tokens = detail::run_token_estimate(prompt_bytes, params.max_completion_tokens);
+    auto const tokens =
+        detail::run_token_estimate(detail::run_prompt_bytes(*impl_, thread_id, params), params.max_completion_tokens);
 
     auto req = detail::json_request(verb::post, detail::make_path("threads", thread_id, "runs"), "runs.create", beta,
                                     encode(params));
@@ -111,11 +108,8 @@ boost::asio::awaitable<run_stream> runs_resource::stream(std::string_view thread
     validate_id("thread_id", thread_id);
     validate(params);
     auto const tag = detail::tag_request(*impl_, params.metadata);
-    std::uint64_t prompt_bytes = impl_->context_bytes(std::string{thread_id});
-    for (auto const& m : params.additional_messages)
-        prompt_bytes += detail::message_bytes(*impl_, m);
-    prompt_bytes += params.instructions.value_or("").size() + params.additional_instructions.value_or("").size();
-    auto const tokens = detail::run_token_estimate(prompt_bytes, params.max_completion_tokens);
+    auto const tokens =
+        detail::run_token_estimate(detail::run_prompt_bytes(*impl_, thread_id, params), params.max_completion_tokens);
     auto body = encode(params);
     body["stream"] = true;
     auto req = detail::json_request(verb::post, detail::make_path("threads", thread_id, "runs"), "runs.stream", beta,

@@ -56,10 +56,7 @@ boost::asio::awaitable<deleted_object> threads_resource::del(std::string_view th
 boost::asio::awaitable<run> threads_resource::create_and_run(thread_and_run_create_params params,
                                                              request_options opts) {
     validate(params);
-    std::uint64_t prompt_bytes = params.instructions.value_or("").size();
-    if (params.thread)
-        for (auto const& m : params.thread->messages)
-            prompt_bytes += detail::message_bytes(*impl_, m);
+    auto const prompt_bytes = detail::run_prompt_bytes(*impl_, params);
     auto const tokens = detail::run_token_estimate(prompt_bytes, params.max_completion_tokens);
     auto req = detail::json_request(verb::post, "/threads/runs", "threads.create_and_run", beta, encode(params));
     req.scope = detail::run_scope(*impl_, params.assistant_id, params.model);
@@ -75,10 +72,7 @@ boost::asio::awaitable<run> threads_resource::create_and_run(thread_and_run_crea
 boost::asio::awaitable<run_stream> threads_resource::create_and_run_stream(thread_and_run_create_params params,
                                                                           request_options opts) {
     validate(params);
-    std::uint64_t prompt_bytes = params.instructions.value_or("").size();
-    if (params.thread)
-        for (auto const& m : params.thread->messages)
-            prompt_bytes += detail::message_bytes(*impl_, m);
+    auto const prompt_bytes = detail::run_prompt_bytes(*impl_, params);
     auto const tokens = detail::run_token_estimate(prompt_bytes, params.max_completion_tokens);
     auto body = encode(params);
     body["stream"] = true;
