@@ -24,8 +24,8 @@ for i in $(seq 1 "$files"); do
 done
 
 echo "demo: $files files, emulator limited to $rpm requests/min per budget"
-scripts/with-emulator.sh "$build/paced-emulator" --rpm "$rpm" --tpm 1000000 --run-ms 1500 --run-jitter-ms 500 -- \
-    "$build/paced-batch" --model gpt-4o-mini --rpm "$rpm" --tpm 1000000 \
+scripts/with-emulator.sh "$build/tools/paced-emulator" --rpm "$rpm" --tpm 1000000 --run-ms 1500 --run-jitter-ms 500 -- \
+    "$build/tools/paced-batch" --model gpt-4o-mini --rpm "$rpm" --tpm 1000000 \
     --out "$out" --stats-json "$stats" "$data"
 echo "demo: results in $out; totals in $stats:"
 cat "$stats"

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 [ $# -gt 0 ] && shift
-targets=(fuzz_sse_parser fuzz_go_duration fuzz_retry_hints fuzz_multipart)
+targets=(fuzz_sse_parser fuzz_go_duration fuzz_retry_hints fuzz_multipart fuzz_json_models)
 [ $# -gt 0 ] && targets=("$@")
 build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
 

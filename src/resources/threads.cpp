@@ -17,10 +17,13 @@ boost::asio::awaitable<thread> threads_resource::create(thread_create_params par
     std::uint64_t bytes = 0;
     for (auto const& m : params.messages)
         bytes += detail::message_bytes(*impl_, m);
-    // Not re-sent after an ambiguous failure: a duplicate empty thread is harmless, and there is no
-    // list of threads to look in.
-    auto t = co_await detail::call_json<thread>(
-        *impl_, detail::json_request(verb::post, "/threads", "threads.create", beta, encode(params)), opts);
+    // Re-sent like an idempotent request after a failure that leaves its fate unknown (connection lost
+    // or timeout after sending): at worst the server keeps an orphan thread that no run ever uses, which
+    // costs nothing, whereas failing would lose the caller's work. (There is no list of threads to look
+    // in, so a tag lookup as for runs and messages is impossible.)
+    auto req = detail::json_request(verb::post, "/threads", "threads.create", beta, encode(params));
+    req.idempotent = true;
+    auto t = co_await detail::call_json<thread>(*impl_, req, opts);
     if (bytes)
         impl_->add_context_bytes(t.id, bytes);
     co_return t;

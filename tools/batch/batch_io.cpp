@@ -16,6 +16,9 @@
 #include <iostream>
 #include <sstream>
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 namespace fs = std::filesystem;
 
 namespace paced::batch_tool {
@@ -307,9 +310,16 @@ void progress_display::render(bool final_line) {
     if (terminal_) {
         constexpr int width = 30;
         int filled = total_ ? static_cast<int>(width * last_.done / total_) : width;
-        std::string bar(static_cast<std::size_t>(filled), '#');
-        bar.resize(width, '-');
-        std::cerr << "\r\033[K[" << bar << "] " << stats;
+        std::string line = "[" + std::string(static_cast<std::size_t>(filled), '#');
+        line.resize(width + 1, '-');
+        line += "] ";
+        line += stats;
+        // A line as wide as the terminal wraps, and "\r\033[K" then clears only its last row: the bar
+        // would be drawn again below the stale copy on every tick. Cut it one column short instead.
+        winsize ws{};
+        if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && line.size() >= ws.ws_col)
+            line.resize(ws.ws_col - 1u);
+        std::cerr << "\r\033[K" << line;
         if (final_line)
             std::cerr << "\n";
         drawn_ = !final_line;

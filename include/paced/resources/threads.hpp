@@ -12,7 +12,13 @@ class threads_resource : public resource_base {
 public:
     using resource_base::resource_base;
 
-    boost::asio::awaitable<thread> create(thread_create_params params = thread_create_params(), request_options opts = request_options());
+    /** @brief POST /threads.
+     * Re-sent after a failure that leaves its fate unknown (connection lost or timeout after sending),
+     * like an idempotent request: at worst an orphan thread stays on the server, never used by a run.
+     * So `threads().create()` followed by `client.run(thread.id, ...)` recovers from every transient
+     * fault, whereas create_and_run() cannot. */
+    boost::asio::awaitable<thread> create(thread_create_params params = thread_create_params(),
+                                          request_options opts = request_options());
     boost::asio::awaitable<thread> retrieve(std::string_view thread_id, request_options opts = request_options());
     boost::asio::awaitable<thread> update(std::string_view thread_id, thread_update_params params,
                                           request_options opts = request_options());

@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# End-to-end tests of the paced-batch program against paced-emulator, through the binaries as a user
+# runs them. One ctest entry per case (tests/CMakeLists.txt):
+#
+#   paced_batch_test.sh CASE EMULATOR BATCH
+#
+# CASE is one of: completes, resume, failures, usage, terminal. Needs curl, jq and tmux (scripts/setup.sh).
+set -euo pipefail
+case_name=$1
+emulator=$2
+batch=$3
+work=$(mktemp -d)
+emulator_pid=
+tmux_socket="paced-batch-test-$$"
+
+cleanup() {
+    [ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null && wait "$emulator_pid" 2>/dev/null
+    tmux -L "$tmux_socket" kill-server 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL [$case_name]: $*" >&2
+    exit 1
+}
+
+# Starts paced-emulator with the given flags on a free port; sets $base_url.
+start_emulator() {
+    "$emulator" --port 0 "$@" >"$work/emulator.out" 2>&1 &
+    emulator_pid=$!
+    base_url=
+    for _ in $(seq 1 200); do
+        base_url=$(sed -n 's/^listening on \(.*\)$/\1/p' "$work/emulator.out" | head -n1)
+        [ -n "$base_url" ] && break
+        kill -0 "$emulator_pid" 2>/dev/null || fail "the emulator did not start: $(cat "$work/emulator.out")"
+        sleep 0.05
+    done
+    [ -n "$base_url" ] || fail "the emulator printed no 'listening on' line"
+    base_url="$base_url/v1"
+    export OPENAI_BASE_URL="$base_url" OPENAI_API_KEY=sk-batch-test
+}
+
+# One field of the emulator's statistics.
+stat() {
+    curl -sf "$base_url/emulator/stats" | jq -r ".$1"
+}
+
+# N small text files under $work/in.
+make_inputs() {
+    mkdir -p "$work/in"
+    for i in $(seq 1 "$1"); do
+        printf 'Item %d: the result looks good and is approved.\n' "$i" >"$work/in/item-$(printf '%03d' "$i").txt"
+    done
+}
+
+# Counts the lines of the --out file whose status is $1.
+count_status() {
+    jq -r .status "$work/out.jsonl" | grep -cx "$1" || true
+}
+
+expect_eq() { # what expected actual
+    [ "$2" = "$3" ] || fail "$1: expected $2, got $3"
+}
+
+case "$case_name" in
+completes)
+    # All files complete at a low RPM limit, with zero 429s, one run per file and one line per file.
+    start_emulator --rpm 180 --run-ms 300 --run-jitter-ms 100
+    make_inputs 15
+    rc=0
+    "$batch" --model gpt-4o-mini --rpm 180 --out "$work/out.jsonl" --stats-json "$work/stats.json" \
+        "$work/in" 2>"$work/err" || rc=$?
+    expect_eq "exit code" 0 "$rc"
+    expect_eq "lines in --out" 15 "$(wc -l <"$work/out.jsonl")"
+    expect_eq "completed lines" 15 "$(count_status completed)"
+    expect_eq "distinct files" 15 "$(jq -r .file "$work/out.jsonl" | sort -u | wc -l)"
+    expect_eq "lines without an answer" 0 "$(jq -r 'select(.answer == "" or .answer == null) | .file' "$work/out.jsonl" | wc -l)"
+    expect_eq "lines with an error" 0 "$(jq -r 'select(.error != null) | .file' "$work/out.jsonl" | wc -l)"
+    expect_eq "429s served by the emulator" 0 "$(stat rate_limited_429)"
+    expect_eq "runs created" 15 "$(stat runs_created)"
+    expect_eq "most runs on one thread" 1 "$(stat runs_per_thread_max)"
+    expect_eq "stats-json completed" 15 "$(jq -r .completed "$work/stats.json")"
+    expect_eq "stats-json 429s" 0 "$(jq -r .rate_limited_429 "$work/stats.json")"
+    # Every request the emulator saw came from the batch and is counted by it (+1: the assistant).
+    per_file=$(jq -s 'map(.requests) | add' "$work/out.jsonl")
+    expect_eq "requests counted" "$(stat requests_total)" "$((per_file + 1))"
+    grep -q 'completed 15' "$work/err" || fail "no summary on stderr: $(cat "$work/err")"
+    ;;
+
+resume)
+    # Interrupted with Ctrl-C, the batch lets the files in flight finish and records them; --resume
+    # then processes only the others, so no file gets a second run.
+    start_emulator --rpm 240 --run-ms 700
+    make_inputs 12
+    "$batch" --model gpt-4o-mini --rpm 240 --concurrency 2 --out "$work/out.jsonl" "$work/in" 2>"$work/err1" &
+    batch_pid=$!
+    for _ in $(seq 1 300); do
+        [ -f "$work/out.jsonl" ] && [ "$(wc -l <"$work/out.jsonl")" -ge 3 ] && break
+        sleep 0.05
+    done
+    kill -INT "$batch_pid"
+    rc=0
+    wait "$batch_pid" || rc=$?
+    expect_eq "exit code of the interrupted batch" 1 "$rc"
+    grep -q 'interrupted' "$work/err1" || fail "no interruption notice: $(cat "$work/err1")"
+    grep -q -- '--resume' "$work/err1" || fail "no hint to resume: $(cat "$work/err1")"
+    first=$(count_status completed)
+    [ "$first" -ge 3 ] && [ "$first" -lt 12 ] || fail "expected 3..11 files done before the resume, got $first"
+    expect_eq "runs created before the resume" "$first" "$(stat runs_created)"
+    rc=0
+    "$batch" --model gpt-4o-mini --rpm 240 --concurrency 4 --out "$work/out.jsonl" --resume \
+        --stats-json "$work/stats.json" "$work/in" 2>"$work/err2" || rc=$?
+    expect_eq "exit code of the resumed batch" 0 "$rc"
+    expect_eq "completed lines" 12 "$(count_status completed)"
+    expect_eq "distinct completed files" 12 "$(jq -r 'select(.status == "completed") | .file' "$work/out.jsonl" | sort -u | wc -l)"
+    expect_eq "runs created in all" 12 "$(stat runs_created)"
+    expect_eq "previously completed" "$first" "$(jq -r .previously_completed "$work/stats.json")"
+    expect_eq "429s served by the emulator" 0 "$(stat rate_limited_429)"
+    # A third run has nothing left to do and sends no run.
+    "$batch" --model gpt-4o-mini --rpm 240 --out "$work/out.jsonl" --resume "$work/in" 2>"$work/err3" ||
+        fail "a resume with nothing left failed: $(cat "$work/err3")"
+    expect_eq "runs created after a resume with nothing left" 12 "$(stat runs_created)"
+    ;;
+
+failures)
+    # Runs that fail on the server are reported per file, with the error, and the exit code is 1.
+    start_emulator --fault-run-fail 0.5 --seed 11 --run-ms 100
+    make_inputs 12
+    rc=0
+    "$batch" --model gpt-4o-mini --out "$work/out.jsonl" --stats-json "$work/stats.json" "$work/in" \
+        2>"$work/err" || rc=$?
+    expect_eq "exit code" 1 "$rc"
+    expect_eq "lines in --out" 12 "$(wc -l <"$work/out.jsonl")"
+    failed=$(count_status failed)
+    completed=$(count_status completed)
+    [ "$failed" -gt 0 ] && [ "$completed" -gt 0 ] || fail "expected some failed and some completed, got $failed/$completed"
+    expect_eq "failed + completed" 12 "$((failed + completed))"
+    expect_eq "failed runs on the emulator" "$failed" "$(stat runs_failed)"
+    expect_eq "failed lines without an error object" 0 \
+        "$(jq -r 'select(.status == "failed" and (.error == null or .error.message == null or .run_id == "")) | .file' "$work/out.jsonl" | wc -l)"
+    expect_eq "stats-json failed" "$failed" "$(jq -r .failed "$work/stats.json")"
+    # A second batch with --resume retries only the failed files.
+    "$batch" --model gpt-4o-mini --out "$work/out.jsonl" --resume "$work/in" 2>"$work/err2" || true
+    expect_eq "runs created after resuming the failed files" "$((12 + failed))" "$(stat runs_created)"
+    ;;
+
+usage)
+    # Bad usage gives a clear message on stderr and exit code 2, and sends nothing.
+    start_emulator
+    make_inputs 2
+    mkdir -p "$work/empty"
+    check_usage() { # expected-message-part args...
+        local want=$1
+        shift
+        local rc=0
+        "$batch" "$@" >"$work/usage.out" 2>"$work/usage.err" || rc=$?
+        [ "$rc" = 2 ] || fail "paced-batch $*: expected exit code 2, got $rc: $(cat "$work/usage.err")"
+        grep -qi -- "$want" "$work/usage.err" || fail "paced-batch $*: expected '$want' in: $(cat "$work/usage.err")"
+    }
+    check_usage "inputs" --model m
+    check_usage "mode" --model m --mode fast "$work/in"
+    check_usage "concurrency" --model m --concurrency 0 "$work/in"
+    check_usage "assistant" "$work/in"
+    check_usage "excludes" --model m --assistant asst_1 "$work/in"
+    check_usage "no such file" --model m "$work/missing"
+    check_usage "no files found" --model m "$work/empty"
+    check_usage "needs --out" --model m --resume "$work/in"
+    check_usage "base" --model m --base-url "not a url" "$work/in"
+    check_usage "base" --model m --base-url "ftp://example.invalid/v1" "$work/in"
+    check_usage "rpm" --model m --rpm -5 "$work/in"
+    OPENAI_API_KEY= check_usage "API key" --model m "$work/in"
+    expect_eq "requests that reached the emulator" 0 "$(stat requests_total)"
+    # --help works and exits 0.
+    "$batch" --help >"$work/help.out" || fail "--help failed"
+    grep -q -- '--resume' "$work/help.out" || fail "--help does not list --resume"
+    ;;
+
+terminal)
+    # On a terminal (tmux, 80 columns) the progress bar is drawn on one line that never wraps, and the
+    # batch ends with the bar's final state and the summary, leaving the cursor at a line start.
+    start_emulator --rpm 300 --run-ms 400
+    make_inputs 20
+    tmux -L "$tmux_socket" new-session -d -x 80 -y 20 \
+        "env OPENAI_BASE_URL=$base_url OPENAI_API_KEY=sk-batch-test $batch --model gpt-4o-mini --rpm 300 --concurrency 4 $work/in; echo EXIT=\$?; sleep 60"
+    saw_bar=0
+    for _ in $(seq 1 600); do
+        screen=$(tmux -L "$tmux_socket" capture-pane -p)
+        if grep -qE '^\[[#-]{30}\] [0-9]+/20 ' <<<"$screen"; then
+            grep -qE '^\[[#]*-+\] ([0-9]|1[0-9])/20 ' <<<"$screen" && saw_bar=1
+        fi
+        grep -q '^EXIT=' <<<"$screen" && break
+        sleep 0.1
+    done
+    # -J joins wrapped rows: a bar that wrapped shows up as a line longer than the terminal.
+    screen=$(tmux -L "$tmux_socket" capture-pane -p -J)
+    printf '%s\n' "$screen" >"$work/screen.txt"
+    grep -q '^EXIT=0$' <<<"$screen" || fail "the batch did not end with exit code 0 at a line start: $screen"
+    [ "$saw_bar" = 1 ] || fail "no progress bar seen while the batch ran"
+    grep -qE '^\[#{30}\] 20/20 ' <<<"$screen" || fail "the final bar is not complete: $screen"
+    grep -qE '^files 20  completed 20  failed 0' <<<"$screen" || fail "no summary line: $screen"
+    # One bar line: redrawing never wrapped or left stale copies behind.
+    expect_eq "bar lines on the screen" 1 "$(grep -cE '^\[[#-]{30}\]' <<<"$screen")"
+    bar_width=$(grep -E '^\[[#-]{30}\]' <<<"$screen" | awk '{ print length($0) }')
+    [ "$bar_width" -lt 80 ] || fail "the bar line is $bar_width columns wide on an 80-column terminal"
+    ;;
+
+*)
+    fail "unknown case"
+    ;;
+esac
+echo "PASS [$case_name]"
