@@ -377,6 +377,13 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
         ++counters.stale_retries;
     }
 
+    /// How much to ask of a streamed body at once: what the connection's buffer already holds (the
+    /// parser hands it over without a socket read), at least 4 KiB, at most body_chunk_size.
+    static std::size_t read_window(active_response const& r) {
+        std::size_t const buffered = r.slot.conn ? r.slot.conn->buffer.size() : 0;
+        return std::clamp<std::size_t>(buffered, 4096, body_chunk_size);
+    }
+
     class streaming_body final : public body_stream {
     public:
         explicit streaming_body(active_response r) : r_(std::move(r)), head_(r_.head()) {}
@@ -385,7 +392,9 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
         header_list const& headers() const noexcept override { return head_.headers; }
 
         asio::awaitable<std::string> read_some() override {
-            std::string out(body_chunk_size, '\0');
+            // Sized by what the connection already holds: a server-sent event is a few hundred bytes, and
+            // a 64 KiB string allocated and zeroed for each of them cost more than parsing it.
+            std::string out(read_window(r_), '\0');
             auto const n = co_await r_.read_body(out.data(), out.size());
             out.resize(n);
             co_return out;
@@ -414,12 +423,22 @@ asio::awaitable<response> connection_pool::exchange(origin const& o, request con
     auto pool = impl_;
     auto r = co_await pool->start(o, req, deadline);
     response out = r.head();
-    if (auto const length = r.parser->content_length(); length && !r.finished)
+    auto const length = r.parser->content_length();
+    if (length && !r.finished)
         out.body.reserve(static_cast<std::size_t>(*length));
     while (!r.finished) {
+        // With a Content-Length the body is read into exactly its size; otherwise (chunked) into the
+        // string's spare capacity, grown geometrically. Never a fixed 64 KiB per read: most bodies are
+        // a few hundred bytes, and the zeroed 64 KiB per request dominated the client's CPU.
         auto const old = out.body.size();
-        out.body.resize(old + body_chunk_size);
-        auto const n = co_await r.read_body(out.body.data() + old, body_chunk_size);
+        std::size_t want = length && *length > old ? static_cast<std::size_t>(*length - old) : 0;
+        if (want == 0) {
+            if (out.body.capacity() - old < 4096)
+                out.body.reserve(std::max<std::size_t>(old * 2, old + 4096));
+            want = std::min(out.body.capacity() - old, body_chunk_size);
+        }
+        out.body.resize(old + want);
+        auto const n = co_await r.read_body(out.body.data() + old, want);
         out.body.resize(old + n);
     }
     co_return out;
