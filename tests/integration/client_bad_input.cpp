@@ -1,0 +1,173 @@
+// What a broken or hostile server can send reaches the caller as a typed error within the configured
+// limits: malformed JSON, wrong types, invalid UTF-8, non-JSON error bodies, huge bodies, endless
+// headers, endless SSE lines. Never a crash, never unbounded memory.
+
+#include <paced/paced.hpp>
+
+#include "common/run_coro.hpp"
+#include "common/test_server.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <boost/asio/io_context.hpp>
+
+namespace asio = boost::asio;
+using paced::errc;
+using paced::test::run_coro;
+using paced::test::test_request;
+using paced::test::test_response;
+using paced::test::test_server;
+
+namespace {
+
+paced::client_options options_for(test_server const& server) {
+    paced::client_options o;
+    o.api_key = "sk-bad-input-0123456789";
+    o.base_url = "http://127.0.0.1:" + std::to_string(server.port()) + "/v1";
+    o.max_retries = 0;
+    o.max_response_bytes = 256 * 1024;
+    return o;
+}
+
+test_response json_answer(unsigned status, std::string body) {
+    test_response r;
+    r.status = status;
+    r.headers.add("Content-Type", "application/json");
+    r.body = std::move(body);
+    return r;
+}
+
+/// The errc and message of what retrieving a run throws.
+std::pair<boost::system::error_code, std::string> retrieve_error(test_server const& server) {
+    asio::io_context ioc;
+    paced::client client{ioc.get_executor(), options_for(server)};
+    try {
+        run_coro(ioc, [&]() -> asio::awaitable<void> {
+            co_await client.threads().runs().retrieve("thread_1", "run_1");
+        }());
+    } catch (paced::error const& e) {
+        return {e.code(), e.what()};
+    }
+    return {};
+}
+
+} // namespace
+
+TEST_CASE("bad input: malformed JSON gives unexpected_json", "[client][bad_input]") {
+    test_server server{{.handler = [](test_request const&) {
+        return json_answer(200, R"({"id": "run_1", "object": "thread.run", "status": )");
+    }}};
+    auto const [code, message] = retrieve_error(server);
+    CHECK(code == errc::unexpected_json);
+    CHECK(message.find("malformed JSON") != std::string::npos);
+}
+
+TEST_CASE("bad input: a field of the wrong type gives unexpected_json naming its path", "[client][bad_input]") {
+    test_server server{{.handler = [](test_request const&) {
+        return json_answer(200, R"({"id": "run_1", "object": "thread.run", "created_at": 1, "thread_id": 7,
+                                    "assistant_id": "asst_1", "status": "queued"})");
+    }}};
+    auto const [code, message] = retrieve_error(server);
+    CHECK(code == errc::unexpected_json);
+    CHECK(message.find("thread_id") != std::string::npos);
+}
+
+TEST_CASE("bad input: invalid UTF-8 inside a JSON string gives unexpected_json", "[client][bad_input]") {
+    test_server server{{.handler = [](test_request const&) {
+        return json_answer(200, "{\"id\": \"run_\xff\xfe\", \"object\": \"thread.run\", \"status\": \"queued\"}");
+    }}};
+    auto const [code, message] = retrieve_error(server);
+    CHECK(code == errc::unexpected_json);
+}
+
+TEST_CASE("bad input: an HTML page instead of JSON gives unexpected_json", "[client][bad_input]") {
+    test_server server{{.handler = [](test_request const&) {
+        test_response r;
+        r.headers.add("Content-Type", "text/html");
+        r.body = "<html><body>Welcome to the captive portal</body></html>";
+        return r;
+    }}};
+    auto const [code, message] = retrieve_error(server);
+    CHECK(code == errc::unexpected_json);
+}
+
+TEST_CASE("bad input: an error status with a non-JSON body keeps its status class and text", "[client][bad_input]") {
+    test_server server{{.handler = [](test_request const&) {
+        test_response r;
+        r.status = 502;
+        r.headers.add("Content-Type", "text/html");
+        r.body = "<html>502 Bad Gateway</html>";
+        return r;
+    }}};
+    auto const [code, message] = retrieve_error(server);
+    CHECK(code == errc::server_error);
+    CHECK(message.find("502") != std::string::npos);
+}
+
+TEST_CASE("bad input: a body over max_response_bytes gives body_too_large", "[client][bad_input]") {
+    test_server server{{.handler = [](test_request const&) {
+        return json_answer(200, "{\"id\": \"" + std::string(1024 * 1024, 'x') + "\"}");
+    }}};
+    auto const [code, message] = retrieve_error(server);
+    CHECK(code == errc::body_too_large);
+}
+
+TEST_CASE("bad input: endless headers give headers_too_large", "[client][bad_input]") {
+    test_server server{{.handler = [](test_request const&) {
+        test_response r;
+        r.endless_header = true;
+        return r;
+    }}};
+    auto const [code, message] = retrieve_error(server);
+    CHECK(code == errc::headers_too_large);
+}
+
+TEST_CASE("bad input: an endless SSE line in a run stream gives a typed error", "[client][bad_input][stream]") {
+    test_server server{{.handler = [](test_request const&) {
+        test_response r;
+        r.headers.add("Content-Type", "text/event-stream");
+        r.chunked = true;
+        // 2 MiB in one `data:` line, never ended: over the parser's line limit (and over the body limit).
+        r.body = "event: thread.run.created\ndata: " + std::string(2 * 1024 * 1024, 'y');
+        return r;
+    }}};
+    asio::io_context ioc;
+    auto o = options_for(server);
+    o.max_response_bytes = 8 * 1024 * 1024;
+    paced::client client{ioc.get_executor(), o};
+    boost::system::error_code code;
+    try {
+        run_coro(ioc, [&]() -> asio::awaitable<void> {
+            paced::run_create_params params{.assistant_id = "asst_1"};
+            auto stream = co_await client.threads().runs().stream("thread_1", params);
+            while (co_await stream.next()) {
+            }
+        }());
+    } catch (paced::error const& e) {
+        code = e.code();
+    }
+    CHECK(code == errc::invalid_response);
+}
+
+TEST_CASE("bad input: an SSE event whose JSON is malformed gives unexpected_json", "[client][bad_input][stream]") {
+    test_server server{{.handler = [](test_request const&) {
+        test_response r;
+        r.headers.add("Content-Type", "text/event-stream");
+        r.body = "event: thread.run.created\ndata: {\"id\": \"run_1\", \"status\n\n";
+        return r;
+    }}};
+    asio::io_context ioc;
+    paced::client client{ioc.get_executor(), options_for(server)};
+    boost::system::error_code code;
+    try {
+        run_coro(ioc, [&]() -> asio::awaitable<void> {
+            paced::run_create_params params{.assistant_id = "asst_1"};
+            auto stream = co_await client.threads().runs().stream("thread_1", params);
+            while (co_await stream.next()) {
+            }
+        }());
+    } catch (paced::error const& e) {
+        code = e.code();
+    }
+    CHECK(code == errc::unexpected_json);
+}
