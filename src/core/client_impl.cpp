@@ -289,15 +289,13 @@ transport::request client_impl::build_request(api_request const& req, request_op
 }
 
 asio::awaitable<api_response> client_impl::execute(api_request req, request_options const& opts) {
-    auto self = shared_from_this(); // the client may be destroyed while a request is in flight
-    std::string body;
-    auto head = co_await run_attempts(std::move(req), opts, false, &body);
-    co_return api_response{head.status, std::move(head.headers), std::move(body)};
+    // Not a coroutine: the attempt loop's frame is the only one a suspended request holds. `self`
+    // keeps the client alive while the request is in flight.
+    return run_attempts<false>(shared_from_this(), std::move(req), opts);
 }
 
 asio::awaitable<api_stream> client_impl::open(api_request req, request_options const& opts) {
-    auto self = shared_from_this();
-    co_return co_await run_attempts(std::move(req), opts, true, nullptr);
+    return run_attempts<true>(shared_from_this(), std::move(req), opts);
 }
 
 namespace {
@@ -315,17 +313,80 @@ asio::awaitable<std::string> drain(transport::body_stream& stream, std::size_t l
     }
 }
 
+/// The wait before a retry, in a frame of its own that exists only while retrying.
+asio::awaitable<void> sleep_for(asio::any_io_executor ex, std::chrono::nanoseconds delay) {
+    asio::steady_timer timer(ex, delay);
+    co_await timer.async_wait(asio::use_awaitable);
+}
+
 } // namespace
 
-asio::awaitable<api_stream> client_impl::run_attempts(api_request req, request_options const& opts, bool streamed,
-                                                      std::string* body_out) {
+void client_impl::note_attempt(std::chrono::nanoseconds wait, request_options const& opts) {
+    counters_.budget_wait_ns += static_cast<std::uint64_t>(wait.count());
+    counters_.requests++;
+    if (opts.attempts)
+        ++*opts.attempts;
+}
+
+template <bool Streamed>
+asio::awaitable<std::conditional_t<Streamed, api_stream, api_response>>
+client_impl::run_attempts(std::shared_ptr<client_impl> self, api_request req, request_options const& opts) {
+    // Only what must survive a suspension is named here; everything else is in judge().
+    auto const request = self->build_request(req, opts);
+    auto const started = steady_clock::now();
+    std::chrono::nanoseconds waited{0};
+    for (int attempt = 0;; ++attempt) {
+        auto const wait_start = steady_clock::now();
+        co_await self->budget_->acquire(req.scope, req.cost);
+        std::chrono::nanoseconds const wait = steady_clock::now() - wait_start;
+        waited += wait;
+        self->note_attempt(wait, opts);
+
+        std::optional<transport::response> resp;
+        std::unique_ptr<transport::body_stream> stream;
+        std::exception_ptr transport_failure;
+        boost::system::error_code transport_code;
+        try {
+            auto const deadline = steady_clock::now() + opts.timeout.value_or(self->options_.request_timeout);
+            if constexpr (Streamed) {
+                stream = co_await self->pool_.open(self->endpoint_.origin, request, deadline);
+                resp.emplace();
+                resp->status = stream->status();
+                resp->headers = stream->headers();
+                if (resp->status < 200 || resp->status >= 300) {
+                    resp->body = co_await drain(*stream, self->options_.max_response_bytes);
+                    stream.reset();
+                }
+            } else {
+                resp = co_await self->pool_.exchange(self->endpoint_.origin, request, deadline);
+            }
+        } catch (paced::error const& e) {
+            resp.reset();
+            stream.reset();
+            transport_failure = std::current_exception();
+            transport_code = e.code();
+        }
+        auto const verdict =
+            self->judge(req, opts, attempt, wait, waited, started, resp, transport_failure, transport_code);
+        if (verdict.done) {
+            if constexpr (Streamed)
+                co_return api_stream{resp->status, std::move(resp->headers), std::move(stream)};
+            else
+                co_return api_response{resp->status, std::move(resp->headers), std::move(resp->body)};
+        }
+        co_await sleep_for(self->executor_, verdict.delay);
+    }
+}
+
+client_impl::attempt_verdict client_impl::judge(api_request const& req, request_options const& opts, int attempt,
+                                                std::chrono::nanoseconds wait, std::chrono::nanoseconds waited,
+                                                steady_clock::time_point started,
+                                                std::optional<transport::response>& resp,
+                                                std::exception_ptr const& transport_failure,
+                                                boost::system::error_code transport_code) {
     bool const idempotent = req.idempotent.value_or(req.method != http::verb::post);
     sansio::retry_options const retry_opts{.max_retries = opts.max_retries.value_or(options_.max_retries),
                                            .max_server_delay = options_.max_retry_delay};
-    auto const timeout = opts.timeout.value_or(options_.request_timeout);
-    auto request = build_request(req, opts);
-    auto const started = steady_clock::now();
-    std::chrono::nanoseconds waited{0};
     char const* method = http::to_string(req.method).data();
 
     auto fill_metadata = [&](unsigned status, header_list const* headers, int attempts) {
@@ -339,112 +400,73 @@ asio::awaitable<api_stream> client_impl::run_attempts(api_request req, request_o
         opts.metadata->elapsed = steady_clock::now() - started;
     };
 
-    for (int attempt = 0;; ++attempt) {
-        auto const wait_start = steady_clock::now();
-        co_await budget_->acquire(req.scope, req.cost);
-        auto const wait = steady_clock::now() - wait_start;
-        waited += wait;
-        counters_.budget_wait_ns += static_cast<std::uint64_t>(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count());
-        counters_.requests++;
-        if (opts.attempts)
-            ++*opts.attempts;
-
-        std::optional<transport::response> resp;
-        std::unique_ptr<transport::body_stream> stream;
-        std::exception_ptr transport_failure;
-        boost::system::error_code transport_code;
-        try {
-            auto deadline = steady_clock::now() + timeout;
-            if (streamed) {
-                stream = co_await pool_.open(endpoint_.origin, request, deadline);
-                resp.emplace();
-                resp->status = stream->status();
-                resp->headers = stream->headers();
-                if (resp->status < 200 || resp->status >= 300) {
-                    resp->body = co_await drain(*stream, options_.max_response_bytes);
-                    stream.reset();
-                }
-            } else {
-                resp = co_await pool_.exchange(endpoint_.origin, request, deadline);
-            }
-        } catch (paced::error const& e) {
-            resp.reset();
-            stream.reset();
-            transport_failure = std::current_exception();
-            transport_code = e.code();
+    sansio::attempt_failure failure{};
+    std::optional<api_error> api;
+    boost::system::error_code code;
+    if (resp) {
+        counters_.responses++;
+        auto snapshot = sansio::parse_rate_limit_headers(resp->headers);
+        if (!snapshot.empty())
+            budget_->observe(req.scope, snapshot);
+        if (options_.log.enabled(log_level::debug)) {
+            char line[512];
+            std::snprintf(line, sizeof line, "%s %s -> %u attempt %d waited %.3fs %s", method,
+                          (endpoint_.base_path + req.path).c_str(), resp->status, attempt + 1, seconds(wait),
+                          std::string{resp->headers.find("x-request-id").value_or("")}.c_str());
+            log(log_level::debug, line);
         }
-
-        sansio::attempt_failure failure{};
-        std::optional<api_error> api;
-        boost::system::error_code code;
-        if (resp) {
-            counters_.responses++;
-            auto snapshot = sansio::parse_rate_limit_headers(resp->headers);
-            if (!snapshot.empty())
-                budget_->observe(req.scope, snapshot);
-            if (options_.log.enabled(log_level::debug)) {
-                char line[512];
-                std::snprintf(line, sizeof line, "%s %s -> %u attempt %d waited %.3fs %s", method,
-                              (endpoint_.base_path + req.path).c_str(), resp->status, attempt + 1, seconds(wait),
-                              std::string{resp->headers.find("x-request-id").value_or("")}.c_str());
-                log(log_level::debug, line);
-            }
-            if (resp->status >= 200 && resp->status < 300) {
-                fill_metadata(resp->status, &resp->headers, attempt + 1);
-                if (body_out)
-                    *body_out = std::move(resp->body);
-                co_return api_stream{resp->status, std::move(resp->headers), std::move(stream)};
-            }
-            api = make_api_error(resp->status, resp->headers, resp->body, std::chrono::system_clock::now());
-            api->message = redact(std::move(api->message), options_.api_key);
-            if (resp->status >= 300 && resp->status < 400) {
-                // Following a redirect could hand the key to another host: refuse.
-                fill_metadata(resp->status, &resp->headers, attempt + 1);
-                counters_.failures++;
-                api->message = "redirect refused (" + std::to_string(resp->status) + " to " +
-                               std::string{resp->headers.find("location").value_or("?")} + ")";
-                throw error(make_error_code(errc::redirect_refused), std::move(*api));
-            }
-            code = make_error_code(classify_http_error(resp->status, api->code.value_or(""), api->message));
-            if (code == errc::rate_limited) {
-                counters_.rate_limited++;
-                // One shared cool-down for every coroutine of this scope, not each for itself.
-                budget_->pause(req.scope, cool_down_after_429(*api, snapshot));
-            }
-            failure = {.kind = sansio::failure_kind::http_status,
-                       .status = resp->status,
-                       .headers = &resp->headers,
-                       .error_code = api->code ? std::string_view{*api->code} : std::string_view{},
-                       .error_message = api->message};
-        } else {
-            failure = {.kind = failure_kind_of(transport_code)};
-            if (transport_code == errc::connection_lost || transport_code == errc::timeout)
-                pool_.close_idle(); // the peer may have gone away: do not reuse its other connections
+        if (resp->status >= 200 && resp->status < 300) {
+            fill_metadata(resp->status, &resp->headers, attempt + 1);
+            return {.done = true};
+        }
+        api = make_api_error(resp->status, resp->headers, resp->body, std::chrono::system_clock::now());
+        api->message = redact(std::move(api->message), options_.api_key);
+        if (resp->status >= 300 && resp->status < 400) {
+            // Following a redirect could hand the key to another host: refuse.
+            fill_metadata(resp->status, &resp->headers, attempt + 1);
+            counters_.failures++;
+            api->message = "redirect refused (" + std::to_string(resp->status) + " to " +
+                           std::string{resp->headers.find("location").value_or("?")} + ")";
+            throw error(make_error_code(errc::redirect_refused), std::move(*api));
+        }
+        code = make_error_code(classify_http_error(resp->status, api->code.value_or(""), api->message));
+        if (code == errc::rate_limited) {
+            counters_.rate_limited++;
+            // One shared cool-down for every coroutine of this scope, not each for itself.
+            budget_->pause(req.scope, cool_down_after_429(*api, snapshot));
+        }
+        failure = {.kind = sansio::failure_kind::http_status,
+                   .status = resp->status,
+                   .headers = &resp->headers,
+                   .error_code = api->code ? std::string_view{*api->code} : std::string_view{},
+                   .error_message = api->message};
+    } else {
+        failure = {.kind = failure_kind_of(transport_code)};
+        if (transport_code == errc::connection_lost || transport_code == errc::timeout)
+            pool_.close_idle(); // the peer may have gone away: do not reuse its other connections
+        if (options_.log.enabled(log_level::debug))
             log(log_level::debug, std::string{method} + " " + endpoint_.base_path + req.path + " -> " +
                                       transport_code.message() + " attempt " + std::to_string(attempt + 1));
-        }
-
-        auto decision = sansio::decide_retry(failure, attempt, idempotent, retry_opts,
-                                             std::chrono::system_clock::now(), next_uniform());
-        if (!decision.retry) {
-            counters_.failures++;
-            fill_metadata(resp ? resp->status : 0, resp ? &resp->headers : nullptr, attempt + 1);
-            if (transport_failure)
-                std::rethrow_exception(transport_failure);
-            throw error(code, std::move(*api));
-        }
-        counters_.retries++;
-        if (options_.log.enabled(log_level::info)) {
-            char line[256];
-            std::snprintf(line, sizeof line, "retrying %s %s in %.3fs (%.*s)", method, (endpoint_.base_path + req.path).c_str(),
-                          std::chrono::duration<double>(decision.delay).count(), static_cast<int>(decision.reason.size()),
-                          decision.reason.data());
-            log(log_level::info, line);
-        }
-        asio::steady_timer timer(executor_, decision.delay);
-        co_await timer.async_wait(asio::use_awaitable);
     }
+
+    auto decision = sansio::decide_retry(failure, attempt, idempotent, retry_opts, std::chrono::system_clock::now(),
+                                         next_uniform());
+    if (!decision.retry) {
+        counters_.failures++;
+        fill_metadata(resp ? resp->status : 0, resp ? &resp->headers : nullptr, attempt + 1);
+        if (transport_failure)
+            std::rethrow_exception(transport_failure);
+        throw error(code, std::move(*api));
+    }
+    counters_.retries++;
+    if (options_.log.enabled(log_level::info)) {
+        char line[256];
+        std::snprintf(line, sizeof line, "retrying %s %s in %.3fs (%.*s)", method, (endpoint_.base_path + req.path).c_str(),
+                      std::chrono::duration<double>(decision.delay).count(), static_cast<int>(decision.reason.size()),
+                      decision.reason.data());
+        log(log_level::info, line);
+    }
+    return {.done = false, .delay = decision.delay};
 }
 
 } // namespace paced::detail

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <variant>
@@ -117,8 +118,26 @@ public:
     std::optional<budget_scope> job_scope(std::string const& job_id) const;
 
 private:
-    boost::asio::awaitable<api_stream> run_attempts(api_request req, request_options const& opts, bool streamed,
-                                                    std::string* body_out);
+    /// What one attempt's answer means (decided without suspending, outside the coroutine's frame).
+    struct attempt_verdict {
+        bool done = false;                   ///< A 2xx answer: return it.
+        std::chrono::nanoseconds delay{0};   ///< Otherwise: wait this long, then try again.
+    };
+
+    /// The attempt loop. A template over the result (whole body or stream) rather than a shared coroutine
+    /// behind execute() and open(): each suspended request then holds one frame instead of two, and only
+    /// the state that lives across a suspension (g++ keeps every named local of a coroutine in its frame).
+    template <bool Streamed>
+    boost::asio::awaitable<std::conditional_t<Streamed, api_stream, api_response>>
+    run_attempts(std::shared_ptr<client_impl> self, api_request req, request_options const& opts);
+    /// Counts an attempt that passed the budget after waiting `wait`.
+    void note_attempt(std::chrono::nanoseconds wait, request_options const& opts);
+    /// Decides on an answer (or a transport failure): returns done for a 2xx answer, a retry delay, or
+    /// throws the final error.
+    attempt_verdict judge(api_request const& req, request_options const& opts, int attempt,
+                          std::chrono::nanoseconds wait, std::chrono::nanoseconds waited,
+                          std::chrono::steady_clock::time_point started, std::optional<transport::response>& resp,
+                          std::exception_ptr const& transport_failure, boost::system::error_code transport_code);
     transport::request build_request(api_request const& req, request_options const& opts) const;
     double next_uniform();
 

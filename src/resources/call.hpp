@@ -34,11 +34,18 @@ api_request json_request(verb method, std::string path, std::string_view route, 
 api_request plain_request(verb method, std::string path, std::string_view route, bool beta,
                           query_params query = {});
 
-/// Executes and decodes the JSON answer as T.
+/// Awaits an executed request and decodes its JSON answer as T.
+template <class T>
+boost::asio::awaitable<T> decode_answer(boost::asio::awaitable<api_response> answer) {
+    auto resp = co_await std::move(answer);
+    co_return parse_json<T>(resp.body);
+}
+
+/// Executes and decodes the JSON answer as T. Not a coroutine: the request moves straight into the
+/// executor's frame, so a waiting request is not held twice.
 template <class T>
 boost::asio::awaitable<T> call_json(client_impl& impl, api_request req, request_options const& opts) {
-    auto resp = co_await impl.execute(std::move(req), opts);
-    co_return parse_json<T>(resp.body);
+    return decode_answer<T>(impl.execute(std::move(req), opts));
 }
 
 /// Per-page options: the caller's metadata pointer is for the first page only.

@@ -23,6 +23,20 @@ budget_scope run_scope(client_impl const& impl, std::string const& assistant_id,
 /// Token estimate of a run creation: prompt bytes / 4 + max_completion_tokens (256 when unset).
 std::uint64_t run_token_estimate(std::uint64_t prompt_bytes, std::optional<std::int64_t> max_completion_tokens);
 
+/// A create-thread-and-run request on its way: the answer to await, and what its bookkeeping needs.
+/// Split in two plain functions around one co_await so that a caller's frame holds none of the request.
+struct pending_thread_run {
+    boost::asio::awaitable<api_response> answer;
+    budget_scope scope;
+    std::uint64_t tokens = 0;
+    std::uint64_t prompt_bytes = 0;
+};
+/// Validates and sends POST /threads/runs (`opts` must outlive the answer).
+pending_thread_run begin_create_and_run(client_impl& impl, thread_and_run_create_params const& params,
+                                        request_options const& opts);
+/// Decodes the created run and notes its token estimate and the thread's context bytes.
+run finish_create_and_run(client_impl& impl, pending_thread_run& pending, api_response const& answer);
+
 /// Settles a run's token charge once its usage is known, and turns a run that failed with
 /// rate_limit_exceeded into a shared cool-down.
 void observe_run(client_impl& impl, run const& r);

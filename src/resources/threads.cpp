@@ -58,18 +58,9 @@ boost::asio::awaitable<deleted_object> threads_resource::del(std::string_view th
 
 boost::asio::awaitable<run> threads_resource::create_and_run(thread_and_run_create_params params,
                                                              request_options opts) {
-    validate(params);
-    auto const prompt_bytes = detail::run_prompt_bytes(*impl_, params);
-    auto const tokens = detail::run_token_estimate(prompt_bytes, params.max_completion_tokens);
-    auto req = detail::json_request(verb::post, "/threads/runs", "threads.create_and_run", beta, encode(params));
-    req.scope = detail::run_scope(*impl_, params.assistant_id, params.model);
-    req.cost = {.requests = 1, .tokens = tokens};
-    auto r = co_await detail::call_json<run>(*impl_, std::move(req), opts);
-    impl_->note_token_estimate(r.id, detail::run_scope(*impl_, params.assistant_id, params.model), tokens);
-    if (prompt_bytes)
-        impl_->add_context_bytes(r.thread_id, prompt_bytes);
-    detail::observe_run(*impl_, r);
-    co_return r;
+    auto pending = detail::begin_create_and_run(*impl_, params, opts);
+    auto answer = co_await std::move(pending.answer);
+    co_return detail::finish_create_and_run(*impl_, pending, answer);
 }
 
 boost::asio::awaitable<run_stream> threads_resource::create_and_run_stream(thread_and_run_create_params params,
@@ -94,5 +85,30 @@ boost::asio::awaitable<run> threads_resource::create_and_run_poll(thread_and_run
         co_return r;
     co_return co_await runs().poll(r.thread_id, r.id, poll, opts);
 }
+
+namespace detail {
+
+pending_thread_run begin_create_and_run(client_impl& impl, thread_and_run_create_params const& params,
+                                        request_options const& opts) {
+    validate(params);
+    auto const prompt_bytes = run_prompt_bytes(impl, params);
+    auto const tokens = run_token_estimate(prompt_bytes, params.max_completion_tokens);
+    auto req = json_request(verb::post, "/threads/runs", "threads.create_and_run", beta, encode(params));
+    req.scope = run_scope(impl, params.assistant_id, params.model);
+    req.cost = {.requests = 1, .tokens = tokens};
+    auto scope = req.scope;
+    return pending_thread_run{impl.execute(std::move(req), opts), std::move(scope), tokens, prompt_bytes};
+}
+
+run finish_create_and_run(client_impl& impl, pending_thread_run& pending, api_response const& answer) {
+    auto r = parse_json<run>(answer.body);
+    impl.note_token_estimate(r.id, std::move(pending.scope), pending.tokens);
+    if (pending.prompt_bytes)
+        impl.add_context_bytes(r.thread_id, pending.prompt_bytes);
+    observe_run(impl, r);
+    return r;
+}
+
+} // namespace detail
 
 } // namespace paced

@@ -6,6 +6,7 @@
 #include "core/client_impl.hpp"
 #include "core/join.hpp"
 #include "resources/call.hpp"
+#include "resources/run_accounting.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -59,42 +60,77 @@ asio::awaitable<void> cancel_on_server(runs_resource runs, std::string thread_id
     }
 }
 
-/// Follows one run to its end. `start_polled` / `start_streamed` create it (on a thread or with one).
+/// What following a run needs of its run_options (the creation parameters go to the creation and are
+/// freed once the run exists).
+struct follow_options {
+    run_mode mode = run_mode::poll;
+    poll_options poll;
+    tool_handler on_tool_call;
+    bool cancel_on_abort = true;
+    std::optional<std::chrono::milliseconds> deadline;
+    std::string* reply = nullptr;
+    request_options request;
+
+    explicit follow_options(run_options& o)
+        : mode(o.mode), poll(o.poll), on_tool_call(std::move(o.on_tool_call)), cancel_on_abort(o.cancel_on_abort),
+          deadline(o.deadline), reply(o.reply), request(std::move(o.request)) {}
+};
+
+/// The wait before the next retrieval: the server's hint, else the interval (grown when asked).
+std::chrono::milliseconds next_poll_wait(poll_options const& poll, std::chrono::milliseconds& interval,
+                                         header_list const& headers) {
+    auto wait = interval;
+    if (auto hint = poll.use_server_hint ? poll_after_hint(headers) : std::nullopt)
+        wait = *hint;
+    else if (poll.growth > 1.0)
+        interval = std::min(poll.max_interval,
+                            std::chrono::duration_cast<std::chrono::milliseconds>(interval * poll.growth));
+    return wait;
+}
+
+/** Follows one run to its end. One object per client.run, on the heap and sized to what following needs:
+ * with thousands of runs in flight, each holds a few hundred bytes while it waits between polls. The
+ * coroutines below keep their state here rather than in locals (g++ keeps every named local of a
+ * coroutine, and every temporary of a co_await expression, in the frame for the coroutine's lifetime).
+ */
 class run_follower {
 public:
-    using start_polled_fn = std::function<asio::awaitable<paced::run>()>;
-    using start_streamed_fn = std::function<asio::awaitable<run_stream>()>;
+    /// A run on an existing thread.
+    run_follower(client& c, std::shared_ptr<detail::client_impl> impl, std::string thread_id,
+                 std::string assistant_id, run_options options)
+        : client_(c), impl_(std::move(impl)), options_(options), runs_(c.threads().runs()),
+          assistant_id_(std::move(assistant_id)), thread_id_(std::move(thread_id)),
+          on_thread_(std::make_unique<run_create_params>(std::move(options.params))) {}
 
-    run_follower(client& c, run_options& options, start_polled_fn polled, start_streamed_fn streamed)
-        : client_(c), options_(options), runs_(c.threads().runs()), start_polled_(std::move(polled)),
-          start_streamed_(std::move(streamed)) {}
+    /// A run on a new thread.
+    run_follower(client& c, std::shared_ptr<detail::client_impl> impl, thread_and_run_create_params params,
+                 run_options options)
+        : client_(c), impl_(std::move(impl)), options_(options), runs_(c.threads().runs()),
+          with_thread_(std::make_unique<thread_and_run_create_params>(std::move(params))) {}
 
-    /// The thread is known before the run exists (runs on an existing thread).
-    void set_thread(std::string thread_id) { thread_id_ = std::move(thread_id); }
-
-    asio::awaitable<paced::run> follow() {
-        using namespace asio::experimental::awaitable_operators;
+    /// Follows the run; its final state is then in `result()`.
+    asio::awaitable<void> follow() {
         co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
+        if (on_thread_) {
+            validate_id("thread_id", thread_id_);
+            validate_id("assistant_id", assistant_id_);
+            on_thread_->assistant_id = assistant_id_;
+        }
         std::exception_ptr cancelled;
-        std::optional<paced::run> result;
         try {
-            if (options_.deadline) {
-                asio::steady_timer deadline(co_await asio::this_coro::executor, *options_.deadline);
-                auto outcome = co_await (follow_to_end() || deadline.async_wait(asio::use_awaitable));
-                if (outcome.index() == 0)
-                    result = std::move(std::get<0>(outcome));
-            } else {
-                result = co_await follow_to_end();
-            }
+            if (options_.deadline)
+                co_await follow_with_deadline();
+            else
+                co_await follow_to_end();
         } catch (boost::system::system_error const& e) {
             if (e.code() != asio::error::operation_aborted)
                 throw;
             cancelled = std::current_exception(); // the caller cancelled us
         }
-        if (result) {
-            if (options_.reply && options_.mode == run_mode::poll && result->status == run_status::completed)
-                *options_.reply = co_await fetch_reply(*result);
-            co_return std::move(*result);
+        if (finished_) {
+            if (options_.reply && options_.mode == run_mode::poll && current_->status == run_status::completed)
+                *options_.reply = co_await fetch_reply(*current_);
+            co_return;
         }
         if (options_.cancel_on_abort && !run_id_.empty())
             co_await cancel_on_server(runs_, thread_id_, run_id_);
@@ -105,14 +141,33 @@ public:
                                             " ms");
     }
 
+    paced::run take_result() { return std::move(*current_); }
+
 private:
     void learn(paced::run const& r) {
         run_id_ = r.id;
         thread_id_ = r.thread_id;
     }
 
+    /// Makes `r` the run's current state.
+    void set_current(paced::run r) {
+        learn(r);
+        if (current_)
+            *current_ = std::move(r);
+        else
+            current_ = std::make_unique<paced::run>(std::move(r));
+    }
+
     bool wants_tools(paced::run const& r) const {
         return r.status == run_status::requires_action && options_.on_tool_call && r.required_action;
+    }
+
+    asio::awaitable<void> follow_with_deadline() {
+        using namespace asio::experimental::awaitable_operators;
+        asio::steady_timer deadline(co_await asio::this_coro::executor, *options_.deadline);
+        auto outcome = co_await (follow_to_end() || deadline.async_wait(asio::use_awaitable));
+        if (outcome.index() != 0)
+            finished_ = false; // the deadline came first
     }
 
     /// Answers the tool calls of a requires_action run; on a handler failure the run is cancelled on
@@ -135,36 +190,98 @@ private:
         co_return submit_tool_outputs_params{.tool_outputs = std::move(outputs)};
     }
 
-    asio::awaitable<paced::run> follow_to_end() {
-        if (options_.mode == run_mode::stream)
-            co_return co_await follow_by_streaming();
-        auto r = co_await start_polled_();
-        learn(r);
-        co_return co_await follow_by_polling(std::move(r));
+    asio::awaitable<void> follow_to_end() {
+        if (options_.mode == run_mode::stream) {
+            co_await follow_by_streaming();
+        } else {
+            co_await create_polled();
+            co_await follow_by_polling();
+        }
+        finished_ = true;
     }
 
-    /// Poll mode, and the stream mode's fallback: follow run `r` by retrieving it.
-    asio::awaitable<paced::run> follow_by_polling(paced::run r) {
+    /// Creates the run (poll mode) and makes it the current state.
+    asio::awaitable<void> create_polled() {
+        if (with_thread_) {
+            auto pending = detail::begin_create_and_run(*impl_, *with_thread_, options_.request);
+            auto answer = co_await std::move(pending.answer);
+            set_current(detail::finish_create_and_run(*impl_, pending, answer));
+        } else {
+            auto r = co_await runs_.create(thread_id_, *on_thread_, options_.request);
+            set_current(std::move(r));
+        }
+        with_thread_.reset(); // the parameters are not needed any more
+        on_thread_.reset();
+    }
+
+    asio::awaitable<run_stream> create_streamed() {
+        if (with_thread_)
+            co_return co_await client_.threads().create_and_run_stream(*with_thread_, options_.request);
+        co_return co_await runs_.stream(thread_id_, *on_thread_, options_.request);
+    }
+
+    /// Retrieves the run into the current state. `opts` must outlive the call.
+    asio::awaitable<void> retrieve_current(request_options const& opts) {
+        auto answer = begin_retrieve(opts);
+        auto resp = co_await std::move(answer);
+        set_current(parse_json<paced::run>(resp.body));
+        detail::observe_run(*impl_, *current_);
+    }
+
+    asio::awaitable<detail::api_response> begin_retrieve(request_options const& opts) {
+        validate_id("thread_id", thread_id_);
+        validate_id("run_id", run_id_);
+        return impl_->execute(detail::plain_request(detail::verb::get,
+                                                    detail::make_path("threads", thread_id_, "runs", run_id_),
+                                                    "runs.retrieve", true),
+                              opts);
+    }
+
+    /// Retrieves the run until it stops (as runs().poll does: at once, then after each wait). The
+    /// run's state is dropped while waiting: only its ids are kept.
+    asio::awaitable<void> poll_to_stop() {
+        auto interval = options_.poll.interval;
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        response_metadata meta;
+        request_options opts = options_.request;
+        opts.metadata = &meta;
         for (;;) {
-            if (!is_poll_stop(r.status.value))
-                r = co_await runs_.poll(r.thread_id, r.id, options_.poll, options_.request);
-            if (!wants_tools(r))
-                co_return r;
-            r = co_await runs_.submit_tool_outputs(r.thread_id, r.id, co_await tool_outputs_for(r), options_.request);
+            co_await retrieve_current(opts);
+            if (is_poll_stop(current_->status.value))
+                co_return;
+            current_.reset();
+            timer.expires_after(next_poll_wait(options_.poll, interval, meta.headers));
+            meta = response_metadata();
+            co_await timer.async_wait(asio::use_awaitable);
+        }
+    }
+
+    /// Poll mode, and the stream mode's fallback: follow the current run by retrieving it.
+    asio::awaitable<void> follow_by_polling() {
+        for (;;) {
+            if (!is_poll_stop(current_->status.value))
+                co_await poll_to_stop();
+            if (!wants_tools(*current_))
+                co_return;
+            auto outputs = co_await tool_outputs_for(*current_);
+            auto r = co_await runs_.submit_tool_outputs(thread_id_, run_id_, std::move(outputs), options_.request);
+            set_current(std::move(r));
         }
     }
 
     /// Stream mode: one request for the run (plus one per tool-output submission). If a stream breaks,
     /// the same run is polled: a second run is never created.
-    asio::awaitable<paced::run> follow_by_streaming() {
+    asio::awaitable<void> follow_by_streaming() {
         std::optional<run_stream> stream;
         try {
-            stream = co_await start_streamed_();
+            stream = co_await create_streamed();
         } catch (paced::error const& e) {
             if (e.code() != errc::stream_truncated || !e.api().param || thread_id_.empty())
                 throw;
             run_id_ = *e.api().param; // the run was created but its stream was lost
         }
+        with_thread_.reset();
+        on_thread_.reset();
         for (;;) {
             bool broken = false;
             if (stream) {
@@ -181,22 +298,24 @@ private:
                 }
             }
             if (!stream || broken) {
-                auto r = co_await runs_.retrieve(thread_id_, run_id_, options_.request);
-                r = co_await follow_by_polling(std::move(r));
-                if (options_.reply && r.status == run_status::completed)
-                    *options_.reply = co_await fetch_reply(r);
-                co_return r;
+                stream.reset();
+                co_await retrieve_current(options_.request);
+                co_await follow_by_polling();
+                if (options_.reply && current_->status == run_status::completed)
+                    *options_.reply = co_await fetch_reply(*current_);
+                co_return;
             }
-            auto r = *stream->last_run();
+            set_current(*stream->last_run());
             if (options_.reply)
                 for (auto const& [id, text] : stream->texts())
                     *options_.reply += text;
-            if (!wants_tools(r))
-                co_return r;
-            auto outputs = co_await tool_outputs_for(r);
+            if (!wants_tools(*current_))
+                co_return;
+            auto outputs = co_await tool_outputs_for(*current_);
             stream.reset();
             try {
-                stream = co_await runs_.submit_tool_outputs_stream(r.thread_id, r.id, std::move(outputs), options_.request);
+                stream = co_await runs_.submit_tool_outputs_stream(thread_id_, run_id_, std::move(outputs),
+                                                                   options_.request);
             } catch (paced::error const& e) {
                 if (!detail::is_transport_failure(e.code()))
                     throw;
@@ -216,40 +335,40 @@ private:
     }
 
     client& client_;
-    run_options& options_;
+    std::shared_ptr<detail::client_impl> impl_;
+    follow_options options_;
     runs_resource runs_;
-    start_polled_fn start_polled_;
-    start_streamed_fn start_streamed_;
+    std::string assistant_id_;
     std::string run_id_;    // known once the run exists: what to cancel on abort
     std::string thread_id_; //
+    std::unique_ptr<run_create_params> on_thread_;               // until the run is created
+    std::unique_ptr<thread_and_run_create_params> with_thread_;  // until the run is created
+    std::unique_ptr<paced::run> current_;                        // the run's last state seen (not kept while waiting)
+    bool finished_ = false;
 };
+
+/// The one coroutine returning the run: the only frame of a client.run that holds a whole run object.
+asio::awaitable<paced::run> follow_owned(std::unique_ptr<run_follower> follower) {
+    co_await follower->follow();
+    co_return follower->take_result();
+}
 
 } // namespace
 
+// Not coroutines: they move their arguments into the follower, so no frame holds them (nor throws
+// before the caller awaits: the checks run inside the coroutine).
 asio::awaitable<paced::run> client::run(thread const& t, assistant const& a, run_options options) {
-    co_return co_await run(t.id, a.id, std::move(options));
+    return run(t.id, a.id, std::move(options));
 }
 
-asio::awaitable<paced::run> client::run(std::string_view thread_id_view, std::string_view assistant_id,
+asio::awaitable<paced::run> client::run(std::string_view thread_id, std::string_view assistant_id,
                                         run_options options) {
-    validate_id("thread_id", thread_id_view);
-    validate_id("assistant_id", assistant_id);
-    std::string const thread_id{thread_id_view};
-    options.params.assistant_id = std::string{assistant_id};
-    auto runs = threads().runs();
-    run_follower follower(
-        *this, options, [&]() { return runs.create(thread_id, options.params, options.request); },
-        [&]() { return runs.stream(thread_id, options.params, options.request); });
-    follower.set_thread(thread_id);
-    co_return co_await follower.follow();
+    return follow_owned(std::make_unique<run_follower>(*this, impl_, std::string{thread_id},
+                                                       std::string{assistant_id}, std::move(options)));
 }
 
 asio::awaitable<paced::run> client::run(thread_and_run_create_params params, run_options options) {
-    auto threads_api = threads();
-    run_follower follower(
-        *this, options, [&]() { return threads_api.create_and_run(params, options.request); },
-        [&]() { return threads_api.create_and_run_stream(params, options.request); });
-    co_return co_await follower.follow();
+    return follow_owned(std::make_unique<run_follower>(*this, impl_, std::move(params), std::move(options)));
 }
 
 } // namespace paced
