@@ -68,27 +68,34 @@ int main(int argc, char** argv) {
     std::string first_error;
     auto const started = std::chrono::steady_clock::now();
 
+    // One run as an application would write it, but with the run's parameters built outside the
+    // coroutine: g++ keeps every named local of a coroutine in its frame for as long as it lives, so
+    // parameters named inside `work` would stay in memory until the run ended.
+    auto const run_mode = mode == "stream" ? paced::run_mode::stream : paced::run_mode::poll;
+    auto count = [&](asio::awaitable<paced::run> run) -> asio::awaitable<int> {
+        ++in_flight;
+        max_in_flight = std::max(max_in_flight, in_flight);
+        struct leave {
+            std::size_t& n;
+            ~leave() { --n; }
+        } guard{in_flight};
+        paced::check_run(co_await std::move(run));
+        co_return 1;
+    };
     auto drive = [&]() -> asio::awaitable<void> {
         paced::assistant_create_params ap{.model = "gpt-4o-mini", .name = "bench"};
         auto assistant = co_await client.assistants().create(ap);
+        // Not a coroutine: client.run takes its arguments now and returns the run's awaitable.
         auto work = [&](std::size_t const& i) -> asio::awaitable<int> {
-            ++in_flight;
-            max_in_flight = std::max(max_in_flight, in_flight);
             paced::thread_and_run_create_params job{
                 .assistant_id = assistant.id,
                 .thread = paced::thread_create_params{
                     .messages = {{.role = "user", .content = "Is item " + std::to_string(i) + " good or bad?"}}}};
             paced::run_options ro{
-                .mode = mode == "stream" ? paced::run_mode::stream : paced::run_mode::poll,
+                .mode = run_mode,
                 .poll = {.interval = std::chrono::milliseconds(poll_interval_ms),
                          .max_interval = std::chrono::milliseconds(std::max(poll_interval_ms, 10000L))}};
-            struct leave {
-                std::size_t& n;
-                ~leave() { --n; }
-            } guard{in_flight};
-            auto r = co_await client.run(std::move(job), ro);
-            paced::check_run(r);
-            co_return 1;
+            return count(client.run(std::move(job), std::move(ro)));
         };
         auto results = co_await paced::run_batch(client, inputs, work, {.concurrency = runs});
         for (auto const& r : results) {
