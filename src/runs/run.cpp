@@ -245,6 +245,7 @@ private:
         response_metadata meta;
         request_options opts = options_.request;
         opts.metadata = &meta;
+        current_.reset(); // replaced by the retrieval; not held while queued for the budget or a connection
         for (;;) {
             co_await retrieve_current(opts);
             if (is_poll_stop(current_->status.value))
@@ -263,10 +264,16 @@ private:
                 co_await poll_to_stop();
             if (!wants_tools(*current_))
                 co_return;
-            auto outputs = co_await tool_outputs_for(*current_);
-            auto r = co_await runs_.submit_tool_outputs(thread_id_, run_id_, std::move(outputs), options_.request);
-            set_current(std::move(r));
+            co_await submit_tool_outputs();
         }
+    }
+
+    /// Answers a requires_action run and submits the outputs; a frame of its own, which exists only
+    /// while tools run (it holds a run and the outputs).
+    asio::awaitable<void> submit_tool_outputs() {
+        auto outputs = co_await tool_outputs_for(*current_);
+        auto r = co_await runs_.submit_tool_outputs(thread_id_, run_id_, std::move(outputs), options_.request);
+        set_current(std::move(r));
     }
 
     /// Stream mode: one request for the run (plus one per tool-output submission). If a stream breaks,
