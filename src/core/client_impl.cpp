@@ -260,6 +260,7 @@ void client_impl::log(log_level level, std::string_view message) const {
 transport::request client_impl::build_request(api_request const& req, request_options const& opts) const {
     transport::request out;
     out.method = req.method;
+    out.replayable = req.idempotent.value_or(req.method != http::verb::post);
     out.target = endpoint_.base_path + req.path;
     char sep = '?';
     for (auto const& [k, v] : req.query) {

@@ -17,11 +17,14 @@
 #include <boost/beast/http/read.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <deque>
 #include <random>
 #include <unordered_map>
 #include <vector>
+
+#include <sys/socket.h>
 
 namespace paced::transport {
 
@@ -46,6 +49,23 @@ bool is_stale_error(error_code const& ec) {
     return ec == asio::error::eof || ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
            ec == asio::error::broken_pipe || ec == asio::error::connection_aborted ||
            ec == asio::error::not_connected || ec == asio::ssl::error::stream_truncated;
+}
+
+/// True when an idle keep-alive connection cannot be used: the server closed it (EOF or reset
+/// pending), or sent bytes nobody asked for (a TLS close_notify, garbage). Checked before reuse
+/// without blocking, so that a request is not written into a dead connection, where a POST's failure
+/// would be ambiguous.
+bool closed_by_peer(connection& c) noexcept {
+    if (c.buffer.size() != 0)
+        return true;
+    auto& socket = c.lowest().socket();
+    if (!socket.is_open())
+        return true;
+    char byte = 0;
+    auto const n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n >= 0)
+        return true; // 0: orderly shutdown; > 0: unexpected bytes
+    return errno != EAGAIN && errno != EWOULDBLOCK;
 }
 
 // Stream dispatch without generic-lambda coroutines (their temporaries across co_await are fragile).
@@ -213,9 +233,14 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<lease> acquire(origin_pool& op, clock::time_point deadline) {
         prune_idle(op, clock::now());
         if (op.waiters.empty()) {
-            if (!op.idle.empty()) {
+            while (!op.idle.empty()) {
                 auto c = std::move(op.idle.back());
                 op.idle.pop_back();
+                if (closed_by_peer(*c)) {
+                    c->close();
+                    ++counters.stale_retries;
+                    continue;
+                }
                 ++op.busy;
                 co_return lease{shared_from_this(), &op, std::move(c)};
             }
@@ -237,9 +262,9 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
     }
 
     [[noreturn]] void fail(error_code ec, origin const& o, bool after_write) const {
-        auto const where = o.key();
-        if (ec == asio::error::operation_aborted)
+        if (ec == asio::error::operation_aborted) // first: a cancelled exchange builds no message
             throw boost::system::system_error(asio::error::operation_aborted);
+        auto const where = o.key();
         if (ec == beast::error::timeout)
             throw_error(errc::timeout, "request to " + where + " timed out");
         if (ec == http::error::body_limit)
@@ -352,7 +377,7 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
                 auto [rec, n] = co_await read_header(c, *parser);
                 (void)n;
                 if (rec) {
-                    if (reused && !retried && !parser->got_some() && is_stale_error(rec))
+                    if (reused && !retried && !parser->got_some() && is_stale_error(rec) && req.replayable)
                         break;
                     fail(rec, o, true);
                 }

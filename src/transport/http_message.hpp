@@ -51,6 +51,10 @@ struct request {
     std::string target{}; ///< origin-form: "/v1/threads/x?limit=20"
     header_list headers{}; ///< Authorization, OpenAI-Beta, User-Agent... (Host and Content-Length are added)
     std::variant<std::monostate, buffer_body, multipart_form> body{};
+    /// Whether sending it twice is harmless. A request that fails on a reused keep-alive connection
+    /// before any byte of the answer is re-sent once on a fresh connection only when it is: for a POST
+    /// such a failure is ambiguous (the server may have acted before the connection died).
+    bool replayable = true;
 };
 
 struct response {

@@ -72,18 +72,6 @@ TEST_CASE("soak: 2000 runs under injected faults and a noisy neighbour, each wit
                           "--fault-reset", "0.02", "--fault-truncate", "0.01", "--fault-slow", "0.02", "--slow-ms",
                           "1500", "--fault-run-fail", "0.02", "--seed", "2026"});
 
-    temp_folder neighbour_inputs(1500);
-    std::string const log = neighbour_inputs.path.string() + ".log";
-    std::vector<std::string> neighbour_args{"--base-url",    emu.base_url(),
-                                            "--api-key",     "sk-neighbour",
-                                            "--model",       "gpt-4o-mini",
-                                            "--rpm",         std::to_string(static_cast<int>(neighbour_rpm)),
-                                            "--mode",        "poll",
-                                            "--poll-interval", "250",
-                                            "--concurrency", "32",
-                                            "--quiet",       neighbour_inputs.path.string()};
-    child_process neighbour(PACED_BATCH_PATH, std::move(neighbour_args), log);
-
     asio::io_context ioc;
     paced::client_options o;
     o.api_key = "sk-soak-0123456789";
@@ -92,6 +80,32 @@ TEST_CASE("soak: 2000 runs under injected faults and a noisy neighbour, each wit
     o.pacing = std::make_shared<paced::local_budget>(
         ioc.get_executor(), paced::budget_options{.defaults = {.requests_per_minute = limit_rpm}});
     paced::client client{ioc.get_executor(), o};
+
+    // The assistant, made before the neighbour starts so that both use it (a create meeting a fault
+    // after it was sent is not re-sent: try again).
+    paced::assistant a = run_coro(ioc, [&]() -> asio::awaitable<paced::assistant> {
+        for (int attempt = 0;; ++attempt) {
+            try {
+                paced::assistant_create_params ap{.model = "gpt-4o-mini"};
+                co_return co_await client.assistants().create(ap);
+            } catch (paced::error const&) {
+                if (attempt == 9)
+                    throw;
+            }
+        }
+    }());
+
+    temp_folder neighbour_inputs(1500);
+    std::string const log = neighbour_inputs.path.string() + ".log";
+    std::vector<std::string> neighbour_args{"--base-url",      emu.base_url(),
+                                            "--api-key",       "sk-neighbour",
+                                            "--assistant",     a.id,
+                                            "--rpm",           std::to_string(static_cast<int>(neighbour_rpm)),
+                                            "--mode",          "poll",
+                                            "--poll-interval", "250",
+                                            "--concurrency",   "32",
+                                            "--quiet",         neighbour_inputs.path.string()};
+    child_process neighbour(PACED_BATCH_PATH, std::move(neighbour_args), log);
 
     std::vector<std::size_t> inputs(inputs_count);
     for (std::size_t i = 0; i < inputs_count; ++i)
@@ -102,17 +116,6 @@ TEST_CASE("soak: 2000 runs under injected faults and a noisy neighbour, each wit
     run_coro(
         ioc,
         [&]() -> asio::awaitable<void> {
-            paced::assistant a;
-            for (int attempt = 0;; ++attempt) { // an assistant create meeting a fault after sending is not re-sent
-                try {
-                    paced::assistant_create_params ap{.model = "gpt-4o-mini"};
-                    a = co_await client.assistants().create(ap);
-                    break;
-                } catch (paced::error const&) {
-                    if (attempt == 9)
-                        throw;
-                }
-            }
             paced::batch_options batch{.concurrency = 200};
             results = co_await paced::run_batch(
                 client, inputs,
@@ -140,10 +143,12 @@ TEST_CASE("soak: 2000 runs under injected faults and a noisy neighbour, each wit
     std::this_thread::sleep_for(100ms);
     neighbour.signal(SIGINT);
     int const neighbour_exit = neighbour.wait_until(std::chrono::steady_clock::now() + 30s);
+    std::string const neighbour_output = neighbour.output();
     std::remove(log.c_str());
 
     auto const stats = emu.stats().as_object();
     INFO("emulator stats: " << boost::json::serialize(stats));
+    INFO("neighbour output: " << neighbour_output);
 
     // Every input has exactly one final outcome: a run, or a typed error.
     REQUIRE(results.size() == inputs_count);
@@ -204,6 +209,8 @@ TEST_CASE("soak: 2000 runs under injected faults and a noisy neighbour, each wit
     CHECK(faults.at("server_error").to_number<std::int64_t>() > 50);
     CHECK(faults.at("reset").to_number<std::int64_t>() > 20);
     CHECK(faults.at("truncate").to_number<std::int64_t>() > 5);
+    auto const routes = stats.at("requests_per_route").as_object();
+    CHECK(routes.contains("POST /v1/threads/runs"));
     CHECK(stats.at("runs_created").to_number<std::int64_t>() > static_cast<std::int64_t>(inputs_count) + 100);
     // Refusals by the server (the neighbour's share) were all waited out: no input ends rate-limited.
     CHECK(out.errors.count(paced::make_error_code(paced::errc::rate_limited).message()) == 0);

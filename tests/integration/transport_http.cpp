@@ -10,6 +10,8 @@
 #include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include <atomic>
+
 using namespace paced;
 using namespace paced::test;
 using namespace paced::test::transport_tests;
@@ -81,6 +83,34 @@ TEST_CASE("transport: a connection the server closed while idle is replaced with
     REQUIRE(seen.size() == 2);
     CHECK(seen[1].target == "/second");
     CHECK(seen[1].connection == 2);
+}
+
+TEST_CASE("transport: a request whose reused connection dies before the answer is re-sent only if replayable",
+          "[transport]") {
+    bool const replayable = GENERATE(true, false);
+    CAPTURE(replayable);
+    std::atomic<int> seen{0};
+    test_server server{{.handler = [&](test_request const&) {
+        test_response r;
+        r.drop = ++seen == 2; // the second request: read, then the connection is dropped unanswered
+        return r;
+    }}};
+    asio::io_context ioc;
+    connection_pool pool{ioc.get_executor(), {}};
+    CHECK(run_coro(ioc, pool.exchange(server.origin(), get("/first"), in())).status == 200);
+
+    auto second = get("/second");
+    second.method = boost::beast::http::verb::post;
+    second.replayable = replayable;
+    if (replayable) {
+        CHECK(run_coro(ioc, pool.exchange(server.origin(), second, in())).status == 200);
+        CHECK(server.requests() == 3);
+    } else {
+        // The server may have acted on it: the failure is reported (the resource layer decides), not hidden.
+        CHECK(error_of([&] { run_coro(ioc, pool.exchange(server.origin(), second, in())); }) ==
+              errc::connection_lost);
+        CHECK(server.requests() == 2);
+    }
 }
 
 TEST_CASE("transport: Connection: close from the server is respected", "[transport]") {
