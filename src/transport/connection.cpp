@@ -112,7 +112,7 @@ ssl::context make_tls_context(std::string const& ca_file) {
     return ctx;
 }
 
-asio::awaitable<void> connect(connection& c, origin const& o, connect_params const& params, ssl::context& tls_context,
+asio::awaitable<void> connect(connection& c, origin const& o, connect_params const& params, ssl::context* tls_context,
                               clock::time_point deadline) {
     auto const ex = co_await asio::this_coro::executor;
     auto const now = clock::now();
@@ -199,7 +199,7 @@ asio::awaitable<void> connect(connection& c, origin const& o, connect_params con
 
     // 4. TLS handshake.
     if (o.tls) {
-        c.tls.emplace(std::move(*c.tcp), tls_context);
+        c.tls.emplace(std::move(*c.tcp), *tls_context);
         c.tcp.reset();
         auto* handle = c.tls->native_handle();
         if (!is_ip_literal(o.host) && !SSL_set_tlsext_host_name(handle, o.host.c_str()))

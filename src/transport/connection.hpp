@@ -74,13 +74,14 @@ boost::asio::ssl::context make_tls_context(std::string const& ca_file);
 
 /** @brief Opens a connection to `o`: resolve, TCP connect, CONNECT tunnel, TLS handshake.
  *
- * The whole sequence is bounded by `min(deadline, now + connect_timeout)`.
+ * The whole sequence is bounded by `min(deadline, now + connect_timeout)`. `tls_context` is used (and
+ * must be non-null) for TLS origins only.
  * @par Errors
  * paced::error: connect_failed, tls_verification_failed, proxy_failed, timeout. Cancellation (terminal)
  * throws system_error(operation_aborted).
  */
 boost::asio::awaitable<void> connect(connection& c, origin const& o, connect_params const& params,
-                                     boost::asio::ssl::context& tls_context, clock::time_point deadline);
+                                     boost::asio::ssl::context* tls_context, clock::time_point deadline);
 
 /// "host:port" with brackets around IPv6 literals, as in Host and CONNECT targets.
 std::string authority(std::string_view host, std::uint16_t port);

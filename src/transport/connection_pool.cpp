@@ -177,12 +177,22 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
     };
 
     impl(asio::any_io_executor ex, pool_options o)
-        : executor(std::move(ex)), opts(std::move(o)), tls_context(detail::make_tls_context(opts.ca_file)),
-          rng(std::random_device{}()) {}
+        : executor(std::move(ex)), opts(std::move(o)), rng(std::random_device{}()) {
+        if (!opts.ca_file.empty())
+            tls.emplace(detail::make_tls_context(opts.ca_file)); // a bad ca_file fails here, not at first use
+    }
+
+    /// The TLS context, made at the first TLS connection: loading the system trust store costs about
+    /// 0.1 s of CPU, which a client of a plain-HTTP server (a local emulator or proxy) never needs.
+    asio::ssl::context& tls_context() {
+        if (!tls)
+            tls.emplace(detail::make_tls_context(opts.ca_file));
+        return *tls;
+    }
 
     asio::any_io_executor executor;
     pool_options opts;
-    asio::ssl::context tls_context;
+    std::optional<asio::ssl::context> tls; ///< See tls_context().
     std::mt19937_64 rng;
     pool_stats counters;          ///< connections_open is kept in open_count
     std::size_t open_count = 0;   ///< Declared before `origins`: connections decrement it when destroyed.
@@ -352,7 +362,7 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
                 ++counters.connections_reused;
             } else {
                 slot.conn = std::make_unique<connection>(open_count);
-                co_await detail::connect(*slot.conn, o, params, tls_context, deadline);
+                co_await detail::connect(*slot.conn, o, params, o.tls ? &tls_context() : nullptr, deadline);
                 ++counters.connections_opened;
             }
             auto& c = *slot.conn;
