@@ -59,8 +59,13 @@ struct client_options {
     /// Time allowed for one attempt of a request, from sending to the last byte of the answer
     /// (10 minutes, like the official SDKs). For streams: the longest gap between two reads.
     std::chrono::milliseconds request_timeout{std::chrono::minutes(10)};
-    /// Retries after the first attempt (so 3 attempts in all by default).
+    /// Retries after the first attempt (so 3 attempts in all by default), for every failure but a 429
+    /// rate_limit_exceeded.
     int max_retries = 2;
+    /// Retries after 429 rate_limit_exceeded answers, counted apart from max_retries: such a request
+    /// waits for the budget's shared cool-down (the server's hint) and goes back through the budget,
+    /// which has lowered its rate (another client shares the key). 0 fails at the first 429.
+    int max_rate_limit_retries = 8;
     /// A server retry hint longer than this fails the request at once instead of waiting.
     std::chrono::milliseconds max_retry_delay{std::chrono::seconds(120)};
 

@@ -166,6 +166,8 @@ client_impl::client_impl(asio::any_io_executor ex, client_options opts)
         throw_error(errc::missing_api_key, "no API key: set OPENAI_API_KEY or client_options::api_key");
     if (options_.max_retries < 0)
         throw_error(errc::invalid_argument, "max_retries: must be >= 0");
+    if (options_.max_rate_limit_retries < 0)
+        throw_error(errc::invalid_argument, "max_rate_limit_retries: must be >= 0");
     if (!budget_)
         budget_ = std::make_shared<local_budget>(ex, budget_options{});
 }
@@ -336,6 +338,7 @@ client_impl::run_attempts(std::shared_ptr<client_impl> self, api_request req, re
     auto const request = self->build_request(req, opts);
     auto const started = steady_clock::now();
     std::chrono::nanoseconds waited{0};
+    int rate_limit_retries = 0;
     for (int attempt = 0;; ++attempt) {
         auto const wait_start = steady_clock::now();
         co_await self->budget_->acquire(req.scope, req.cost);
@@ -368,18 +371,22 @@ client_impl::run_attempts(std::shared_ptr<client_impl> self, api_request req, re
             transport_code = e.code();
         }
         auto const verdict =
-            self->judge(req, opts, attempt, wait, waited, started, resp, transport_failure, transport_code);
+            self->judge(req, opts, attempt, rate_limit_retries, wait, waited, started, resp, transport_failure,
+                        transport_code);
         if (verdict.done) {
             if constexpr (Streamed)
                 co_return api_stream{resp->status, std::move(resp->headers), std::move(stream)};
             else
                 co_return api_response{resp->status, std::move(resp->headers), std::move(resp->body)};
         }
+        if (verdict.rate_limited)
+            ++rate_limit_retries;
         co_await sleep_for(self->executor_, verdict.delay);
     }
 }
 
 client_impl::attempt_verdict client_impl::judge(api_request const& req, request_options const& opts, int attempt,
+                                                int rate_limit_retries,
                                                 std::chrono::nanoseconds wait, std::chrono::nanoseconds waited,
                                                 steady_clock::time_point started,
                                                 std::optional<transport::response>& resp,
@@ -450,7 +457,17 @@ client_impl::attempt_verdict client_impl::judge(api_request const& req, request_
                                       transport_code.message() + " attempt " + std::to_string(attempt + 1));
     }
 
-    auto decision = sansio::decide_retry(failure, attempt, idempotent, retry_opts, std::chrono::system_clock::now(),
+    // A 429 rate_limit_exceeded is a pacing signal, not a failure of the request: the whole budget has
+    // paused for the server's hint and the retry goes back through it. Such retries are counted apart
+    // (max_rate_limit_retries), so that a busy shared key does not fail requests after two refusals.
+    bool const rate_limited = code == errc::rate_limited;
+    auto policy = retry_opts;
+    int retries_done = attempt - rate_limit_retries;
+    if (rate_limited) {
+        policy.max_retries = options_.max_rate_limit_retries;
+        retries_done = rate_limit_retries;
+    }
+    auto decision = sansio::decide_retry(failure, retries_done, idempotent, policy, std::chrono::system_clock::now(),
                                          next_uniform());
     if (!decision.retry) {
         counters_.failures++;
@@ -467,7 +484,7 @@ client_impl::attempt_verdict client_impl::judge(api_request const& req, request_
                       decision.reason.data());
         log(log_level::info, line);
     }
-    return {.done = false, .delay = decision.delay};
+    return {.done = false, .delay = decision.delay, .rate_limited = rate_limited};
 }
 
 } // namespace paced::detail

@@ -122,6 +122,7 @@ private:
     struct attempt_verdict {
         bool done = false;                   ///< A 2xx answer: return it.
         std::chrono::nanoseconds delay{0};   ///< Otherwise: wait this long, then try again.
+        bool rate_limited = false;           ///< The retry follows a 429 rate_limit_exceeded.
     };
 
     /// The attempt loop. A template over the result (whole body or stream) rather than a shared coroutine
@@ -134,7 +135,8 @@ private:
     void note_attempt(std::chrono::nanoseconds wait, request_options const& opts);
     /// Decides on an answer (or a transport failure): returns done for a 2xx answer, a retry delay, or
     /// throws the final error.
-    attempt_verdict judge(api_request const& req, request_options const& opts, int attempt,
+    /// `attempt` counts every attempt before this one, `rate_limit_retries` those that met a 429.
+    attempt_verdict judge(api_request const& req, request_options const& opts, int attempt, int rate_limit_retries,
                           std::chrono::nanoseconds wait, std::chrono::nanoseconds waited,
                           std::chrono::steady_clock::time_point started, std::optional<transport::response>& resp,
                           std::exception_ptr const& transport_failure, boost::system::error_code transport_code);

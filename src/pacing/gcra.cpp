@@ -94,7 +94,9 @@ void gcra::restrict_available(std::uint64_t units, time_point at) noexcept {
     if (!limited())
         return;
     // available(at) = floor((B*T - (tat - at)) / T) <= units  <=>  tat >= at + B*T - units*T.
-    auto const target = at + nanoseconds{capacity_ns_} - nanoseconds{span_down(static_cast<double>(units))};
+    // units*T rounded up, like a commit's span, so that the `units` admissible charges are admitted at
+    // `at` exactly, not a nanosecond later.
+    auto const target = at + nanoseconds{capacity_ns_} - nanoseconds{span_up(static_cast<double>(units))};
     tat_ = std::max(tat_, target);
 }
 
@@ -114,8 +116,10 @@ void gcra::set_limit(double limit_per_minute, std::optional<double> burst, time_
 
 scope_state::scope_state(dimension_config requests, dimension_config tokens, nanoseconds latency_allowance)
     : requests_config_(requests), tokens_config_(tokens), allowance_(latency_allowance) {
-    if (requests.per_minute)
+    if (requests.per_minute) {
         requests_ = gcra(*requests.per_minute, requests.burst, allowance_);
+        requests_nominal_ = requests.per_minute;
+    }
     else if (requests.burst)
         validate(1, requests.burst);
     if (tokens.per_minute)
@@ -132,6 +136,7 @@ verdict scope_state::check(budget_cost cost, time_point now) const noexcept {
 }
 
 void scope_state::commit(budget_cost cost, time_point now) noexcept {
+    recover(now);
     requests_.commit(cost.requests, now);
     tokens_.commit(cost.tokens, now);
 }
@@ -168,16 +173,45 @@ bool scope_state::learn_dimension(gcra& g, std::optional<double> configured_burs
 }
 
 bool scope_state::observe(rate_limit_snapshot const& snapshot, time_point now, bool learn) {
-    bool const r = learn_dimension(requests_, requests_config_.burst, snapshot.limit_requests,
-                                   snapshot.remaining_requests, now, learn);
+    bool r = false;
+    auto const& limit = snapshot.limit_requests;
+    if (learn && limit && *limit > 0 && (!requests_nominal_ || static_cast<double>(*limit) < *requests_nominal_)) {
+        requests_nominal_ = static_cast<double>(*limit);
+        apply_share(now);
+        r = true;
+    }
+    r = learn_dimension(requests_, requests_config_.burst, {}, snapshot.remaining_requests, now, learn) || r;
     bool const t = learn_dimension(tokens_, tokens_config_.burst, snapshot.limit_tokens,
                                    snapshot.remaining_tokens, now, learn);
     return r || t;
 }
 
+void scope_state::apply_share(time_point now) {
+    if (!requests_nominal_)
+        return;
+    double const effective = *requests_nominal_ * share_;
+    if (!requests_.limited())
+        requests_ = gcra(effective, requests_config_.burst, allowance_);
+    else
+        requests_.set_limit(effective, requests_config_.burst, now);
+}
+
+void scope_state::recover(time_point now) noexcept {
+    if (share_ >= 1.0 || now - share_changed_ < recovery_interval)
+        return;
+    share_ = std::min(1.0, share_ + recovery_step);
+    share_changed_ = now;
+    apply_share(now); // cannot throw: the nominal limit was validated and share_ is in [min_share, 1]
+}
+
 void scope_state::pause(nanoseconds d, time_point now) noexcept {
     if (d.count() <= 0)
         return;
+    if (requests_nominal_ && (share_ >= 1.0 || now - share_changed_ >= backoff_spacing)) {
+        share_ = std::max(min_share, share_ * backoff_factor);
+        share_changed_ = now;
+        apply_share(now);
+    }
     paused_until_ = std::max(paused_until_, now + d);
     // The server has just refused us, so its bucket is full: when the pause ends it admits one request,
     // then one per T. Releasing a whole burst then would earn a second round of 429s.

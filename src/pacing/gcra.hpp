@@ -136,8 +136,23 @@ public:
 
     /** One shared cool-down: nothing is admitted before now + d. When the pause ends, the requests
      * dimension admits one request, then one per T (the server just refused us: its bucket is full).
+     *
+     * A 429 means someone else spends part of this budget (another process on the same key): the
+     * request rate drops to `backoff_factor` of what it was (at most once per `backoff_spacing`, so
+     * that the answers of requests already in flight count as one signal), never below `min_share` of
+     * the limit. It climbs back by `recovery_step` of the limit every `recovery_interval` without a
+     * 429, up to the limit: the client settles at the share the others leave it.
      */
     void pause(nanoseconds d, time_point now) noexcept;
+
+    static constexpr double backoff_factor = 0.75;
+    static constexpr double min_share = 0.1;
+    static constexpr double recovery_step = 0.05;
+    static constexpr nanoseconds backoff_spacing{std::chrono::seconds(1)};
+    static constexpr nanoseconds recovery_interval{std::chrono::seconds(5)};
+
+    /// The fraction of the request limit in use after 429s (1 when none).
+    double share() const noexcept { return share_; }
 
     time_point paused_until() const noexcept { return paused_until_; }
     gcra const& requests() const noexcept { return requests_; }
@@ -146,6 +161,9 @@ public:
 private:
     bool learn_dimension(gcra& g, std::optional<double> configured_burst, std::optional<std::uint64_t> limit,
                          std::optional<std::uint64_t> remaining, time_point now, bool learn);
+    /// Sets the requests dimension to share_ of its nominal limit.
+    void apply_share(time_point now);
+    void recover(time_point now) noexcept;
 
     gcra requests_;
     gcra tokens_;
@@ -153,6 +171,9 @@ private:
     dimension_config tokens_config_;
     nanoseconds allowance_{0};
     time_point paused_until_{};
+    std::optional<double> requests_nominal_; // configured or learnt limit, before the share
+    double share_ = 1.0;
+    time_point share_changed_{};
 };
 
 } // namespace paced::pacing

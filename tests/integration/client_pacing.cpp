@@ -6,10 +6,13 @@
 
 #include "common/emulator_process.hpp"
 #include "common/run_coro.hpp"
+#include "common/test_server.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <boost/asio/io_context.hpp>
+
+#include <atomic>
 
 namespace asio = boost::asio;
 using paced::test::emulator_process;
@@ -255,4 +258,47 @@ TEST_CASE("pacing: broken streams fall back to polling the same run, never a sec
     // (About a third of the inputs fail by design: their thread create met a fault after it was sent.)
     CHECK(stat(emu, "runs_per_thread_max") <= 1);
     CHECK(completed >= 10);
+}
+
+TEST_CASE("pacing: 429 refusals are retried apart from max_retries, up to max_rate_limit_retries",
+          "[pacing][429]") {
+    int const refusals = 3;
+    std::atomic<int> seen{0};
+    paced::test::test_server server{{.handler = [&](paced::test::test_request const&) {
+        paced::test::test_response r;
+        r.headers.add("Content-Type", "application/json");
+        if (++seen <= refusals) {
+            r.status = 429;
+            r.headers.add("retry-after-ms", "20");
+            r.body = R"({"error":{"message":"Rate limit reached for requests","type":"requests","param":null,)"
+                     R"("code":"rate_limit_exceeded"}})";
+        } else {
+            r.body = R"({"id":"thread_1","object":"thread","created_at":1,"metadata":{}})";
+        }
+        return r;
+    }}};
+    int const allowed = GENERATE(3, 2);
+    CAPTURE(allowed);
+    seen = 0;
+    asio::io_context ioc;
+    paced::client_options o;
+    o.api_key = "sk-test-key-0123456789";
+    o.base_url = "http://127.0.0.1:" + std::to_string(server.port()) + "/v1";
+    o.max_retries = 1; // other failures: one retry; 429s are counted apart
+    o.max_rate_limit_retries = allowed;
+    paced::client client{ioc.get_executor(), o};
+    auto fetch = [&]() -> asio::awaitable<void> { co_await client.threads().retrieve("thread_1"); };
+    if (allowed >= refusals) {
+        run_coro(ioc, fetch());
+        CHECK(client.metrics().rate_limited == 3);
+    } else {
+        boost::system::error_code code;
+        try {
+            run_coro(ioc, fetch());
+        } catch (paced::error const& e) {
+            code = e.code();
+        }
+        CHECK(code == paced::errc::rate_limited);
+        CHECK(seen == allowed + 1);
+    }
 }

@@ -287,8 +287,11 @@ TEST_CASE("transport: cancelling an exchange closes its connection and the next 
     std::exception_ptr failure;
     bool done = false;
     asio::cancellation_signal cancel;
+    // Named: exchange() takes them by reference and the spawned operation outlives this statement.
+    auto const origin = server.origin();
+    auto const slow = get("/slow");
     run_coro(ioc, [&]() -> asio::awaitable<void> {
-        asio::co_spawn(ioc, pool.exchange(server.origin(), get("/slow"), in()),
+        asio::co_spawn(ioc, pool.exchange(origin, slow, in()),
                        asio::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e, transport::response) {
                            failure = e;
                            done = true;

@@ -395,7 +395,10 @@ TEST_CASE("pacing core: a pause admits nothing before its end, then one request,
     CHECK(s.check({1, 0}, t0 + 2s - 1ns).wait == 1ns);
     REQUIRE(s.check({1, 0}, t0 + 2s).admitted());
     s.commit({1, 0}, t0 + 2s);
-    CHECK(s.check({1, 0}, t0 + 2s).wait == 100ms);
+    // T at the lowered rate: 450/min after the 429 (see the next test).
+    auto const wait = s.check({1, 0}, t0 + 2s).wait;
+    CHECK(wait >= nanoseconds{133'333'333});
+    CHECK(wait <= nanoseconds{133'333'336}); // nanosecond rounding of T and of the burst capacity
 
     // A shorter pause does not shorten a longer one.
     s.pause(1s, t0);
@@ -419,4 +422,60 @@ TEST_CASE("pacing core: invalid limits are typed errors", "[pacing][gcra]") {
         CHECK(e.code() == paced::errc::invalid_argument);
     }
     CHECK_THROWS_AS(scope_state({600.0, bad}, {}), paced::error);
+}
+
+TEST_CASE("pacing core: a 429 lowers the request rate to 3/4, once per second of answers", "[pacing][gcra]") {
+    scope_state s({600.0, {}}, {60000.0, {}});
+    CHECK(s.share() == 1.0);
+    s.pause(1s, t0);
+    CHECK(s.share() == 0.75);
+    CHECK(s.requests().limit() == Approx(450.0));
+    CHECK(s.tokens().limit() == Approx(60000.0)); // tokens keep their limit
+    // The other requests in flight get their 429s too: one signal, not many.
+    s.pause(1s, t0 + 300ms);
+    s.pause(1s, t0 + 999ms);
+    CHECK(s.share() == 0.75);
+    s.pause(1s, t0 + 1s);
+    CHECK(s.share() == Approx(0.5625));
+    CHECK(s.requests().limit() == Approx(337.5));
+}
+
+TEST_CASE("pacing core: after 429s the rate never drops below a tenth of the limit", "[pacing][gcra]") {
+    scope_state s({600.0, {}}, {});
+    for (int i = 0; i < 40; ++i)
+        s.pause(1s, t0 + std::chrono::seconds(2 * i));
+    CHECK(s.share() == Approx(0.1));
+    CHECK(s.requests().limit() == Approx(60.0));
+}
+
+TEST_CASE("pacing core: the request rate climbs back by 5% of the limit every 5 s without a 429",
+          "[pacing][gcra]") {
+    scope_state s({600.0, {}}, {});
+    s.pause(1s, t0); // 450/min
+    // No recovery before 5 s.
+    s.commit({1, 0}, t0 + 4s);
+    CHECK(s.share() == 0.75);
+    s.commit({1, 0}, t0 + 5s);
+    CHECK(s.share() == Approx(0.80));
+    s.commit({1, 0}, t0 + 6s);
+    CHECK(s.share() == Approx(0.80));
+    time_point t = t0 + 5s;
+    for (int i = 0; i < 10; ++i) {
+        t += 5s;
+        s.commit({1, 0}, t);
+    }
+    CHECK(s.share() == 1.0);
+    CHECK(s.requests().limit() == Approx(600.0)); // back to the limit, never above
+}
+
+TEST_CASE("pacing core: an unpaced scope has nothing to lower on a 429", "[pacing][gcra]") {
+    scope_state s;
+    s.pause(1s, t0);
+    CHECK(s.share() == 1.0);
+    CHECK_FALSE(s.requests().limited());
+    // A limit learnt later starts at the share in force.
+    rate_limit_snapshot snap;
+    snap.limit_requests = 600;
+    CHECK(s.observe(snap, t0 + 2s, true));
+    CHECK(s.requests().limit() == Approx(600.0));
 }
