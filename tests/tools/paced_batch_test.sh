@@ -4,7 +4,8 @@
 #
 #   paced_batch_test.sh CASE EMULATOR BATCH
 #
-# CASE is one of: completes, resume, failures, usage, terminal. Needs curl, jq and tmux (scripts/setup.sh).
+# CASE is one of: completes, resume, failures, usage, terminal, redis. Needs curl, jq, tmux and
+# redis-server (scripts/setup.sh).
 set -euo pipefail
 case_name=$1
 emulator=$2
@@ -203,6 +204,47 @@ terminal)
     expect_eq "bar lines on the screen" 1 "$(grep -cE '^\[[#-]{30}\]' <<<"$screen")"
     bar_width=$(grep -E '^\[[#-]{30}\]' <<<"$screen" | awk '{ print length($0) }')
     [ "$bar_width" -lt 80 ] || fail "the bar line is $bar_width columns wide on an 80-column terminal"
+    ;;
+
+redis)
+    # Two paced-batch processes share one 120 RPM budget through Redis: together they stay under the
+    # server's limit (no 429), where each alone would believe it had the whole budget.
+    command -v redis-server >/dev/null || fail "redis-server is not installed (scripts/setup.sh installs it)"
+    start_emulator --rpm 120 --run-ms 200
+    for _ in $(seq 1 20); do
+        redis_port=$((20000 + RANDOM % 30000))
+        redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$work/redis.out" 2>&1 &
+        redis_pid=$!
+        for _ in $(seq 1 50); do
+            redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && break
+            kill -0 "$redis_pid" 2>/dev/null || break
+            sleep 0.05
+        done
+        redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && break
+        kill "$redis_pid" 2>/dev/null || true
+        redis_pid=
+    done
+    [ -n "$redis_pid" ] || fail "could not start redis-server"
+    trap 'kill $redis_pid 2>/dev/null || true; cleanup' EXIT
+    mkdir -p "$work/a" "$work/b"
+    for i in 1 2 3 4 5 6; do
+        echo "worker a item $i looks good" >"$work/a/$i.txt"
+        echo "worker b item $i looks bad" >"$work/b/$i.txt"
+    done
+    "$batch" --model gpt-4o-mini --rpm 120 --redis "redis://127.0.0.1:$redis_port/0" --quiet \
+        --out "$work/a.jsonl" "$work/a" 2>"$work/err-a" &
+    pid_a=$!
+    "$batch" --model gpt-4o-mini --rpm 120 --redis "redis://127.0.0.1:$redis_port/0" --quiet \
+        --out "$work/b.jsonl" "$work/b" 2>"$work/err-b" &
+    pid_b=$!
+    rc_a=0
+    rc_b=0
+    wait "$pid_a" || rc_a=$?
+    wait "$pid_b" || rc_b=$?
+    expect_eq "exit code of worker a ($(cat "$work/err-a"))" 0 "$rc_a"
+    expect_eq "exit code of worker b ($(cat "$work/err-b"))" 0 "$rc_b"
+    expect_eq "completed files" 12 "$(cat "$work/a.jsonl" "$work/b.jsonl" | jq -r .status | grep -cx completed)"
+    expect_eq "429s served by the emulator" 0 "$(stat rate_limited_429)"
     ;;
 
 *)
