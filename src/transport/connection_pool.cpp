@@ -1,11 +1,13 @@
 #include "transport/connection_pool.hpp"
 
+#include "core/plain_allocator.hpp"
 #include "transport/connection.hpp"
 #include "transport/request_plan.hpp"
 
 #include <paced/error.hpp>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -138,8 +140,8 @@ asio::awaitable<error_code> write_request(connection& c, detail::request_plan co
 
 } // namespace
 
-/// The pool's state, shared with leases and body streams so that they may outlive the pool object.
-struct connection_pool::impl : std::enable_shared_from_this<impl> {
+/// One origin's connections: the idle ones, how many slots are taken, and who waits for one.
+struct connection_pool::origin_pool {
     struct waiter {
         explicit waiter(asio::any_io_executor ex) : timer(ex) {}
         asio::steady_timer timer; ///< Cancelled to wake the waiter (a timer used as a condition variable).
@@ -147,34 +149,15 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
         std::unique_ptr<connection> conn;
     };
 
-    struct origin_pool {
-        origin o;
-        std::size_t busy = 0; ///< Slots taken by exchanges (connecting or in use).
-        std::vector<std::unique_ptr<connection>> idle; ///< Most recently used at the back.
-        std::deque<std::shared_ptr<waiter>> waiters;
-    };
+    origin o;
+    std::size_t busy = 0; ///< Slots taken by exchanges (connecting or in use).
+    std::vector<std::unique_ptr<connection>> idle; ///< Most recently used at the back.
+    std::deque<std::shared_ptr<waiter>> waiters;
+};
 
-    /// A slot of an origin (and the connection in it, once there is one). Destroying the lease without
-    /// release(true) closes the connection: every failure path closes by default.
-    class lease {
-    public:
-        lease(std::shared_ptr<impl> pool, origin_pool* op, std::unique_ptr<connection> c)
-            : conn(std::move(c)), pool_(std::move(pool)), op_(op) {}
-        lease(lease&& other) noexcept = default;
-        lease& operator=(lease&&) = delete;
-        ~lease() { release(false); }
-
-        void release(bool reusable) {
-            if (auto p = std::move(pool_))
-                p->release(*op_, std::move(conn), reusable);
-        }
-
-        std::unique_ptr<connection> conn;
-
-    private:
-        std::shared_ptr<impl> pool_;
-        origin_pool* op_;
-    };
+/// The pool's state, shared with leases and body streams so that they may outlive the pool object.
+struct connection_pool::impl : std::enable_shared_from_this<impl> {
+    using waiter = origin_pool::waiter;
 
     impl(asio::any_io_executor ex, pool_options o)
         : executor(std::move(ex)), opts(std::move(o)), rng(std::random_device{}()) {
@@ -262,7 +245,10 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
         auto w = std::make_shared<waiter>(executor);
         w->timer.expires_at(deadline);
         op.waiters.push_back(w);
-        auto [ec] = co_await w->timer.async_wait(tuple_awaitable);
+        // Thousands may wait here at once: the wait's operation is allocated at its size (see
+        // plain_allocator).
+        auto [ec] = co_await w->timer.async_wait(asio::bind_allocator(paced::detail::plain_allocator<void>(),
+                                                                      tuple_awaitable));
         if (w->granted)
             co_return lease{shared_from_this(), &op, std::move(w->conn)};
         std::erase(op.waiters, w);
@@ -346,11 +332,22 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
         }
     };
 
-    asio::awaitable<active_response> start(origin const& o, request const& req, clock::time_point deadline) {
+    /// The wire form of `req`; when it cannot be made (errc::invalid_argument: nothing was sent), the
+    /// slot goes back to the pool with its connection intact.
+    detail::request_plan plan_for(lease& slot, origin const& o, request const& req) {
+        try {
+            return detail::make_request_plan(o, req, rng());
+        } catch (...) {
+            slot.release(true);
+            throw;
+        }
+    }
+
+    /// Sends `req` on the reserved slot and reads the response head.
+    asio::awaitable<active_response> start(lease slot, request const& req, clock::time_point deadline) {
         auto self = shared_from_this();
-        auto const plan = detail::make_request_plan(o, req, rng());
-        auto& op = pool_for(o);
-        lease slot = co_await acquire(op, deadline);
+        auto const& o = slot.destination(); // the origin_pool lives as long as the pool's state
+        auto const plan = plan_for(slot, o, req);
         detail::connect_params const params{
             .connect_timeout = opts.connect_timeout,
             .max_header_bytes = opts.max_header_bytes,
@@ -449,14 +446,37 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
     }
 };
 
+connection_pool::lease::lease(std::shared_ptr<impl> pool, origin_pool* op, std::unique_ptr<connection> c)
+    : conn(std::move(c)), pool_(std::move(pool)), op_(op) {}
+
+connection_pool::lease::lease(lease&& other) noexcept = default;
+
+// Every failure path closes by default: a lease destroyed without release(true) may hold a connection
+// in an unknown state.
+connection_pool::lease::~lease() { release(false); }
+
+void connection_pool::lease::release(bool reusable) {
+    if (auto p = std::move(pool_))
+        p->release(*op_, std::move(conn), reusable);
+}
+
+origin const& connection_pool::lease::destination() const noexcept { return op_->o; }
+
 connection_pool::connection_pool(asio::any_io_executor ex, pool_options opts)
     : impl_(std::make_shared<impl>(std::move(ex), std::move(opts))) {}
 
 connection_pool::~connection_pool() { impl_->close_idle(); }
 
-asio::awaitable<response> connection_pool::exchange(origin const& o, request const& req, clock::time_point deadline) {
+asio::awaitable<connection_pool::lease> connection_pool::reserve(origin const& o,
+                                                                 clock::time_point deadline) {
+    return impl_->acquire(impl_->pool_for(o), deadline);
+}
+
+asio::awaitable<response> connection_pool::exchange(lease slot, request const& req,
+                                                    clock::time_point deadline) {
     auto pool = impl_;
-    auto r = co_await pool->start(o, req, deadline);
+    auto started = pool->start(std::move(slot), req, deadline);
+    auto r = co_await std::move(started);
     response out = r.head();
     auto const length = r.parser->content_length();
     if (length && !r.finished)
@@ -479,11 +499,28 @@ asio::awaitable<response> connection_pool::exchange(origin const& o, request con
     co_return out;
 }
 
-asio::awaitable<std::unique_ptr<body_stream>> connection_pool::open(origin const& o, request const& req,
+asio::awaitable<std::unique_ptr<body_stream>> connection_pool::open(lease slot, request const& req,
                                                                     clock::time_point deadline) {
     auto pool = impl_;
-    auto r = co_await pool->start(o, req, deadline);
+    auto started = pool->start(std::move(slot), req, deadline);
+    auto r = co_await std::move(started);
     co_return std::make_unique<impl::streaming_body>(std::move(r));
+}
+
+asio::awaitable<response> connection_pool::exchange(origin const& o, request const& req,
+                                                    clock::time_point deadline) {
+    auto reserved = reserve(o, deadline);
+    auto slot = co_await std::move(reserved);
+    auto exchanged = exchange(std::move(slot), req, deadline);
+    co_return co_await std::move(exchanged);
+}
+
+asio::awaitable<std::unique_ptr<body_stream>> connection_pool::open(origin const& o, request const& req,
+                                                                    clock::time_point deadline) {
+    auto reserved = reserve(o, deadline);
+    auto slot = co_await std::move(reserved);
+    auto opened = open(std::move(slot), req, deadline);
+    co_return co_await std::move(opened);
 }
 
 pool_stats connection_pool::stats() const noexcept {

@@ -15,6 +15,10 @@
 
 namespace paced::transport {
 
+namespace detail {
+struct connection;
+}
+
 /** @brief Settings of a connection_pool; every default is the one the official SDKs use or safer. */
 struct pool_options {
     /// Connections per origin, idle ones included; a request beyond it waits (FIFO) for a free one.
@@ -86,18 +90,60 @@ public:
  * Upload files are read with blocking reads in 64 KiB chunks on the calling thread.
  */
 class connection_pool {
+    struct impl;
+    struct origin_pool;
+
 public:
+    /** @brief A slot among an origin's connections, reserved for one exchange (with the idle connection
+     * that came with it, if any). Waiting for a slot before building a request keeps a queued request
+     * down to what its caller holds: thousands may wait while `max_connections_per_origin` are busy.
+     * Destroying a lease that was not passed to exchange() or open() gives the slot back and closes the
+     * connection in it. Internal: its members are the pool's. */
+    class lease {
+    public:
+        lease(std::shared_ptr<impl> pool, origin_pool* op, std::unique_ptr<detail::connection> c);
+        lease(lease&& other) noexcept;
+        lease& operator=(lease&&) = delete;
+        ~lease();
+
+        /// Gives the slot back; the connection stays open for reuse when `reusable`.
+        void release(bool reusable);
+
+        /// The origin the slot belongs to.
+        origin const& destination() const noexcept;
+
+        std::unique_ptr<detail::connection> conn;
+
+    private:
+        std::shared_ptr<impl> pool_;
+        origin_pool* op_;
+    };
+
     connection_pool(boost::asio::any_io_executor ex, pool_options opts);
     ~connection_pool();
     connection_pool(connection_pool const&) = delete;
     connection_pool& operator=(connection_pool const&) = delete;
 
-    /// Sends `req` and reads the whole response before `deadline`.
+    /// Waits (FIFO among the origin's waiters) for a free slot among the connections to `o`, until
+    /// `deadline` (errc::timeout). Cancellation leaves the queue.
+    boost::asio::awaitable<lease> reserve(origin const& o, std::chrono::steady_clock::time_point deadline);
+
+    /// Sends `req` on the reserved slot (to the origin it was reserved for) and reads the whole response
+    /// before `deadline`. A request that cannot be sent (errc::invalid_argument) fails before anything
+    /// is sent, and its slot returns to the pool with its connection.
+    boost::asio::awaitable<response> exchange(lease slot, request const& req,
+                                              std::chrono::steady_clock::time_point deadline);
+
+    /// Like exchange(lease...), but returns once the response head is read; the body is read through
+    /// the returned stream (each read bounded by `deadline`).
+    boost::asio::awaitable<std::unique_ptr<body_stream>> open(lease slot, request const& req,
+                                                              std::chrono::steady_clock::time_point deadline);
+
+    /// reserve(), then exchange(lease...).
     boost::asio::awaitable<response> exchange(origin const& o, request const& req,
                                               std::chrono::steady_clock::time_point deadline);
 
-    /// Sends `req` and reads the response head; the body is read through the returned stream
-    /// (each read bounded by `deadline`).
+    /// reserve(), then open(lease...).
     boost::asio::awaitable<std::unique_ptr<body_stream>> open(origin const& o, request const& req,
                                                               std::chrono::steady_clock::time_point deadline);
 
@@ -107,7 +153,6 @@ public:
     void close_idle();
 
 private:
-    struct impl;
     std::shared_ptr<impl> impl_{};
 };
 
