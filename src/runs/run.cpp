@@ -212,13 +212,15 @@ private:
         co_return submit_tool_outputs_params{.tool_outputs = std::move(outputs)};
     }
 
+    /// Not a coroutine: each mode follows the whole run in one frame.
     asio::awaitable<void> follow_to_end() {
-        if (options_.mode == run_mode::stream) {
-            co_await follow_by_streaming();
-        } else {
-            co_await create_polled();
-            co_await follow_by_polling();
-        }
+        if (options_.mode == run_mode::stream)
+            return stream_to_end();
+        return follow_by_polling(true);
+    }
+
+    asio::awaitable<void> stream_to_end() {
+        co_await follow_by_streaming();
         finished_ = true;
     }
 
@@ -271,7 +273,8 @@ private:
     asio::awaitable<void> retrieve_current(request_options const& opts) {
         auto answer = begin_retrieve(opts);
         auto resp = co_await std::move(answer);
-        take_retrieved(std::move(resp));
+        set_current(parse_json<paced::run>(resp.body));
+        detail::observe_run(*impl_, *current_);
     }
 
     asio::awaitable<detail::api_response> begin_retrieve(request_options const& opts) {
@@ -283,54 +286,50 @@ private:
                               opts);
     }
 
-    /// Makes a retrieved run the current state; returns the answer's headers (for the poll hint).
-    header_list take_retrieved(detail::api_response resp) {
+    /// Makes a retrieved run the current state. Returns nothing when the run stopped, else the wait
+    /// before the next retrieval (the server's hint, else the interval); the run's state is then dropped.
+    std::optional<std::chrono::milliseconds> take_retrieved(detail::api_response resp,
+                                                            std::chrono::milliseconds& interval) {
         set_current(parse_json<paced::run>(resp.body));
         detail::observe_run(*impl_, *current_);
-        return std::move(resp.headers);
-    }
-
-    /// Retrieves the run until it stops (as runs().poll does: at once, then after each wait). The
-    /// run's state is dropped while waiting: only its ids are kept. One frame for the whole loop, which
-    /// every run between two polls holds: the retrieval is awaited here, not in a frame of its own.
-    asio::awaitable<void> poll_to_stop() {
-        auto interval = options_.poll.interval;
-        asio::steady_timer timer(co_await asio::this_coro::executor);
-        request_options opts = options_.request;
-        opts.metadata = nullptr; // the caller's metadata describes the creation, not the polls
-        current_.reset(); // replaced by the retrieval; not held while queued for the budget or a connection
-        for (;;) {
-            auto answer = begin_retrieve(opts);
-            auto resp = co_await std::move(answer);
-            auto const wait = next_wait(take_retrieved(std::move(resp)), interval);
-            if (!wait)
-                co_return;
-            timer.expires_after(*wait);
-            // Thousands of runs may wait here at once: the wait's operation is allocated at its size.
-            co_await timer.async_wait(
-                asio::bind_allocator(detail::plain_allocator<void>(), asio::use_awaitable));
-        }
-    }
-
-    /// After a retrieval: nothing when the run stopped, else the wait before the next one (the run's
-    /// state is dropped meanwhile).
-    std::optional<std::chrono::milliseconds> next_wait(header_list const& headers,
-                                                       std::chrono::milliseconds& interval) {
         if (is_poll_stop(current_->status.value))
             return std::nullopt;
         current_.reset();
-        return next_poll_wait(options_.poll, interval, headers);
+        return next_poll_wait(options_.poll, interval, resp.headers);
     }
 
-    /// Poll mode, and the stream mode's fallback: follow the current run by retrieving it.
-    asio::awaitable<void> follow_by_polling() {
+    /** Poll mode (`create` first), and the stream mode's fallback: follows the current run by retrieving
+     * it (at once, then after each wait, as runs().poll does) and answering its tool calls. One frame for
+     * the whole loop, which every run between two polls holds: the creation and each retrieval are
+     * awaited here, not in frames of their own, and the run's state is dropped while waiting. */
+    asio::awaitable<void> follow_by_polling(bool create) {
+        if (create)
+            co_await create_polled();
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        request_options opts = options_.request;
+        opts.metadata = nullptr; // the caller's metadata describes the creation, not the polls
         for (;;) {
-            if (!is_poll_stop(current_->status.value))
-                co_await poll_to_stop();
+            if (!is_poll_stop(current_->status.value)) {
+                auto interval = options_.poll.interval;
+                current_.reset(); // not held while queued for the budget or a connection
+                for (;;) {
+                    auto answer = begin_retrieve(opts);
+                    auto resp = co_await std::move(answer);
+                    auto const wait = take_retrieved(std::move(resp), interval);
+                    if (!wait)
+                        break;
+                    timer.expires_after(*wait);
+                    // Thousands of runs may wait here at once: the wait's operation gets its exact size.
+                    co_await timer.async_wait(
+                        asio::bind_allocator(detail::plain_allocator<void>(), asio::use_awaitable));
+                }
+            }
             if (!wants_tools(*current_))
-                co_return;
+                break;
             co_await submit_tool_outputs();
         }
+        if (create)
+            finished_ = true;
     }
 
     /// Answers a requires_action run and submits the outputs; a frame of its own, which exists only
@@ -372,7 +371,7 @@ private:
             if (!stream || broken) {
                 stream.reset();
                 co_await retrieve_current(options_.request);
-                co_await follow_by_polling();
+                co_await follow_by_polling(false);
                 if (options_.reply && current_->status == run_status::completed)
                     *options_.reply = co_await fetch_reply(*current_);
                 co_return;
