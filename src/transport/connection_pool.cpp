@@ -140,15 +140,16 @@ asio::awaitable<error_code> write_request(connection& c, detail::request_plan co
 
 } // namespace
 
+/// A request waiting for a slot of an origin.
+struct connection_pool::waiter {
+    explicit waiter(asio::any_io_executor ex) : timer(ex) {}
+    asio::steady_timer timer; ///< Cancelled to wake the waiter (a timer used as a condition variable).
+    bool granted = false;     ///< The slot (and maybe an idle connection) was handed over.
+    std::unique_ptr<connection> conn;
+};
+
 /// One origin's connections: the idle ones, how many slots are taken, and who waits for one.
 struct connection_pool::origin_pool {
-    struct waiter {
-        explicit waiter(asio::any_io_executor ex) : timer(ex) {}
-        asio::steady_timer timer; ///< Cancelled to wake the waiter (a timer used as a condition variable).
-        bool granted = false;     ///< The slot (and maybe an idle connection) was handed over.
-        std::unique_ptr<connection> conn;
-    };
-
     origin o;
     std::size_t busy = 0; ///< Slots taken by exchanges (connecting or in use).
     std::vector<std::unique_ptr<connection>> idle; ///< Most recently used at the back.
@@ -157,8 +158,6 @@ struct connection_pool::origin_pool {
 
 /// The pool's state, shared with leases and body streams so that they may outlive the pool object.
 struct connection_pool::impl : std::enable_shared_from_this<impl> {
-    using waiter = origin_pool::waiter;
-
     impl(asio::any_io_executor ex, pool_options o)
         : executor(std::move(ex)), opts(std::move(o)), rng(std::random_device{}()) {
         if (!opts.ca_file.empty())
@@ -223,7 +222,8 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
         }
     }
 
-    asio::awaitable<lease> acquire(origin_pool& op, clock::time_point deadline) {
+    /// A slot at once when one is free and nobody waits before us, else a place at the end of the queue.
+    std::variant<lease, place> try_acquire(origin_pool& op, clock::time_point deadline) {
         prune_idle(op, clock::now());
         if (op.waiters.empty()) {
             while (!op.idle.empty()) {
@@ -235,26 +235,27 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
                     continue;
                 }
                 ++op.busy;
-                co_return lease{shared_from_this(), &op, std::move(c)};
+                return lease{shared_from_this(), &op, std::move(c)};
             }
             if (op.busy < opts.max_connections_per_origin) {
                 ++op.busy;
-                co_return lease{shared_from_this(), &op, nullptr};
+                return lease{shared_from_this(), &op, nullptr};
             }
         }
         auto w = std::make_shared<waiter>(executor);
         w->timer.expires_at(deadline);
         op.waiters.push_back(w);
-        // Thousands may wait here at once: the wait's operation is allocated at its size (see
-        // plain_allocator).
-        auto [ec] = co_await w->timer.async_wait(asio::bind_allocator(paced::detail::plain_allocator<void>(),
-                                                                      tuple_awaitable));
-        if (w->granted)
-            co_return lease{shared_from_this(), &op, std::move(w->conn)};
-        std::erase(op.waiters, w);
-        if (!ec)
-            throw_error(errc::timeout, "no connection to " + op.o.key() + " became free before the deadline");
-        throw boost::system::system_error(asio::error::operation_aborted);
+        return place{shared_from_this(), &op, std::move(w)};
+    }
+
+    asio::awaitable<lease> acquire(origin_pool& op, clock::time_point deadline) {
+        auto now = try_acquire(op, deadline);
+        if (auto* ready = std::get_if<lease>(&now))
+            co_return std::move(*ready);
+        auto& queued = std::get<place>(now);
+        auto [ec] = co_await queued.timer().async_wait(
+            asio::bind_allocator(paced::detail::plain_allocator<void>(), tuple_awaitable));
+        co_return queued.take(ec);
     }
 
     [[noreturn]] void fail(error_code ec, origin const& o, bool after_write) const {
@@ -461,6 +462,38 @@ void connection_pool::lease::release(bool reusable) {
 }
 
 origin const& connection_pool::lease::destination() const noexcept { return op_->o; }
+
+connection_pool::place::place(std::shared_ptr<impl> pool, origin_pool* op, std::shared_ptr<waiter> w)
+    : pool_(std::move(pool)), op_(op), waiter_(std::move(w)) {}
+
+connection_pool::place::place(place&& other) noexcept = default;
+
+connection_pool::place::~place() {
+    auto pool = std::move(pool_);
+    if (!pool)
+        return; // moved from, or taken
+    if (waiter_->granted)
+        pool->release(*op_, std::move(waiter_->conn), true); // handed over but never taken: pass it on
+    else
+        std::erase(op_->waiters, waiter_);
+}
+
+asio::steady_timer& connection_pool::place::timer() noexcept { return waiter_->timer; }
+
+connection_pool::lease connection_pool::place::take(error_code wait_result) {
+    auto pool = std::move(pool_);
+    if (waiter_->granted)
+        return lease{std::move(pool), op_, std::move(waiter_->conn)};
+    std::erase(op_->waiters, waiter_);
+    if (!wait_result)
+        throw_error(errc::timeout, "no connection to " + op_->o.key() + " became free before the deadline");
+    throw boost::system::system_error(asio::error::operation_aborted);
+}
+
+std::variant<connection_pool::lease, connection_pool::place>
+connection_pool::try_reserve(origin const& o, clock::time_point deadline) {
+    return impl_->try_acquire(impl_->pool_for(o), deadline);
+}
 
 connection_pool::connection_pool(asio::any_io_executor ex, pool_options opts)
     : impl_(std::make_shared<impl>(std::move(ex), std::move(opts))) {}

@@ -6,12 +6,14 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 
 namespace paced::transport {
 
@@ -92,6 +94,7 @@ public:
 class connection_pool {
     struct impl;
     struct origin_pool;
+    struct waiter;
 
 public:
     /** @brief A slot among an origin's connections, reserved for one exchange (with the idle connection
@@ -119,6 +122,29 @@ public:
         origin_pool* op_;
     };
 
+    /** @brief A place in an origin's queue for a slot, for a caller that waits in its own frame (a
+     * queued request then holds no frame of the pool's). Wait on timer() (it completes when the slot is
+     * handed over, at the deadline, or on cancellation), then call take() with the wait's result.
+     * Destroying a place leaves the queue, and gives back a slot handed over but not taken. */
+    class place {
+    public:
+        place(std::shared_ptr<impl> pool, origin_pool* op, std::shared_ptr<waiter> w);
+        place(place&& other) noexcept;
+        place& operator=(place&&) = delete;
+        ~place();
+
+        boost::asio::steady_timer& timer() noexcept;
+
+        /// The slot handed over, or errc::timeout (the deadline passed) or operation_aborted (the wait
+        /// was cancelled); the place has then left the queue.
+        lease take(boost::system::error_code wait_result);
+
+    private:
+        std::shared_ptr<impl> pool_;
+        origin_pool* op_;
+        std::shared_ptr<waiter> waiter_;
+    };
+
     connection_pool(boost::asio::any_io_executor ex, pool_options opts);
     ~connection_pool();
     connection_pool(connection_pool const&) = delete;
@@ -138,6 +164,10 @@ public:
     /// the returned stream (each read bounded by `deadline`).
     boost::asio::awaitable<std::unique_ptr<body_stream>> open(lease slot, request const& req,
                                                               std::chrono::steady_clock::time_point deadline);
+
+    /// A slot at once when one is free and nobody waits before us, else a place in the queue (FIFO)
+    /// that is served before `deadline` or times out.
+    std::variant<lease, place> try_reserve(origin const& o, std::chrono::steady_clock::time_point deadline);
 
     /// reserve(), then exchange(lease...).
     boost::asio::awaitable<response> exchange(origin const& o, request const& req,
