@@ -20,6 +20,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <type_traits>
 #include <vector>
 
@@ -111,17 +112,26 @@ auto run_batch(client& c, std::vector<Input> const& inputs, Work work, batch_opt
         for (std::size_t i = 0; i < inputs.size(); ++i) {
             auto permit = co_await slots.acquire();
             ++st->progress.in_flight;
+            // The item's awaitable is spawned itself, without a coroutine around it: with thousands of
+            // items in flight, a frame per item (and the copy of its captures) adds up. The permit lives
+            // in the completion handler and is given back before the item is counted as done.
+            std::optional<asio::awaitable<value_type>> item;
+            try {
+                item.emplace(work(inputs[i]));
+            } catch (...) {
+                permit.release();
+                finish_one(i, std::current_exception(), nullptr);
+                continue;
+            }
             st->signals.push_back(std::make_unique<asio::cancellation_signal>());
-            asio::co_spawn(
-                ex,
-                [&work, &inputs, i, permit = std::move(permit)]() mutable -> asio::awaitable<value_type> {
-                    auto held = std::move(permit); // released when this item ends
-                    co_return co_await work(inputs[i]);
-                },
-                asio::bind_cancellation_slot(st->signals.back()->slot(),
-                                             [finish_one, i](std::exception_ptr e, value_type v) {
-                                                 finish_one(i, e, e ? nullptr : &v);
-                                             }));
+            auto done = [finish_one, i, held = std::move(permit)](std::exception_ptr e,
+                                                                  value_type v) mutable {
+                held.release();
+                finish_one(i, e, e ? nullptr : &v);
+            };
+            asio::co_spawn(ex, std::move(*item),
+                           asio::bind_cancellation_slot(st->signals.back()->slot(), std::move(done)));
+            item.reset();
         }
     } catch (...) {
         cancelled = std::current_exception();

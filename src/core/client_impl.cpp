@@ -3,11 +3,14 @@
 #include <paced/pacing/local_budget.hpp>
 #include <paced/version.hpp>
 
+#include "core/plain_allocator.hpp"
 #include "sansio/rate_limit_headers.hpp"
 #include "transport/proxy_env.hpp"
 #include "sansio/retry_hints.hpp"
 #include "sansio/retry_policy.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
@@ -332,10 +335,33 @@ void client_impl::note_attempt(std::chrono::nanoseconds wait, request_options co
 }
 
 template <bool Streamed>
+asio::awaitable<void> client_impl::send_on(transport::connection_pool::lease slot, api_request const& req,
+                                           request_options const& opts, steady_clock::time_point deadline,
+                                           std::optional<transport::response>& resp,
+                                           std::unique_ptr<transport::body_stream>& stream) {
+    // The wire request is built once a connection is free: with thousands of requests queued for
+    // `max_connections`, each then holds only its api_request (method, path, body).
+    auto const request = build_request(req, opts);
+    if constexpr (Streamed) {
+        auto opened = pool_.open(std::move(slot), request, deadline);
+        stream = co_await std::move(opened);
+        resp.emplace();
+        resp->status = stream->status();
+        resp->headers = stream->headers();
+        if (resp->status < 200 || resp->status >= 300) {
+            resp->body = co_await drain(*stream, options_.max_response_bytes);
+            stream.reset();
+        }
+    } else {
+        auto exchanged = pool_.exchange(std::move(slot), request, deadline);
+        resp = co_await std::move(exchanged);
+    }
+}
+
+template <bool Streamed>
 asio::awaitable<std::conditional_t<Streamed, api_stream, api_response>>
 client_impl::run_attempts(std::shared_ptr<client_impl> self, api_request req, request_options const& opts) {
     // Only what must survive a suspension is named here; everything else is in judge().
-    auto const request = self->build_request(req, opts);
     auto const started = steady_clock::now();
     std::chrono::nanoseconds waited{0};
     int rate_limit_retries = 0;
@@ -352,18 +378,17 @@ client_impl::run_attempts(std::shared_ptr<client_impl> self, api_request req, re
         boost::system::error_code transport_code;
         try {
             auto const deadline = steady_clock::now() + opts.timeout.value_or(self->options_.request_timeout);
-            if constexpr (Streamed) {
-                stream = co_await self->pool_.open(self->endpoint_.origin, request, deadline);
-                resp.emplace();
-                resp->status = stream->status();
-                resp->headers = stream->headers();
-                if (resp->status < 200 || resp->status >= 300) {
-                    resp->body = co_await drain(*stream, self->options_.max_response_bytes);
-                    stream.reset();
-                }
-            } else {
-                resp = co_await self->pool_.exchange(self->endpoint_.origin, request, deadline);
+            auto reserved = self->pool_.try_reserve(self->endpoint_.origin, deadline);
+            if (auto* queued = std::get_if<transport::connection_pool::place>(&reserved)) {
+                // Waited for in this frame: thousands of requests may be queued for a connection, and
+                // the wait's operation gets its exact size (see plain_allocator).
+                auto [ec] = co_await queued->timer().async_wait(
+                    asio::bind_allocator(plain_allocator<void>(), asio::as_tuple(asio::use_awaitable)));
+                reserved.emplace<transport::connection_pool::lease>(queued->take(ec));
             }
+            auto sent = self->send_on<Streamed>(std::move(std::get<transport::connection_pool::lease>(reserved)),
+                                                req, opts, deadline, resp, stream);
+            co_await std::move(sent);
         } catch (paced::error const& e) {
             resp.reset();
             stream.reset();

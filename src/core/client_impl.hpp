@@ -131,6 +131,14 @@ private:
     template <bool Streamed>
     boost::asio::awaitable<std::conditional_t<Streamed, api_stream, api_response>>
     run_attempts(std::shared_ptr<client_impl> self, api_request req, request_options const& opts);
+    /// One attempt's exchange on a reserved slot, in a frame that exists only while connected: builds the
+    /// wire request and fills `resp` (and `stream` when Streamed and the answer is a 2xx).
+    template <bool Streamed>
+    boost::asio::awaitable<void> send_on(transport::connection_pool::lease slot, api_request const& req,
+                                         request_options const& opts,
+                                         std::chrono::steady_clock::time_point deadline,
+                                         std::optional<transport::response>& resp,
+                                         std::unique_ptr<transport::body_stream>& stream);
     /// Counts an attempt that passed the budget after waiting `wait`.
     void note_attempt(std::chrono::nanoseconds wait, request_options const& opts);
     /// Decides on an answer (or a transport failure): returns done for a 2xx answer, a retry delay, or

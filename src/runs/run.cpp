@@ -5,9 +5,11 @@
 
 #include "core/client_impl.hpp"
 #include "core/join.hpp"
+#include "core/plain_allocator.hpp"
 #include "resources/call.hpp"
 #include "resources/run_accounting.hpp"
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -108,28 +110,49 @@ public:
         : client_(c), impl_(std::move(impl)), options_(options), runs_(c.threads().runs()),
           with_thread_(std::make_unique<thread_and_run_create_params>(std::move(params))) {}
 
-    /// Follows the run; its final state is then in `result()`.
-    asio::awaitable<void> follow() {
+    /** Follows the run to its end and returns it. The one coroutine of a client.run that holds a whole run
+     * (its result slot), so it keeps nothing else: the rare endings (the reply, a cancel sent to the
+     * server, the deadline's error) are in conclude(), a frame that exists only once the run has ended. */
+    static asio::awaitable<paced::run> follow_owned(std::unique_ptr<run_follower> self) {
         co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
-        if (on_thread_) {
-            validate_id("thread_id", thread_id_);
-            validate_id("assistant_id", assistant_id_);
-            on_thread_->assistant_id = assistant_id_;
-        }
+        self->check_ids();
         std::exception_ptr cancelled;
         try {
-            if (options_.deadline)
-                co_await follow_with_deadline();
-            else
-                co_await follow_to_end();
+            co_await self->follow_main();
         } catch (boost::system::system_error const& e) {
             if (e.code() != asio::error::operation_aborted)
                 throw;
             cancelled = std::current_exception(); // the caller cancelled us
         }
+        if (!self->finished_ || self->wants_reply())
+            co_await self->conclude(cancelled);
+        co_return self->take_result();
+    }
+
+private:
+    void check_ids() {
+        if (on_thread_) {
+            validate_id("thread_id", thread_id_);
+            validate_id("assistant_id", assistant_id_);
+            on_thread_->assistant_id = assistant_id_;
+        }
+    }
+
+    asio::awaitable<void> follow_main() {
+        if (options_.deadline)
+            return follow_with_deadline();
+        return follow_to_end();
+    }
+
+    bool wants_reply() const {
+        return options_.reply && options_.mode == run_mode::poll && current_->status == run_status::completed;
+    }
+
+    /// The end of a run that did not simply finish: fetches the reply, or cancels the run on the server
+    /// (after an abort) and throws the cancellation or errc::run_deadline.
+    asio::awaitable<void> conclude(std::exception_ptr cancelled) {
         if (finished_) {
-            if (options_.reply && options_.mode == run_mode::poll && current_->status == run_status::completed)
-                *options_.reply = co_await fetch_reply(*current_);
+            *options_.reply = co_await fetch_reply(*current_);
             co_return;
         }
         if (options_.cancel_on_abort && !run_id_.empty())
@@ -143,7 +166,6 @@ public:
 
     paced::run take_result() { return std::move(*current_); }
 
-private:
     void learn(paced::run const& r) {
         run_id_ = r.id;
         thread_id_ = r.thread_id;
@@ -190,28 +212,55 @@ private:
         co_return submit_tool_outputs_params{.tool_outputs = std::move(outputs)};
     }
 
+    /// Not a coroutine: each mode follows the whole run in one frame.
     asio::awaitable<void> follow_to_end() {
-        if (options_.mode == run_mode::stream) {
-            co_await follow_by_streaming();
-        } else {
-            co_await create_polled();
-            co_await follow_by_polling();
-        }
+        if (options_.mode == run_mode::stream)
+            return stream_to_end();
+        return follow_by_polling(true);
+    }
+
+    asio::awaitable<void> stream_to_end() {
+        co_await follow_by_streaming();
         finished_ = true;
     }
 
-    /// Creates the run (poll mode) and makes it the current state.
+    /// Creates the run (poll mode) and makes it the current state. Not a coroutine: each way of creating
+    /// has a frame of its own, sized to what it holds while the request waits (g++ keeps the locals of
+    /// both branches of one coroutine in its frame, a whole run among them).
     asio::awaitable<void> create_polled() {
-        if (with_thread_) {
-            auto pending = detail::begin_create_and_run(*impl_, *with_thread_, options_.request);
-            auto answer = co_await std::move(pending.answer);
-            set_current(detail::finish_create_and_run(*impl_, pending, answer));
-        } else {
-            auto r = co_await runs_.create(thread_id_, *on_thread_, options_.request);
-            set_current(std::move(r));
-        }
-        with_thread_.reset(); // the parameters are not needed any more
+        if (with_thread_)
+            return create_with_thread();
+        return create_on_thread();
+    }
+
+    /// A run on a new thread: while the request waits for the budget and a connection, the frame holds
+    /// only the awaited answer; the parameters are freed as soon as the request's body is built.
+    asio::awaitable<void> create_with_thread() {
+        auto answer = begin_create_with_thread();
+        auto resp = co_await std::move(answer);
+        set_current(detail::finish_create_and_run(*impl_, *pending_, resp));
+        pending_.reset();
+    }
+
+    asio::awaitable<detail::api_response> begin_create_with_thread() {
+        auto pending = detail::begin_create_and_run(*impl_, *with_thread_, options_.request);
+        with_thread_.reset(); // encoded in the request's body; not needed any more
+        auto answer = std::move(pending.answer);
+        pending_ = std::make_unique<detail::pending_thread_run>(std::move(pending));
+        return answer;
+    }
+
+    /// A run on an existing thread (runs().create: re-sent safely after an ambiguous failure).
+    asio::awaitable<void> create_on_thread() {
+        auto answer = begin_create_on_thread();
+        set_current(co_await std::move(answer));
+    }
+
+    asio::awaitable<paced::run> begin_create_on_thread() {
+        // The parameters move into the creating coroutine's frame, not into a temporary of ours.
+        auto answer = runs_.create(thread_id_, std::move(*on_thread_), options_.request);
         on_thread_.reset();
+        return answer;
     }
 
     asio::awaitable<run_stream> create_streamed() {
@@ -237,35 +286,50 @@ private:
                               opts);
     }
 
-    /// Retrieves the run until it stops (as runs().poll does: at once, then after each wait). The
-    /// run's state is dropped while waiting: only its ids are kept.
-    asio::awaitable<void> poll_to_stop() {
-        auto interval = options_.poll.interval;
-        asio::steady_timer timer(co_await asio::this_coro::executor);
-        response_metadata meta;
-        request_options opts = options_.request;
-        opts.metadata = &meta;
-        current_.reset(); // replaced by the retrieval; not held while queued for the budget or a connection
-        for (;;) {
-            co_await retrieve_current(opts);
-            if (is_poll_stop(current_->status.value))
-                co_return;
-            current_.reset();
-            timer.expires_after(next_poll_wait(options_.poll, interval, meta.headers));
-            meta = response_metadata();
-            co_await timer.async_wait(asio::use_awaitable);
-        }
+    /// Makes a retrieved run the current state. Returns nothing when the run stopped, else the wait
+    /// before the next retrieval (the server's hint, else the interval); the run's state is then dropped.
+    std::optional<std::chrono::milliseconds> take_retrieved(detail::api_response resp,
+                                                            std::chrono::milliseconds& interval) {
+        set_current(parse_json<paced::run>(resp.body));
+        detail::observe_run(*impl_, *current_);
+        if (is_poll_stop(current_->status.value))
+            return std::nullopt;
+        current_.reset();
+        return next_poll_wait(options_.poll, interval, resp.headers);
     }
 
-    /// Poll mode, and the stream mode's fallback: follow the current run by retrieving it.
-    asio::awaitable<void> follow_by_polling() {
+    /** Poll mode (`create` first), and the stream mode's fallback: follows the current run by retrieving
+     * it (at once, then after each wait, as runs().poll does) and answering its tool calls. One frame for
+     * the whole loop, which every run between two polls holds: the creation and each retrieval are
+     * awaited here, not in frames of their own, and the run's state is dropped while waiting. */
+    asio::awaitable<void> follow_by_polling(bool create) {
+        if (create)
+            co_await create_polled();
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        request_options opts = options_.request;
+        opts.metadata = nullptr; // the caller's metadata describes the creation, not the polls
         for (;;) {
-            if (!is_poll_stop(current_->status.value))
-                co_await poll_to_stop();
+            if (!is_poll_stop(current_->status.value)) {
+                auto interval = options_.poll.interval;
+                current_.reset(); // not held while queued for the budget or a connection
+                for (;;) {
+                    auto answer = begin_retrieve(opts);
+                    auto resp = co_await std::move(answer);
+                    auto const wait = take_retrieved(std::move(resp), interval);
+                    if (!wait)
+                        break;
+                    timer.expires_after(*wait);
+                    // Thousands of runs may wait here at once: the wait's operation gets its exact size.
+                    co_await timer.async_wait(
+                        asio::bind_allocator(detail::plain_allocator<void>(), asio::use_awaitable));
+                }
+            }
             if (!wants_tools(*current_))
-                co_return;
+                break;
             co_await submit_tool_outputs();
         }
+        if (create)
+            finished_ = true;
     }
 
     /// Answers a requires_action run and submits the outputs; a frame of its own, which exists only
@@ -307,7 +371,7 @@ private:
             if (!stream || broken) {
                 stream.reset();
                 co_await retrieve_current(options_.request);
-                co_await follow_by_polling();
+                co_await follow_by_polling(false);
                 if (options_.reply && current_->status == run_status::completed)
                     *options_.reply = co_await fetch_reply(*current_);
                 co_return;
@@ -349,16 +413,11 @@ private:
     std::string run_id_;    // known once the run exists: what to cancel on abort
     std::string thread_id_; //
     std::unique_ptr<run_create_params> on_thread_;               // until the run is created
-    std::unique_ptr<thread_and_run_create_params> with_thread_;  // until the run is created
+    std::unique_ptr<thread_and_run_create_params> with_thread_;  // until the run's request is built
+    std::unique_ptr<detail::pending_thread_run> pending_;        // bookkeeping of a create-and-run in flight
     std::unique_ptr<paced::run> current_;                        // the run's last state seen (not kept while waiting)
     bool finished_ = false;
 };
-
-/// The one coroutine returning the run: the only frame of a client.run that holds a whole run object.
-asio::awaitable<paced::run> follow_owned(std::unique_ptr<run_follower> follower) {
-    co_await follower->follow();
-    co_return follower->take_result();
-}
 
 } // namespace
 
@@ -370,12 +429,13 @@ asio::awaitable<paced::run> client::run(thread const& t, assistant const& a, run
 
 asio::awaitable<paced::run> client::run(std::string_view thread_id, std::string_view assistant_id,
                                         run_options options) {
-    return follow_owned(std::make_unique<run_follower>(*this, impl_, std::string{thread_id},
-                                                       std::string{assistant_id}, std::move(options)));
+    return run_follower::follow_owned(std::make_unique<run_follower>(
+        *this, impl_, std::string{thread_id}, std::string{assistant_id}, std::move(options)));
 }
 
 asio::awaitable<paced::run> client::run(thread_and_run_create_params params, run_options options) {
-    return follow_owned(std::make_unique<run_follower>(*this, impl_, std::move(params), std::move(options)));
+    return run_follower::follow_owned(
+        std::make_unique<run_follower>(*this, impl_, std::move(params), std::move(options)));
 }
 
 } // namespace paced

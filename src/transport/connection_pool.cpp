@@ -1,11 +1,13 @@
 #include "transport/connection_pool.hpp"
 
+#include "core/plain_allocator.hpp"
 #include "transport/connection.hpp"
 #include "transport/request_plan.hpp"
 
 #include <paced/error.hpp>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -138,44 +140,24 @@ asio::awaitable<error_code> write_request(connection& c, detail::request_plan co
 
 } // namespace
 
+/// A request waiting for a slot of an origin.
+struct connection_pool::waiter {
+    explicit waiter(asio::any_io_executor ex) : timer(ex) {}
+    asio::steady_timer timer; ///< Cancelled to wake the waiter (a timer used as a condition variable).
+    bool granted = false;     ///< The slot (and maybe an idle connection) was handed over.
+    std::unique_ptr<connection> conn;
+};
+
+/// One origin's connections: the idle ones, how many slots are taken, and who waits for one.
+struct connection_pool::origin_pool {
+    origin o;
+    std::size_t busy = 0; ///< Slots taken by exchanges (connecting or in use).
+    std::vector<std::unique_ptr<connection>> idle; ///< Most recently used at the back.
+    std::deque<std::shared_ptr<waiter>> waiters;
+};
+
 /// The pool's state, shared with leases and body streams so that they may outlive the pool object.
 struct connection_pool::impl : std::enable_shared_from_this<impl> {
-    struct waiter {
-        explicit waiter(asio::any_io_executor ex) : timer(ex) {}
-        asio::steady_timer timer; ///< Cancelled to wake the waiter (a timer used as a condition variable).
-        bool granted = false;     ///< The slot (and maybe an idle connection) was handed over.
-        std::unique_ptr<connection> conn;
-    };
-
-    struct origin_pool {
-        origin o;
-        std::size_t busy = 0; ///< Slots taken by exchanges (connecting or in use).
-        std::vector<std::unique_ptr<connection>> idle; ///< Most recently used at the back.
-        std::deque<std::shared_ptr<waiter>> waiters;
-    };
-
-    /// A slot of an origin (and the connection in it, once there is one). Destroying the lease without
-    /// release(true) closes the connection: every failure path closes by default.
-    class lease {
-    public:
-        lease(std::shared_ptr<impl> pool, origin_pool* op, std::unique_ptr<connection> c)
-            : conn(std::move(c)), pool_(std::move(pool)), op_(op) {}
-        lease(lease&& other) noexcept = default;
-        lease& operator=(lease&&) = delete;
-        ~lease() { release(false); }
-
-        void release(bool reusable) {
-            if (auto p = std::move(pool_))
-                p->release(*op_, std::move(conn), reusable);
-        }
-
-        std::unique_ptr<connection> conn;
-
-    private:
-        std::shared_ptr<impl> pool_;
-        origin_pool* op_;
-    };
-
     impl(asio::any_io_executor ex, pool_options o)
         : executor(std::move(ex)), opts(std::move(o)), rng(std::random_device{}()) {
         if (!opts.ca_file.empty())
@@ -240,7 +222,8 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
         }
     }
 
-    asio::awaitable<lease> acquire(origin_pool& op, clock::time_point deadline) {
+    /// A slot at once when one is free and nobody waits before us, else a place at the end of the queue.
+    std::variant<lease, place> try_acquire(origin_pool& op, clock::time_point deadline) {
         prune_idle(op, clock::now());
         if (op.waiters.empty()) {
             while (!op.idle.empty()) {
@@ -252,23 +235,27 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
                     continue;
                 }
                 ++op.busy;
-                co_return lease{shared_from_this(), &op, std::move(c)};
+                return lease{shared_from_this(), &op, std::move(c)};
             }
             if (op.busy < opts.max_connections_per_origin) {
                 ++op.busy;
-                co_return lease{shared_from_this(), &op, nullptr};
+                return lease{shared_from_this(), &op, nullptr};
             }
         }
         auto w = std::make_shared<waiter>(executor);
         w->timer.expires_at(deadline);
         op.waiters.push_back(w);
-        auto [ec] = co_await w->timer.async_wait(tuple_awaitable);
-        if (w->granted)
-            co_return lease{shared_from_this(), &op, std::move(w->conn)};
-        std::erase(op.waiters, w);
-        if (!ec)
-            throw_error(errc::timeout, "no connection to " + op.o.key() + " became free before the deadline");
-        throw boost::system::system_error(asio::error::operation_aborted);
+        return place{shared_from_this(), &op, std::move(w)};
+    }
+
+    asio::awaitable<lease> acquire(origin_pool& op, clock::time_point deadline) {
+        auto now = try_acquire(op, deadline);
+        if (auto* ready = std::get_if<lease>(&now))
+            co_return std::move(*ready);
+        auto& queued = std::get<place>(now);
+        auto [ec] = co_await queued.timer().async_wait(
+            asio::bind_allocator(paced::detail::plain_allocator<void>(), tuple_awaitable));
+        co_return queued.take(ec);
     }
 
     [[noreturn]] void fail(error_code ec, origin const& o, bool after_write) const {
@@ -346,11 +333,22 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
         }
     };
 
-    asio::awaitable<active_response> start(origin const& o, request const& req, clock::time_point deadline) {
+    /// The wire form of `req`; when it cannot be made (errc::invalid_argument: nothing was sent), the
+    /// slot goes back to the pool with its connection intact.
+    detail::request_plan plan_for(lease& slot, origin const& o, request const& req) {
+        try {
+            return detail::make_request_plan(o, req, rng());
+        } catch (...) {
+            slot.release(true);
+            throw;
+        }
+    }
+
+    /// Sends `req` on the reserved slot and reads the response head.
+    asio::awaitable<active_response> start(lease slot, request const& req, clock::time_point deadline) {
         auto self = shared_from_this();
-        auto const plan = detail::make_request_plan(o, req, rng());
-        auto& op = pool_for(o);
-        lease slot = co_await acquire(op, deadline);
+        auto const& o = slot.destination(); // the origin_pool lives as long as the pool's state
+        auto const plan = plan_for(slot, o, req);
         detail::connect_params const params{
             .connect_timeout = opts.connect_timeout,
             .max_header_bytes = opts.max_header_bytes,
@@ -449,14 +447,69 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
     }
 };
 
+connection_pool::lease::lease(std::shared_ptr<impl> pool, origin_pool* op, std::unique_ptr<connection> c)
+    : conn(std::move(c)), pool_(std::move(pool)), op_(op) {}
+
+connection_pool::lease::lease(lease&& other) noexcept = default;
+
+// Every failure path closes by default: a lease destroyed without release(true) may hold a connection
+// in an unknown state.
+connection_pool::lease::~lease() { release(false); }
+
+void connection_pool::lease::release(bool reusable) {
+    if (auto p = std::move(pool_))
+        p->release(*op_, std::move(conn), reusable);
+}
+
+origin const& connection_pool::lease::destination() const noexcept { return op_->o; }
+
+connection_pool::place::place(std::shared_ptr<impl> pool, origin_pool* op, std::shared_ptr<waiter> w)
+    : pool_(std::move(pool)), op_(op), waiter_(std::move(w)) {}
+
+connection_pool::place::place(place&& other) noexcept = default;
+
+connection_pool::place::~place() {
+    auto pool = std::move(pool_);
+    if (!pool)
+        return; // moved from, or taken
+    if (waiter_->granted)
+        pool->release(*op_, std::move(waiter_->conn), true); // handed over but never taken: pass it on
+    else
+        std::erase(op_->waiters, waiter_);
+}
+
+asio::steady_timer& connection_pool::place::timer() noexcept { return waiter_->timer; }
+
+connection_pool::lease connection_pool::place::take(error_code wait_result) {
+    auto pool = std::move(pool_);
+    if (waiter_->granted)
+        return lease{std::move(pool), op_, std::move(waiter_->conn)};
+    std::erase(op_->waiters, waiter_);
+    if (!wait_result)
+        throw_error(errc::timeout, "no connection to " + op_->o.key() + " became free before the deadline");
+    throw boost::system::system_error(asio::error::operation_aborted);
+}
+
+std::variant<connection_pool::lease, connection_pool::place>
+connection_pool::try_reserve(origin const& o, clock::time_point deadline) {
+    return impl_->try_acquire(impl_->pool_for(o), deadline);
+}
+
 connection_pool::connection_pool(asio::any_io_executor ex, pool_options opts)
     : impl_(std::make_shared<impl>(std::move(ex), std::move(opts))) {}
 
 connection_pool::~connection_pool() { impl_->close_idle(); }
 
-asio::awaitable<response> connection_pool::exchange(origin const& o, request const& req, clock::time_point deadline) {
+asio::awaitable<connection_pool::lease> connection_pool::reserve(origin const& o,
+                                                                 clock::time_point deadline) {
+    return impl_->acquire(impl_->pool_for(o), deadline);
+}
+
+asio::awaitable<response> connection_pool::exchange(lease slot, request const& req,
+                                                    clock::time_point deadline) {
     auto pool = impl_;
-    auto r = co_await pool->start(o, req, deadline);
+    auto started = pool->start(std::move(slot), req, deadline);
+    auto r = co_await std::move(started);
     response out = r.head();
     auto const length = r.parser->content_length();
     if (length && !r.finished)
@@ -479,11 +532,28 @@ asio::awaitable<response> connection_pool::exchange(origin const& o, request con
     co_return out;
 }
 
-asio::awaitable<std::unique_ptr<body_stream>> connection_pool::open(origin const& o, request const& req,
+asio::awaitable<std::unique_ptr<body_stream>> connection_pool::open(lease slot, request const& req,
                                                                     clock::time_point deadline) {
     auto pool = impl_;
-    auto r = co_await pool->start(o, req, deadline);
+    auto started = pool->start(std::move(slot), req, deadline);
+    auto r = co_await std::move(started);
     co_return std::make_unique<impl::streaming_body>(std::move(r));
+}
+
+asio::awaitable<response> connection_pool::exchange(origin const& o, request const& req,
+                                                    clock::time_point deadline) {
+    auto reserved = reserve(o, deadline);
+    auto slot = co_await std::move(reserved);
+    auto exchanged = exchange(std::move(slot), req, deadline);
+    co_return co_await std::move(exchanged);
+}
+
+asio::awaitable<std::unique_ptr<body_stream>> connection_pool::open(origin const& o, request const& req,
+                                                                    clock::time_point deadline) {
+    auto reserved = reserve(o, deadline);
+    auto slot = co_await std::move(reserved);
+    auto opened = open(std::move(slot), req, deadline);
+    co_return co_await std::move(opened);
 }
 
 pool_stats connection_pool::stats() const noexcept {

@@ -6,14 +6,20 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 
 namespace paced::transport {
+
+namespace detail {
+struct connection;
+}
 
 /** @brief Settings of a connection_pool; every default is the one the official SDKs use or safer. */
 struct pool_options {
@@ -86,18 +92,88 @@ public:
  * Upload files are read with blocking reads in 64 KiB chunks on the calling thread.
  */
 class connection_pool {
+    struct impl;
+    struct origin_pool;
+    struct waiter;
+
 public:
+    /** @brief A slot among an origin's connections, reserved for one exchange (with the idle connection
+     * that came with it, if any). Waiting for a slot before building a request keeps a queued request
+     * down to what its caller holds: thousands may wait while `max_connections_per_origin` are busy.
+     * Destroying a lease that was not passed to exchange() or open() gives the slot back and closes the
+     * connection in it. Internal: its members are the pool's. */
+    class lease {
+    public:
+        lease(std::shared_ptr<impl> pool, origin_pool* op, std::unique_ptr<detail::connection> c);
+        lease(lease&& other) noexcept;
+        lease& operator=(lease&&) = delete;
+        ~lease();
+
+        /// Gives the slot back; the connection stays open for reuse when `reusable`.
+        void release(bool reusable);
+
+        /// The origin the slot belongs to.
+        origin const& destination() const noexcept;
+
+        std::unique_ptr<detail::connection> conn;
+
+    private:
+        std::shared_ptr<impl> pool_;
+        origin_pool* op_;
+    };
+
+    /** @brief A place in an origin's queue for a slot, for a caller that waits in its own frame (a
+     * queued request then holds no frame of the pool's). Wait on timer() (it completes when the slot is
+     * handed over, at the deadline, or on cancellation), then call take() with the wait's result.
+     * Destroying a place leaves the queue, and gives back a slot handed over but not taken. */
+    class place {
+    public:
+        place(std::shared_ptr<impl> pool, origin_pool* op, std::shared_ptr<waiter> w);
+        place(place&& other) noexcept;
+        place& operator=(place&&) = delete;
+        ~place();
+
+        boost::asio::steady_timer& timer() noexcept;
+
+        /// The slot handed over, or errc::timeout (the deadline passed) or operation_aborted (the wait
+        /// was cancelled); the place has then left the queue.
+        lease take(boost::system::error_code wait_result);
+
+    private:
+        std::shared_ptr<impl> pool_;
+        origin_pool* op_;
+        std::shared_ptr<waiter> waiter_;
+    };
+
     connection_pool(boost::asio::any_io_executor ex, pool_options opts);
     ~connection_pool();
     connection_pool(connection_pool const&) = delete;
     connection_pool& operator=(connection_pool const&) = delete;
 
-    /// Sends `req` and reads the whole response before `deadline`.
+    /// Waits (FIFO among the origin's waiters) for a free slot among the connections to `o`, until
+    /// `deadline` (errc::timeout). Cancellation leaves the queue.
+    boost::asio::awaitable<lease> reserve(origin const& o, std::chrono::steady_clock::time_point deadline);
+
+    /// Sends `req` on the reserved slot (to the origin it was reserved for) and reads the whole response
+    /// before `deadline`. A request that cannot be sent (errc::invalid_argument) fails before anything
+    /// is sent, and its slot returns to the pool with its connection.
+    boost::asio::awaitable<response> exchange(lease slot, request const& req,
+                                              std::chrono::steady_clock::time_point deadline);
+
+    /// Like exchange(lease...), but returns once the response head is read; the body is read through
+    /// the returned stream (each read bounded by `deadline`).
+    boost::asio::awaitable<std::unique_ptr<body_stream>> open(lease slot, request const& req,
+                                                              std::chrono::steady_clock::time_point deadline);
+
+    /// A slot at once when one is free and nobody waits before us, else a place in the queue (FIFO)
+    /// that is served before `deadline` or times out.
+    std::variant<lease, place> try_reserve(origin const& o, std::chrono::steady_clock::time_point deadline);
+
+    /// reserve(), then exchange(lease...).
     boost::asio::awaitable<response> exchange(origin const& o, request const& req,
                                               std::chrono::steady_clock::time_point deadline);
 
-    /// Sends `req` and reads the response head; the body is read through the returned stream
-    /// (each read bounded by `deadline`).
+    /// reserve(), then open(lease...).
     boost::asio::awaitable<std::unique_ptr<body_stream>> open(origin const& o, request const& req,
                                                               std::chrono::steady_clock::time_point deadline);
 
@@ -107,7 +183,6 @@ public:
     void close_idle();
 
 private:
-    struct impl;
     std::shared_ptr<impl> impl_{};
 };
 

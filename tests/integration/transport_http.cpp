@@ -11,6 +11,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <atomic>
+#include <variant>
 
 using namespace paced;
 using namespace paced::test;
@@ -197,6 +198,38 @@ TEST_CASE("transport: a request waiting for a free connection times out at its d
         &message);
     CHECK(code == errc::timeout);
     CHECK(message.find("no connection") != std::string::npos);
+}
+
+TEST_CASE("transport: a place in the queue that is dropped after its slot was handed over passes the slot on",
+          "[transport]") {
+    asio::io_context ioc;
+    connection_pool pool{ioc.get_executor(), {.max_connections_per_origin = 1}};
+    transport::origin const nowhere{.tls = false, .host = "127.0.0.1", .port = 9}; // never connected to
+    auto first = pool.try_reserve(nowhere, in());
+    REQUIRE(std::holds_alternative<connection_pool::lease>(first));
+    {
+        auto second = pool.try_reserve(nowhere, in());
+        REQUIRE(std::holds_alternative<connection_pool::place>(second));
+        std::get<connection_pool::lease>(first).release(true); // handed over to `second`, never taken
+    }
+    auto third = pool.try_reserve(nowhere, in());
+    CHECK(std::holds_alternative<connection_pool::lease>(third));
+}
+
+TEST_CASE("transport: a place whose wait ended without a slot leaves the queue with errc::timeout",
+          "[transport]") {
+    asio::io_context ioc;
+    connection_pool pool{ioc.get_executor(), {.max_connections_per_origin = 1}};
+    transport::origin const nowhere{.tls = false, .host = "127.0.0.1", .port = 9};
+    auto first = pool.try_reserve(nowhere, in());
+    REQUIRE(std::holds_alternative<connection_pool::lease>(first));
+    auto second = pool.try_reserve(nowhere, in());
+    REQUIRE(std::holds_alternative<connection_pool::place>(second));
+    auto const code = error_of([&] { (void)std::get<connection_pool::place>(second).take({}); });
+    CHECK(code == errc::timeout);
+    // The queue is empty again: the released slot becomes free instead of going to the timed-out place.
+    std::get<connection_pool::lease>(first).release(true);
+    CHECK(std::holds_alternative<connection_pool::lease>(pool.try_reserve(nowhere, in())));
 }
 
 TEST_CASE("transport: the request deadline fires as errc::timeout and the connection is not reused",
