@@ -119,8 +119,7 @@ scope_state::scope_state(dimension_config requests, dimension_config tokens, nan
     if (requests.per_minute) {
         requests_ = gcra(*requests.per_minute, requests.burst, allowance_);
         requests_nominal_ = requests.per_minute;
-    }
-    else if (requests.burst)
+    } else if (requests.burst)
         validate(1, requests.burst);
     if (tokens.per_minute)
         tokens_ = gcra(*tokens.per_minute, tokens.burst, allowance_);
@@ -175,7 +174,8 @@ bool scope_state::learn_dimension(gcra& g, std::optional<double> configured_burs
 bool scope_state::observe(rate_limit_snapshot const& snapshot, time_point now, bool learn) {
     bool r = false;
     auto const& limit = snapshot.limit_requests;
-    if (learn && limit && *limit > 0 && (!requests_nominal_ || static_cast<double>(*limit) < *requests_nominal_)) {
+    if (learn && limit && *limit > 0 &&
+        (!requests_nominal_ || static_cast<double>(*limit) < *requests_nominal_)) {
         requests_nominal_ = static_cast<double>(*limit);
         apply_share(now);
         r = true;

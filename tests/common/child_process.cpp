@@ -9,8 +9,8 @@
 #include <stdexcept>
 #include <sys/wait.h>
 #include <thread>
-#include <utility>
 #include <unistd.h>
+#include <utility>
 
 extern char** environ;
 

@@ -31,7 +31,8 @@ void check(std::string_view body) {
         decoded = paced::parse_json<T>(body);
     } catch (paced::error const& e) {
         if (e.code() != paced::errc::unexpected_json) {
-            std::fprintf(stderr, "decoding failed with %s instead of unexpected_json\n", e.code().message().c_str());
+            std::fprintf(stderr, "decoding failed with %s instead of unexpected_json\n",
+                         e.code().message().c_str());
             std::abort();
         }
         return;
@@ -52,18 +53,42 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         return 0;
     std::string_view const body(reinterpret_cast<char const*>(data) + 1, size - 1);
     switch (data[0] % 12) {
-    case 0: check<paced::run>(body); break;
-    case 1: check<paced::message>(body); break;
-    case 2: check<paced::run_step>(body); break;
-    case 3: check<paced::assistant>(body); break;
-    case 4: check<paced::thread>(body); break;
-    case 5: check<paced::file>(body); break;
-    case 6: check<paced::vector_store>(body); break;
-    case 7: check<paced::vector_store_file>(body); break;
-    case 8: check<paced::message_delta_object>(body); break;
-    case 9: check<paced::run_step_delta_object>(body); break;
-    case 10: check<paced::error_body>(body); break;
-    default: check<paced::list_page<paced::message>>(body); break;
+    case 0:
+        check<paced::run>(body);
+        break;
+    case 1:
+        check<paced::message>(body);
+        break;
+    case 2:
+        check<paced::run_step>(body);
+        break;
+    case 3:
+        check<paced::assistant>(body);
+        break;
+    case 4:
+        check<paced::thread>(body);
+        break;
+    case 5:
+        check<paced::file>(body);
+        break;
+    case 6:
+        check<paced::vector_store>(body);
+        break;
+    case 7:
+        check<paced::vector_store_file>(body);
+        break;
+    case 8:
+        check<paced::message_delta_object>(body);
+        break;
+    case 9:
+        check<paced::run_step_delta_object>(body);
+        break;
+    case 10:
+        check<paced::error_body>(body);
+        break;
+    default:
+        check<paced::list_page<paced::message>>(body);
+        break;
     }
     return 0;
 }

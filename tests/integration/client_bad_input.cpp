@@ -62,7 +62,8 @@ TEST_CASE("bad input: malformed JSON gives unexpected_json", "[client][bad_input
     CHECK(message.find("malformed JSON") != std::string::npos);
 }
 
-TEST_CASE("bad input: a field of the wrong type gives unexpected_json naming its path", "[client][bad_input]") {
+TEST_CASE("bad input: a field of the wrong type gives unexpected_json naming its path",
+          "[client][bad_input]") {
     test_server server{{.handler = [](test_request const&) {
         return json_answer(200, R"({"id": "run_1", "object": "thread.run", "created_at": 1, "thread_id": 7,
                                     "assistant_id": "asst_1", "status": "queued"})");
@@ -74,7 +75,8 @@ TEST_CASE("bad input: a field of the wrong type gives unexpected_json naming its
 
 TEST_CASE("bad input: invalid UTF-8 inside a JSON string gives unexpected_json", "[client][bad_input]") {
     test_server server{{.handler = [](test_request const&) {
-        return json_answer(200, "{\"id\": \"run_\xff\xfe\", \"object\": \"thread.run\", \"status\": \"queued\"}");
+        return json_answer(200,
+                           "{\"id\": \"run_\xff\xfe\", \"object\": \"thread.run\", \"status\": \"queued\"}");
     }}};
     auto const [code, message] = retrieve_error(server);
     CHECK(code == errc::unexpected_json);
@@ -91,7 +93,8 @@ TEST_CASE("bad input: an HTML page instead of JSON gives unexpected_json", "[cli
     CHECK(code == errc::unexpected_json);
 }
 
-TEST_CASE("bad input: an error status with a non-JSON body keeps its status class and text", "[client][bad_input]") {
+TEST_CASE("bad input: an error status with a non-JSON body keeps its status class and text",
+          "[client][bad_input]") {
     test_server server{{.handler = [](test_request const&) {
         test_response r;
         r.status = 502;
@@ -122,7 +125,8 @@ TEST_CASE("bad input: endless headers give headers_too_large", "[client][bad_inp
     CHECK(code == errc::headers_too_large);
 }
 
-TEST_CASE("bad input: an endless SSE line in a run stream gives a typed error", "[client][bad_input][stream]") {
+TEST_CASE("bad input: an endless SSE line in a run stream gives a typed error",
+          "[client][bad_input][stream]") {
     test_server server{{.handler = [](test_request const&) {
         test_response r;
         r.headers.add("Content-Type", "text/event-stream");
@@ -149,7 +153,8 @@ TEST_CASE("bad input: an endless SSE line in a run stream gives a typed error", 
     CHECK(code == errc::invalid_response);
 }
 
-TEST_CASE("bad input: an SSE event whose JSON is malformed gives unexpected_json", "[client][bad_input][stream]") {
+TEST_CASE("bad input: an SSE event whose JSON is malformed gives unexpected_json",
+          "[client][bad_input][stream]") {
     test_server server{{.handler = [](test_request const&) {
         test_response r;
         r.headers.add("Content-Type", "text/event-stream");

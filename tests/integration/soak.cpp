@@ -37,7 +37,7 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr std::size_t inputs_count = 2000;
-constexpr double limit_rpm = 6000;         // every budget of the emulator (org-wide and per model)
+constexpr double limit_rpm = 6000; // every budget of the emulator (org-wide and per model)
 constexpr double neighbour_rpm = limit_rpm / 3;
 
 /// A folder of small text files for the neighbour, removed at the end.
@@ -49,7 +49,8 @@ struct temp_folder {
             throw std::runtime_error("mkdtemp failed");
         path = name;
         for (std::size_t i = 0; i < files; ++i)
-            std::ofstream(path / ("n" + std::to_string(i) + ".txt")) << "neighbour item " << i << " looks good\n";
+            std::ofstream(path / ("n" + std::to_string(i) + ".txt"))
+                << "neighbour item " << i << " looks good\n";
     }
     ~temp_folder() {
         std::error_code ec;
@@ -60,7 +61,7 @@ struct temp_folder {
 struct outcome_counts {
     std::size_t completed = 0;
     std::map<std::string, std::size_t> errors; // errc message -> count
-    std::size_t untyped = 0;                    // exceptions that are not paced::error: must stay 0
+    std::size_t untyped = 0;                   // exceptions that are not paced::error: must stay 0
 };
 
 } // namespace
@@ -68,9 +69,10 @@ struct outcome_counts {
 TEST_CASE("soak: 2000 runs under injected faults and a noisy neighbour, each with one outcome", "[soak]") {
     // 5% 5xx, 2% resets (half before any byte, half mid-answer), 1% truncated bodies and streams, 2%
     // slow answers, 2% failed runs.
-    emulator_process emu({"--rpm", "6000", "--run-ms", "300", "--run-jitter-ms", "200", "--fault-5xx", "0.05",
-                          "--fault-reset", "0.02", "--fault-truncate", "0.01", "--fault-slow", "0.02", "--slow-ms",
-                          "1500", "--fault-run-fail", "0.02", "--seed", "2026"});
+    emulator_process emu({"--rpm",        "6000", "--run-ms",      "300",  "--run-jitter-ms",  "200",
+                          "--fault-5xx",  "0.05", "--fault-reset", "0.02", "--fault-truncate", "0.01",
+                          "--fault-slow", "0.02", "--slow-ms",     "1500", "--fault-run-fail", "0.02",
+                          "--seed",       "2026"});
 
     asio::io_context ioc;
     paced::client_options o;
@@ -97,14 +99,11 @@ TEST_CASE("soak: 2000 runs under injected faults and a noisy neighbour, each wit
 
     temp_folder neighbour_inputs(1500);
     std::string const log = neighbour_inputs.path.string() + ".log";
-    std::vector<std::string> neighbour_args{"--base-url",      emu.base_url(),
-                                            "--api-key",       "sk-neighbour",
-                                            "--assistant",     a.id,
-                                            "--rpm",           std::to_string(static_cast<int>(neighbour_rpm)),
-                                            "--mode",          "poll",
-                                            "--poll-interval", "250",
-                                            "--concurrency",   "32",
-                                            "--quiet",         neighbour_inputs.path.string()};
+    std::vector<std::string> neighbour_args{
+        "--base-url",    emu.base_url(), "--api-key",       "sk-neighbour",
+        "--assistant",   a.id,           "--rpm",           std::to_string(static_cast<int>(neighbour_rpm)),
+        "--mode",        "poll",         "--poll-interval", "250",
+        "--concurrency", "32",           "--quiet",         neighbour_inputs.path.string()};
     child_process neighbour(PACED_BATCH_PATH, std::move(neighbour_args), log);
 
     std::vector<std::size_t> inputs(inputs_count);
@@ -179,21 +178,22 @@ TEST_CASE("soak: 2000 runs under injected faults and a noisy neighbour, each wit
     auto const m = client.metrics();
     auto const figures = [&] {
         char line[1024];
-        std::snprintf(line, sizeof line,
-                      "soak: %zu inputs in %.1f s; faults injected: %lld 5xx, %lld resets, %lld truncations, %lld "
-                      "slow, %lld failed runs (all clients); outcomes: %zu completed, errors:%s untyped %zu; "
-                      "duplicates (most runs on one thread): %lld; this client: %llu requests, %llu retries, %llu "
-                      "429s received; 429s served to both processes: %lld; neighbour exit %d",
-                      inputs_count, wall, static_cast<long long>(faults.at("server_error").to_number<std::int64_t>()),
-                      static_cast<long long>(faults.at("reset").to_number<std::int64_t>()),
-                      static_cast<long long>(faults.at("truncate").to_number<std::int64_t>()),
-                      static_cast<long long>(faults.at("slow").to_number<std::int64_t>()),
-                      static_cast<long long>(stats.at("runs_failed").to_number<std::int64_t>()), out.completed,
-                      errors_text.empty() ? " none;" : errors_text.c_str(), out.untyped,
-                      static_cast<long long>(stats.at("runs_per_thread_max").to_number<std::int64_t>()),
-                      static_cast<unsigned long long>(m.requests), static_cast<unsigned long long>(m.retries),
-                      static_cast<unsigned long long>(m.rate_limited),
-                      static_cast<long long>(stats.at("rate_limited_429").to_number<std::int64_t>()), neighbour_exit);
+        std::snprintf(
+            line, sizeof line,
+            "soak: %zu inputs in %.1f s; faults injected: %lld 5xx, %lld resets, %lld truncations, %lld "
+            "slow, %lld failed runs (all clients); outcomes: %zu completed, errors:%s untyped %zu; "
+            "duplicates (most runs on one thread): %lld; this client: %llu requests, %llu retries, %llu "
+            "429s received; 429s served to both processes: %lld; neighbour exit %d",
+            inputs_count, wall, static_cast<long long>(faults.at("server_error").to_number<std::int64_t>()),
+            static_cast<long long>(faults.at("reset").to_number<std::int64_t>()),
+            static_cast<long long>(faults.at("truncate").to_number<std::int64_t>()),
+            static_cast<long long>(faults.at("slow").to_number<std::int64_t>()),
+            static_cast<long long>(stats.at("runs_failed").to_number<std::int64_t>()), out.completed,
+            errors_text.empty() ? " none;" : errors_text.c_str(), out.untyped,
+            static_cast<long long>(stats.at("runs_per_thread_max").to_number<std::int64_t>()),
+            static_cast<unsigned long long>(m.requests), static_cast<unsigned long long>(m.retries),
+            static_cast<unsigned long long>(m.rate_limited),
+            static_cast<long long>(stats.at("rate_limited_429").to_number<std::int64_t>()), neighbour_exit);
         return std::string{line};
     }();
     // Printed on every run (not only on failure): the README's soak figures come from this line.
