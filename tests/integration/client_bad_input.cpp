@@ -51,6 +51,25 @@ std::pair<boost::system::error_code, std::string> retrieve_error(test_server con
     return {};
 }
 
+/// The errc of what reading a streamed run to its end throws.
+boost::system::error_code stream_error(test_server const& server, std::size_t max_response_bytes) {
+    asio::io_context ioc;
+    auto o = options_for(server);
+    o.max_response_bytes = max_response_bytes;
+    paced::client client{ioc.get_executor(), o};
+    try {
+        run_coro(ioc, [&]() -> asio::awaitable<void> {
+            paced::run_create_params params{.assistant_id = "asst_1"};
+            auto stream = co_await client.threads().runs().stream("thread_1", params);
+            while (co_await stream.next()) {
+            }
+        }());
+    } catch (paced::error const& e) {
+        return e.code();
+    }
+    return {};
+}
+
 } // namespace
 
 TEST_CASE("bad input: malformed JSON gives unexpected_json", "[client][bad_input]") {
@@ -131,26 +150,12 @@ TEST_CASE("bad input: an endless SSE line in a run stream gives a typed error",
         test_response r;
         r.headers.add("Content-Type", "text/event-stream");
         r.chunked = true;
-        // 2 MiB in one `data:` line, never ended: over the parser's line limit (and over the body limit).
+        // 2 MiB in one `data:` line, never ended: over the SSE parser's 1 MiB line limit, under the body
+        // limit set below, so the line limit is what stops it.
         r.body = "event: thread.run.created\ndata: " + std::string(2 * 1024 * 1024, 'y');
         return r;
     }}};
-    asio::io_context ioc;
-    auto o = options_for(server);
-    o.max_response_bytes = 8 * 1024 * 1024;
-    paced::client client{ioc.get_executor(), o};
-    boost::system::error_code code;
-    try {
-        run_coro(ioc, [&]() -> asio::awaitable<void> {
-            paced::run_create_params params{.assistant_id = "asst_1"};
-            auto stream = co_await client.threads().runs().stream("thread_1", params);
-            while (co_await stream.next()) {
-            }
-        }());
-    } catch (paced::error const& e) {
-        code = e.code();
-    }
-    CHECK(code == errc::invalid_response);
+    CHECK(stream_error(server, 8 * 1024 * 1024) == errc::invalid_response);
 }
 
 TEST_CASE("bad input: an SSE event whose JSON is malformed gives unexpected_json",
@@ -161,18 +166,5 @@ TEST_CASE("bad input: an SSE event whose JSON is malformed gives unexpected_json
         r.body = "event: thread.run.created\ndata: {\"id\": \"run_1\", \"status\n\n";
         return r;
     }}};
-    asio::io_context ioc;
-    paced::client client{ioc.get_executor(), options_for(server)};
-    boost::system::error_code code;
-    try {
-        run_coro(ioc, [&]() -> asio::awaitable<void> {
-            paced::run_create_params params{.assistant_id = "asst_1"};
-            auto stream = co_await client.threads().runs().stream("thread_1", params);
-            while (co_await stream.next()) {
-            }
-        }());
-    } catch (paced::error const& e) {
-        code = e.code();
-    }
-    CHECK(code == errc::unexpected_json);
+    CHECK(stream_error(server, 256 * 1024) == errc::unexpected_json);
 }
