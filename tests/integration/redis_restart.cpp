@@ -70,8 +70,10 @@ TEST_CASE("redis restart: acquires hold while Redis is down and continue once it
         server.stop();
         restarter = std::thread([&] {
             std::this_thread::sleep_for(700ms);
-            server.start();
+            // Set before the server is back (start() returns only once it answers, and the budget may
+            // reconnect and admit before that return): no acquire can complete before this point.
             restarted = true;
+            server.start();
         });
         auto const start = clock_type::now();
         for (int i = 0; i < 3; ++i)
