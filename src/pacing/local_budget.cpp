@@ -75,13 +75,6 @@ budget_limits_state describe(scope_state const& s, time_point now) {
     return l;
 }
 
-std::string describe_scope(budget_scope const& scope) {
-    std::string s = "model '" + scope.model + "'";
-    if (!scope.endpoint.empty())
-        s += ", endpoint '" + scope.endpoint + "'";
-    return s;
-}
-
 } // namespace
 
 class local_budget_impl : public std::enable_shared_from_this<local_budget_impl> {
@@ -282,7 +275,7 @@ private:
     static std::string too_large_message(budget_scope const& scope, scope_queue const& q, budget_cost cost) {
         std::string m = "budget: a request of " + std::to_string(cost.requests) + " request(s) and " +
                         std::to_string(cost.tokens) + " token(s) can never fit the per-minute limits of " +
-                        describe_scope(scope);
+                        pacing::describe_scope(scope);
         auto limits = [&](char const* what, scope_state const& s) {
             if (s.requests().limited())
                 m += std::string{"; "} + what + " requests/min " + std::to_string(s.requests().limit());
@@ -380,7 +373,7 @@ asio::awaitable<void> acquire_in(std::shared_ptr<local_budget_impl> impl, budget
     if (ec == errc::request_too_large)
         throw_error(errc::request_too_large,
                     "budget: a lower limit learnt while waiting leaves no room for this request in " +
-                        describe_scope(scope));
+                        pacing::describe_scope(scope));
     if (ec)
         throw boost::system::system_error(ec, "budget acquire");
     if (node->cancel_requested.load()) {

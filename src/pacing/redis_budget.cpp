@@ -47,14 +47,14 @@ using std::chrono::nanoseconds;
 
 namespace {
 
-struct scope_queue;
+struct redis_scope_queue;
 
 struct redis_waiter : pacing::waiter {
     budget_cost cost;
     time_point enqueued{};
     bool waited = false;
     std::string message; // why it failed (budget_unavailable, request_too_large)
-    scope_queue* queue = nullptr;
+    redis_scope_queue* queue = nullptr;
     std::list<std::shared_ptr<redis_waiter>>::iterator position;
 };
 
@@ -67,20 +67,13 @@ struct timer_slot {
     time_point at{};
 };
 
-struct scope_queue {
-    scope_queue(asio::any_io_executor const& ex, budget_scope s) : scope(std::move(s)), timer(ex) {}
+struct redis_scope_queue {
+    redis_scope_queue(asio::any_io_executor const& ex, budget_scope s) : scope(std::move(s)), timer(ex) {}
     budget_scope scope;
     std::list<std::shared_ptr<redis_waiter>> waiters;
     timer_slot timer;                     // the head's next ask
     std::shared_ptr<redis_waiter> asking; // the head whose acquire is in flight (null: none)
 };
-
-std::string describe_scope(budget_scope const& scope) {
-    std::string s = "model '" + scope.model + "'";
-    if (!scope.endpoint.empty())
-        s += ", endpoint '" + scope.endpoint + "'";
-    return s;
-}
 
 void validate(redis_budget_options const& o) {
     if (o.key_prefix.empty())
@@ -181,7 +174,7 @@ public:
         counters_.too_large++;
         std::string m = "budget: a request of " + std::to_string(cost.requests) + " request(s) and " +
                         std::to_string(cost.tokens) + " token(s) can never fit the per-minute limits of " +
-                        describe_scope(scope);
+                        pacing::describe_scope(scope);
         auto limits = [&](char const* what, rp::scope_limits const& l) {
             if (l.requests.per_minute > 0)
                 m += std::string{"; "} + what + " requests/min " + std::to_string(l.requests.per_minute);
@@ -356,11 +349,11 @@ private:
 
     // ---- queues (strand) ---------------------------------------------------------------------------
 
-    scope_queue& queue_for(budget_scope const& scope) {
+    redis_scope_queue& queue_for(budget_scope const& scope) {
         auto key = std::make_pair(scope.model, scope.endpoint);
         auto it = queues_.find(key);
         if (it == queues_.end())
-            it = queues_.emplace(std::move(key), std::make_unique<scope_queue>(strand_, scope)).first;
+            it = queues_.emplace(std::move(key), std::make_unique<redis_scope_queue>(strand_, scope)).first;
         return *it->second;
     }
 
@@ -399,7 +392,7 @@ private:
         }
     }
 
-    void fail(scope_queue& q, std::shared_ptr<redis_waiter> node, boost::system::error_code code,
+    void fail(redis_scope_queue& q, std::shared_ptr<redis_waiter> node, boost::system::error_code code,
               std::string message) {
         q.waiters.erase(node->position);
         node->message = std::move(message);
@@ -407,7 +400,7 @@ private:
     }
 
     // Lets the head of `q` ask Redis, unless it is asking, sleeping, or Redis is not there.
-    void pump(scope_queue& q) {
+    void pump(redis_scope_queue& q) {
         if (closed_ || q.asking || q.timer.armed || q.waiters.empty())
             return;
         if (state_ != link_state::ready) {
@@ -423,7 +416,7 @@ private:
         });
     }
 
-    void on_acquire_answer(scope_queue& q, std::optional<rp::reply> r) {
+    void on_acquire_answer(redis_scope_queue& q, std::optional<rp::reply> r) {
         auto node = std::exchange(q.asking, nullptr);
         if (closed_ || !r)
             return; // the connection failed: link_failed re-pumps or fails the waiters
@@ -464,7 +457,7 @@ private:
                          std::string{answer->dimension == 0 ? "requests" : "tokens"} + " limit of " +
                          std::to_string(answer->limit) + "/min (" +
                          (answer->scope_index == 1 ? "model" : "endpoint") + " scope of " +
-                         describe_scope(q.scope) + ") leaves no room for this request");
+                         pacing::describe_scope(q.scope) + ") leaves no room for this request");
             }
             break;
         }
@@ -826,7 +819,7 @@ private:
     std::optional<time_point> down_since_;
     std::string last_error_;
     std::minstd_rand rng_;
-    std::map<std::pair<std::string, std::string>, std::unique_ptr<scope_queue>> queues_;
+    std::map<std::pair<std::string, std::string>, std::unique_ptr<redis_scope_queue>> queues_;
     std::map<std::string, time_point> pending_pauses_;
     std::map<std::pair<std::string, std::string>, std::int64_t> pending_adjusts_;
 

@@ -25,13 +25,24 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <paced/pacing/budget.hpp>
+
 #include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <utility>
 
 namespace paced::pacing {
+
+/// "model 'gpt-4o', endpoint 'files'": how both budgets' errors name the scope a waiter waited in.
+inline std::string describe_scope(budget_scope const& scope) {
+    std::string s = "model '" + scope.model + "'";
+    if (!scope.endpoint.empty())
+        s += ", endpoint '" + scope.endpoint + "'";
+    return s;
+}
 
 using completion_handler = boost::asio::any_completion_handler<void(boost::system::error_code)>;
 

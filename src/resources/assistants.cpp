@@ -6,15 +6,11 @@ namespace paced {
 
 using detail::verb;
 
-namespace {
-constexpr bool beta = true;
-}
-
 boost::asio::awaitable<assistant> assistants_resource::create(assistant_create_params params,
                                                               request_options opts) {
     validate(params);
     auto a = co_await detail::call_json<assistant>(
-        *impl_, detail::json_request(verb::post, "/assistants", "assistants.create", beta, encode(params)), opts);
+        *impl_, detail::json_request(verb::post, "/assistants", "assistants.create", detail::assistants_beta, encode(params)), opts);
     impl_->remember_model(a.id, a.model);
     co_return a;
 }
@@ -24,7 +20,7 @@ boost::asio::awaitable<assistant> assistants_resource::retrieve(std::string_view
     validate_id("assistant_id", assistant_id);
     auto a = co_await detail::call_json<assistant>(
         *impl_,
-        detail::plain_request(verb::get, detail::make_path("assistants", assistant_id), "assistants.retrieve", beta),
+        detail::plain_request(verb::get, detail::make_path("assistants", assistant_id), "assistants.retrieve", detail::assistants_beta),
         opts);
     impl_->remember_model(a.id, a.model);
     co_return a;
@@ -37,7 +33,7 @@ boost::asio::awaitable<assistant> assistants_resource::update(std::string_view a
     validate(params);
     auto a = co_await detail::call_json<assistant>(
         *impl_,
-        detail::json_request(verb::post, detail::make_path("assistants", assistant_id), "assistants.update", beta,
+        detail::json_request(verb::post, detail::make_path("assistants", assistant_id), "assistants.update", detail::assistants_beta,
                              encode(params)),
         opts);
     impl_->remember_model(a.id, a.model);
@@ -45,7 +41,7 @@ boost::asio::awaitable<assistant> assistants_resource::update(std::string_view a
 }
 
 boost::asio::awaitable<page<assistant>> assistants_resource::list(list_params params, request_options opts) {
-    co_return co_await detail::list_call<assistant>(impl_, "/assistants", "assistants.list", beta, std::move(params),
+    co_return co_await detail::list_call<assistant>(impl_, "/assistants", "assistants.list", detail::assistants_beta, std::move(params),
                                                     opts);
 }
 
@@ -55,7 +51,7 @@ boost::asio::awaitable<deleted_object> assistants_resource::del(std::string_view
     co_return co_await detail::call_json<deleted_object>(
         *impl_,
         detail::plain_request(verb::delete_, detail::make_path("assistants", assistant_id), "assistants.delete",
-                              beta),
+                              detail::assistants_beta),
         opts);
 }
 

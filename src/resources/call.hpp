@@ -27,6 +27,10 @@ std::string make_path(Segments const&... segments) {
     return out;
 }
 
+/// The `beta` argument below: the Assistants endpoints want `OpenAI-Beta: assistants=v2`; /files does not.
+inline constexpr bool assistants_beta = true;
+inline constexpr bool not_assistants_beta = false;
+
 /// An api_request with a JSON body.
 api_request json_request(verb method, std::string path, std::string_view route, bool beta,
                          boost::json::object const& body);

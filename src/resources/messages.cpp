@@ -8,7 +8,6 @@ namespace paced {
 using detail::verb;
 
 namespace {
-constexpr bool beta = true;
 
 /// Looks for a message created by an earlier, ambiguous attempt (newest first).
 boost::asio::awaitable<std::optional<message>> find_tagged_message(messages_resource& messages,
@@ -39,7 +38,7 @@ boost::asio::awaitable<message> messages_resource::create(std::string_view threa
         boost::system::error_code failure;
         try {
             auto m = co_await detail::call_json<message>(
-                *impl_, detail::json_request(verb::post, path, "messages.create", beta, body), opts);
+                *impl_, detail::json_request(verb::post, path, "messages.create", detail::assistants_beta, body), opts);
             impl_->add_context_bytes(std::string{thread_id}, added_bytes);
             co_return m;
         } catch (paced::error const& e) {
@@ -63,7 +62,7 @@ boost::asio::awaitable<message> messages_resource::retrieve(std::string_view thr
     co_return co_await detail::call_json<message>(
         *impl_,
         detail::plain_request(verb::get, detail::make_path("threads", thread_id, "messages", message_id),
-                              "messages.retrieve", beta),
+                              "messages.retrieve", detail::assistants_beta),
         opts);
 }
 
@@ -75,7 +74,7 @@ boost::asio::awaitable<message> messages_resource::update(std::string_view threa
     co_return co_await detail::call_json<message>(
         *impl_,
         detail::json_request(verb::post, detail::make_path("threads", thread_id, "messages", message_id),
-                             "messages.update", beta, encode(params)),
+                             "messages.update", detail::assistants_beta, encode(params)),
         opts);
 }
 
@@ -83,7 +82,7 @@ boost::asio::awaitable<page<message>> messages_resource::list(std::string_view t
                                                               request_options opts) {
     validate_id("thread_id", thread_id);
     co_return co_await detail::list_call<message>(impl_, detail::make_path("threads", thread_id, "messages"),
-                                                  "messages.list", beta, std::move(params), opts);
+                                                  "messages.list", detail::assistants_beta, std::move(params), opts);
 }
 
 boost::asio::awaitable<deleted_object> messages_resource::del(std::string_view thread_id, std::string_view message_id,
@@ -93,7 +92,7 @@ boost::asio::awaitable<deleted_object> messages_resource::del(std::string_view t
     co_return co_await detail::call_json<deleted_object>(
         *impl_,
         detail::plain_request(verb::delete_, detail::make_path("threads", thread_id, "messages", message_id),
-                              "messages.delete", beta),
+                              "messages.delete", detail::assistants_beta),
         opts);
 }
 

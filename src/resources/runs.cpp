@@ -9,7 +9,6 @@ namespace paced {
 using detail::verb;
 
 namespace {
-constexpr bool beta = true;
 
 boost::asio::awaitable<std::optional<run>> find_tagged_run(runs_resource& runs, std::string_view thread_id,
                                                            std::string const& tag) {
@@ -54,7 +53,7 @@ boost::asio::awaitable<run_step> steps_resource::retrieve(std::string_view threa
     co_return co_await detail::call_json<run_step>(
         *impl_,
         detail::plain_request(verb::get, detail::make_path("threads", thread_id, "runs", run_id, "steps", step_id),
-                              "steps.retrieve", beta, std::move(query)),
+                              "steps.retrieve", detail::assistants_beta, std::move(query)),
         opts);
 }
 
@@ -63,7 +62,7 @@ boost::asio::awaitable<page<run_step>> steps_resource::list(std::string_view thr
     validate_id("thread_id", thread_id);
     validate_id("run_id", run_id);
     co_return co_await detail::list_call<run_step>(
-        impl_, detail::make_path("threads", thread_id, "runs", run_id, "steps"), "steps.list", beta,
+        impl_, detail::make_path("threads", thread_id, "runs", run_id, "steps"), "steps.list", detail::assistants_beta,
         std::move(params), opts);
 }
 
@@ -76,7 +75,7 @@ boost::asio::awaitable<run> runs_resource::create(std::string_view thread_id, ru
     auto const tokens =
         detail::run_token_estimate(detail::run_prompt_bytes(*impl_, thread_id, params), params.max_completion_tokens);
 
-    auto req = detail::json_request(verb::post, detail::make_path("threads", thread_id, "runs"), "runs.create", beta,
+    auto req = detail::json_request(verb::post, detail::make_path("threads", thread_id, "runs"), "runs.create", detail::assistants_beta,
                                     encode(params));
     req.scope = detail::run_scope(*impl_, params.assistant_id, params.model);
     req.cost = {.requests = 1, .tokens = tokens};
@@ -112,7 +111,7 @@ boost::asio::awaitable<run_stream> runs_resource::stream(std::string_view thread
         detail::run_token_estimate(detail::run_prompt_bytes(*impl_, thread_id, params), params.max_completion_tokens);
     auto body = encode(params);
     body["stream"] = true;
-    auto req = detail::json_request(verb::post, detail::make_path("threads", thread_id, "runs"), "runs.stream", beta,
+    auto req = detail::json_request(verb::post, detail::make_path("threads", thread_id, "runs"), "runs.stream", detail::assistants_beta,
                                     body);
     req.scope = detail::run_scope(*impl_, params.assistant_id, params.model);
     req.cost = {.requests = 1, .tokens = tokens};
@@ -151,7 +150,7 @@ boost::asio::awaitable<run_stream> runs_resource::submit_tool_outputs_stream(std
     auto body = encode(params);
     body["stream"] = true;
     auto req = detail::json_request(verb::post, run_path(thread_id, run_id) + "/submit_tool_outputs",
-                                    "runs.submit_tool_outputs_stream", beta, body);
+                                    "runs.submit_tool_outputs_stream", detail::assistants_beta, body);
     req.idempotent = true; // see submit_tool_outputs
     co_return run_stream{std::make_unique<detail::run_stream_impl>(
         impl_, co_await impl_->open(std::move(req), detail::stream_options(opts)))};
@@ -162,7 +161,7 @@ boost::asio::awaitable<run> runs_resource::retrieve(std::string_view thread_id, 
     validate_id("thread_id", thread_id);
     validate_id("run_id", run_id);
     auto r = co_await detail::call_json<run>(
-        *impl_, detail::plain_request(verb::get, run_path(thread_id, run_id), "runs.retrieve", beta), opts);
+        *impl_, detail::plain_request(verb::get, run_path(thread_id, run_id), "runs.retrieve", detail::assistants_beta), opts);
     detail::observe_run(*impl_, r);
     co_return r;
 }
@@ -173,7 +172,7 @@ boost::asio::awaitable<run> runs_resource::update(std::string_view thread_id, st
     validate_id("run_id", run_id);
     validate(params);
     co_return co_await detail::call_json<run>(
-        *impl_, detail::json_request(verb::post, run_path(thread_id, run_id), "runs.update", beta, encode(params)),
+        *impl_, detail::json_request(verb::post, run_path(thread_id, run_id), "runs.update", detail::assistants_beta, encode(params)),
         opts);
 }
 
@@ -181,14 +180,14 @@ boost::asio::awaitable<page<run>> runs_resource::list(std::string_view thread_id
                                                       request_options opts) {
     validate_id("thread_id", thread_id);
     co_return co_await detail::list_call<run>(impl_, detail::make_path("threads", thread_id, "runs"), "runs.list",
-                                              beta, std::move(params), opts);
+                                              detail::assistants_beta, std::move(params), opts);
 }
 
 boost::asio::awaitable<run> runs_resource::cancel(std::string_view thread_id, std::string_view run_id,
                                                   request_options opts) {
     validate_id("thread_id", thread_id);
     validate_id("run_id", run_id);
-    auto req = detail::plain_request(verb::post, run_path(thread_id, run_id) + "/cancel", "runs.cancel", beta);
+    auto req = detail::plain_request(verb::post, run_path(thread_id, run_id) + "/cancel", "runs.cancel", detail::assistants_beta);
     req.idempotent = true; // cancelling twice is harmless
     auto r = co_await detail::call_json<run>(*impl_, std::move(req), opts);
     detail::observe_run(*impl_, r);
@@ -202,7 +201,7 @@ boost::asio::awaitable<run> runs_resource::submit_tool_outputs(std::string_view 
     validate_id("run_id", run_id);
     validate(params);
     auto req = detail::json_request(verb::post, run_path(thread_id, run_id) + "/submit_tool_outputs",
-                                    "runs.submit_tool_outputs", beta, encode(params));
+                                    "runs.submit_tool_outputs", detail::assistants_beta, encode(params));
     // A second submission after an ambiguous failure is refused by the server (the run is no longer
     // requires_action), so re-sending cannot apply the outputs twice.
     req.idempotent = true;

@@ -14,7 +14,6 @@ namespace paced {
 using detail::verb;
 
 namespace {
-constexpr bool beta = true;
 /// The documented per-vector-store attachment limit is paced in this endpoint scope.
 constexpr std::string_view attach_scope = "vector_stores.files";
 
@@ -27,7 +26,7 @@ boost::asio::awaitable<vector_store> vector_stores_resource::create(vector_store
                                                                     request_options opts) {
     validate(params);
     co_return co_await detail::call_json<vector_store>(
-        *impl_, detail::json_request(verb::post, "/vector_stores", "vector_stores.create", beta, encode(params)),
+        *impl_, detail::json_request(verb::post, "/vector_stores", "vector_stores.create", detail::assistants_beta, encode(params)),
         opts);
 }
 
@@ -35,7 +34,7 @@ boost::asio::awaitable<vector_store> vector_stores_resource::retrieve(std::strin
                                                                       request_options opts) {
     validate_id("vector_store_id", vector_store_id);
     co_return co_await detail::call_json<vector_store>(
-        *impl_, detail::plain_request(verb::get, vs_path(vector_store_id), "vector_stores.retrieve", beta), opts);
+        *impl_, detail::plain_request(verb::get, vs_path(vector_store_id), "vector_stores.retrieve", detail::assistants_beta), opts);
 }
 
 boost::asio::awaitable<vector_store> vector_stores_resource::update(std::string_view vector_store_id,
@@ -45,13 +44,13 @@ boost::asio::awaitable<vector_store> vector_stores_resource::update(std::string_
     validate(params);
     co_return co_await detail::call_json<vector_store>(
         *impl_,
-        detail::json_request(verb::post, vs_path(vector_store_id), "vector_stores.update", beta, encode(params)),
+        detail::json_request(verb::post, vs_path(vector_store_id), "vector_stores.update", detail::assistants_beta, encode(params)),
         opts);
 }
 
 boost::asio::awaitable<page<vector_store>> vector_stores_resource::list(list_params params,
                                                                         request_options opts) {
-    co_return co_await detail::list_call<vector_store>(impl_, "/vector_stores", "vector_stores.list", beta,
+    co_return co_await detail::list_call<vector_store>(impl_, "/vector_stores", "vector_stores.list", detail::assistants_beta,
                                                        std::move(params), opts);
 }
 
@@ -59,7 +58,7 @@ boost::asio::awaitable<deleted_object> vector_stores_resource::del(std::string_v
                                                                    request_options opts) {
     validate_id("vector_store_id", vector_store_id);
     co_return co_await detail::call_json<deleted_object>(
-        *impl_, detail::plain_request(verb::delete_, vs_path(vector_store_id), "vector_stores.delete", beta), opts);
+        *impl_, detail::plain_request(verb::delete_, vs_path(vector_store_id), "vector_stores.delete", detail::assistants_beta), opts);
 }
 
 boost::asio::awaitable<boost::json::value> vector_stores_resource::search(std::string_view vector_store_id,
@@ -68,7 +67,7 @@ boost::asio::awaitable<boost::json::value> vector_stores_resource::search(std::s
     validate_id("vector_store_id", vector_store_id);
     if (!body.contains("query"))
         throw_error(errc::invalid_argument, "query: required");
-    auto req = detail::json_request(verb::post, vs_path(vector_store_id) + "/search", "vector_stores.search", beta,
+    auto req = detail::json_request(verb::post, vs_path(vector_store_id) + "/search", "vector_stores.search", detail::assistants_beta,
                                     body);
     req.idempotent = true; // a search changes nothing
     auto resp = co_await impl_->execute(std::move(req), opts);
@@ -83,7 +82,7 @@ boost::asio::awaitable<vector_store_file> vector_store_files_resource::create(st
     validate_id("vector_store_id", vector_store_id);
     validate(params);
     auto req = detail::json_request(verb::post, vs_path(vector_store_id) + "/files", "vector_stores.files.create",
-                                    beta, encode(params));
+                                    detail::assistants_beta, encode(params));
     req.scope.endpoint = attach_scope;
     // Attaching the same file twice yields the same vector store file: safe to re-send.
     req.idempotent = true;
@@ -98,7 +97,7 @@ boost::asio::awaitable<vector_store_file> vector_store_files_resource::retrieve(
     co_return co_await detail::call_json<vector_store_file>(
         *impl_,
         detail::plain_request(verb::get, vs_path(vector_store_id) + detail::make_path("files", file_id),
-                              "vector_stores.files.retrieve", beta),
+                              "vector_stores.files.retrieve", detail::assistants_beta),
         opts);
 }
 
@@ -112,7 +111,7 @@ boost::asio::awaitable<vector_store_file> vector_store_files_resource::update(st
     co_return co_await detail::call_json<vector_store_file>(
         *impl_,
         detail::json_request(verb::post, vs_path(vector_store_id) + detail::make_path("files", file_id),
-                             "vector_stores.files.update", beta, encode(params)),
+                             "vector_stores.files.update", detail::assistants_beta, encode(params)),
         opts);
 }
 
@@ -120,7 +119,7 @@ boost::asio::awaitable<page<vector_store_file>> vector_store_files_resource::lis
     std::string_view vector_store_id, vector_store_file_list_params params, request_options opts) {
     validate_id("vector_store_id", vector_store_id);
     co_return co_await detail::list_call<vector_store_file>(impl_, vs_path(vector_store_id) + "/files",
-                                                            "vector_stores.files.list", beta, std::move(params), opts);
+                                                            "vector_stores.files.list", detail::assistants_beta, std::move(params), opts);
 }
 
 boost::asio::awaitable<deleted_object> vector_store_files_resource::del(std::string_view vector_store_id,
@@ -131,7 +130,7 @@ boost::asio::awaitable<deleted_object> vector_store_files_resource::del(std::str
     co_return co_await detail::call_json<deleted_object>(
         *impl_,
         detail::plain_request(verb::delete_, vs_path(vector_store_id) + detail::make_path("files", file_id),
-                              "vector_stores.files.delete", beta),
+                              "vector_stores.files.delete", detail::assistants_beta),
         opts);
 }
 
@@ -142,7 +141,7 @@ boost::asio::awaitable<boost::json::value> vector_store_files_resource::content(
     validate_id("file_id", file_id);
     auto resp = co_await impl_->execute(
         detail::plain_request(verb::get, vs_path(vector_store_id) + detail::make_path("files", file_id, "content"),
-                              "vector_stores.files.content", beta),
+                              "vector_stores.files.content", detail::assistants_beta),
         opts);
     co_return detail::parse_body(resp.body, "vector_stores.files.content");
 }
@@ -190,7 +189,7 @@ boost::asio::awaitable<vector_store_file_batch> file_batches_resource::create(st
     validate_id("vector_store_id", vector_store_id);
     validate(params);
     auto req = detail::json_request(verb::post, vs_path(vector_store_id) + "/file_batches",
-                                    "vector_stores.file_batches.create", beta, encode(params));
+                                    "vector_stores.file_batches.create", detail::assistants_beta, encode(params));
     req.scope.endpoint = attach_scope;
     co_return co_await detail::call_json<vector_store_file_batch>(*impl_, std::move(req), opts);
 }
@@ -203,7 +202,7 @@ boost::asio::awaitable<vector_store_file_batch> file_batches_resource::retrieve(
     co_return co_await detail::call_json<vector_store_file_batch>(
         *impl_,
         detail::plain_request(verb::get, vs_path(vector_store_id) + detail::make_path("file_batches", batch_id),
-                              "vector_stores.file_batches.retrieve", beta),
+                              "vector_stores.file_batches.retrieve", detail::assistants_beta),
         opts);
 }
 
@@ -214,7 +213,7 @@ boost::asio::awaitable<vector_store_file_batch> file_batches_resource::cancel(st
     validate_id("batch_id", batch_id);
     auto req = detail::plain_request(
         verb::post, vs_path(vector_store_id) + detail::make_path("file_batches", batch_id, "cancel"),
-        "vector_stores.file_batches.cancel", beta);
+        "vector_stores.file_batches.cancel", detail::assistants_beta);
     req.idempotent = true;
     co_return co_await detail::call_json<vector_store_file_batch>(*impl_, std::move(req), opts);
 }
@@ -226,7 +225,7 @@ boost::asio::awaitable<page<vector_store_file>> file_batches_resource::list_file
     validate_id("batch_id", batch_id);
     co_return co_await detail::list_call<vector_store_file>(
         impl_, vs_path(vector_store_id) + detail::make_path("file_batches", batch_id, "files"),
-        "vector_stores.file_batches.files", beta, std::move(params), opts);
+        "vector_stores.file_batches.files", detail::assistants_beta, std::move(params), opts);
 }
 
 boost::asio::awaitable<vector_store_file_batch> file_batches_resource::poll(std::string_view vector_store_id,
