@@ -10,7 +10,10 @@ boost::asio::awaitable<assistant> assistants_resource::create(assistant_create_p
                                                               request_options opts) {
     validate(params);
     auto a = co_await detail::call_json<assistant>(
-        *impl_, detail::json_request(verb::post, "/assistants", "assistants.create", detail::assistants_beta, encode(params)), opts);
+        *impl_,
+        detail::json_request(verb::post, "/assistants", "assistants.create", detail::assistants_beta,
+                             encode(params)),
+        opts);
     impl_->remember_model(a.id, a.model);
     co_return a;
 }
@@ -20,7 +23,8 @@ boost::asio::awaitable<assistant> assistants_resource::retrieve(std::string_view
     validate_id("assistant_id", assistant_id);
     auto a = co_await detail::call_json<assistant>(
         *impl_,
-        detail::plain_request(verb::get, detail::make_path("assistants", assistant_id), "assistants.retrieve", detail::assistants_beta),
+        detail::plain_request(verb::get, detail::make_path("assistants", assistant_id), "assistants.retrieve",
+                              detail::assistants_beta),
         opts);
     impl_->remember_model(a.id, a.model);
     co_return a;
@@ -33,16 +37,16 @@ boost::asio::awaitable<assistant> assistants_resource::update(std::string_view a
     validate(params);
     auto a = co_await detail::call_json<assistant>(
         *impl_,
-        detail::json_request(verb::post, detail::make_path("assistants", assistant_id), "assistants.update", detail::assistants_beta,
-                             encode(params)),
+        detail::json_request(verb::post, detail::make_path("assistants", assistant_id), "assistants.update",
+                             detail::assistants_beta, encode(params)),
         opts);
     impl_->remember_model(a.id, a.model);
     co_return a;
 }
 
 boost::asio::awaitable<page<assistant>> assistants_resource::list(list_params params, request_options opts) {
-    co_return co_await detail::list_call<assistant>(impl_, "/assistants", "assistants.list", detail::assistants_beta, std::move(params),
-                                                    opts);
+    co_return co_await detail::list_call<assistant>(impl_, "/assistants", "assistants.list",
+                                                    detail::assistants_beta, std::move(params), opts);
 }
 
 boost::asio::awaitable<deleted_object> assistants_resource::del(std::string_view assistant_id,
@@ -50,8 +54,8 @@ boost::asio::awaitable<deleted_object> assistants_resource::del(std::string_view
     validate_id("assistant_id", assistant_id);
     co_return co_await detail::call_json<deleted_object>(
         *impl_,
-        detail::plain_request(verb::delete_, detail::make_path("assistants", assistant_id), "assistants.delete",
-                              detail::assistants_beta),
+        detail::plain_request(verb::delete_, detail::make_path("assistants", assistant_id),
+                              "assistants.delete", detail::assistants_beta),
         opts);
 }
 

@@ -13,7 +13,8 @@ api_request json_request(verb method, std::string path, std::string_view route, 
     return r;
 }
 
-api_request plain_request(verb method, std::string path, std::string_view route, bool beta, query_params query) {
+api_request plain_request(verb method, std::string path, std::string_view route, bool beta,
+                          query_params query) {
     api_request r;
     r.method = method;
     r.path = std::move(path);

@@ -64,8 +64,8 @@ boost::asio::awaitable<page<T>> list_call(std::shared_ptr<client_impl> impl, std
                                           std::string_view route, bool beta, Params params,
                                           request_options opts) {
     validate(params);
-    auto lp = co_await call_json<list_page<T>>(*impl, plain_request(verb::get, path, route, beta, to_query(params)),
-                                               opts);
+    auto lp = co_await call_json<list_page<T>>(
+        *impl, plain_request(verb::get, path, route, beta, to_query(params)), opts);
     // Not a coroutine lambda: it only prepares the next call, whose coroutine owns copies of everything
     // (a coroutine lambda would read its captures from the std::function, and g++ 12 mishandles its
     // by-value parameter).

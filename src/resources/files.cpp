@@ -53,18 +53,23 @@ boost::asio::awaitable<file> files_resource::create(file_upload upload, request_
 boost::asio::awaitable<file> files_resource::retrieve(std::string_view file_id, request_options opts) {
     validate_id("file_id", file_id);
     co_return co_await detail::call_json<file>(
-        *impl_, detail::plain_request(verb::get, detail::make_path("files", file_id), "files.retrieve", detail::not_assistants_beta),
+        *impl_,
+        detail::plain_request(verb::get, detail::make_path("files", file_id), "files.retrieve",
+                              detail::not_assistants_beta),
         opts);
 }
 
 boost::asio::awaitable<page<file>> files_resource::list(file_list_params params, request_options opts) {
-    co_return co_await detail::list_call<file>(impl_, "/files", "files.list", detail::not_assistants_beta, std::move(params), opts);
+    co_return co_await detail::list_call<file>(impl_, "/files", "files.list", detail::not_assistants_beta,
+                                               std::move(params), opts);
 }
 
 boost::asio::awaitable<deleted_object> files_resource::del(std::string_view file_id, request_options opts) {
     validate_id("file_id", file_id);
     auto result = co_await detail::call_json<deleted_object>(
-        *impl_, detail::plain_request(verb::delete_, detail::make_path("files", file_id), "files.delete", detail::not_assistants_beta),
+        *impl_,
+        detail::plain_request(verb::delete_, detail::make_path("files", file_id), "files.delete",
+                              detail::not_assistants_beta),
         opts);
     impl_->forget_context("file:" + std::string{file_id});
     co_return result;
@@ -72,23 +77,24 @@ boost::asio::awaitable<deleted_object> files_resource::del(std::string_view file
 
 boost::asio::awaitable<std::string> files_resource::content(std::string_view file_id, request_options opts) {
     validate_id("file_id", file_id);
-    auto resp = co_await impl_->execute(
-        detail::plain_request(verb::get, detail::make_path("files", file_id, "content"), "files.content", detail::not_assistants_beta),
-        opts);
+    auto resp = co_await impl_->execute(detail::plain_request(verb::get,
+                                                              detail::make_path("files", file_id, "content"),
+                                                              "files.content", detail::not_assistants_beta),
+                                        opts);
     co_return std::move(resp.body);
 }
 
-boost::asio::awaitable<std::uint64_t> files_resource::download(std::string_view file_id,
-                                                               std::filesystem::path destination,
-                                                               request_options opts) {
+boost::asio::awaitable<std::uint64_t>
+files_resource::download(std::string_view file_id, std::filesystem::path destination, request_options opts) {
     validate_id("file_id", file_id);
     if (destination.empty())
         throw_error(errc::invalid_argument, "destination: must not be empty");
     auto partial = destination;
     partial += ".part";
-    auto stream = co_await impl_->open(
-        detail::plain_request(verb::get, detail::make_path("files", file_id, "content"), "files.content", detail::not_assistants_beta),
-        opts);
+    auto stream =
+        co_await impl_->open(detail::plain_request(verb::get, detail::make_path("files", file_id, "content"),
+                                                   "files.content", detail::not_assistants_beta),
+                             opts);
     std::ofstream out(partial, std::ios::binary | std::ios::trunc);
     if (!out)
         throw_error(errc::invalid_argument, "destination: cannot write " + partial.string());

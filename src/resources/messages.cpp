@@ -10,9 +10,8 @@ using detail::verb;
 namespace {
 
 /// Looks for a message created by an earlier, ambiguous attempt (newest first).
-boost::asio::awaitable<std::optional<message>> find_tagged_message(messages_resource& messages,
-                                                                   std::string_view thread_id,
-                                                                   std::string const& tag) {
+boost::asio::awaitable<std::optional<message>>
+find_tagged_message(messages_resource& messages, std::string_view thread_id, std::string const& tag) {
     // Named, not braced inside the co_await: g++ 12 destroys such temporaries twice.
     message_list_params newest{.limit = 20, .order = sort_order::desc};
     auto recent = co_await messages.list(thread_id, newest);
@@ -25,8 +24,8 @@ boost::asio::awaitable<std::optional<message>> find_tagged_message(messages_reso
 }
 } // namespace
 
-boost::asio::awaitable<message> messages_resource::create(std::string_view thread_id, message_create_params params,
-                                                          request_options opts) {
+boost::asio::awaitable<message>
+messages_resource::create(std::string_view thread_id, message_create_params params, request_options opts) {
     validate_id("thread_id", thread_id);
     validate(params);
     auto const tag = detail::tag_request(*impl_, params.metadata);
@@ -38,7 +37,9 @@ boost::asio::awaitable<message> messages_resource::create(std::string_view threa
         boost::system::error_code failure;
         try {
             auto m = co_await detail::call_json<message>(
-                *impl_, detail::json_request(verb::post, path, "messages.create", detail::assistants_beta, body), opts);
+                *impl_,
+                detail::json_request(verb::post, path, "messages.create", detail::assistants_beta, body),
+                opts);
             impl_->add_context_bytes(std::string{thread_id}, added_bytes);
             co_return m;
         } catch (paced::error const& e) {
@@ -55,8 +56,8 @@ boost::asio::awaitable<message> messages_resource::create(std::string_view threa
     }
 }
 
-boost::asio::awaitable<message> messages_resource::retrieve(std::string_view thread_id, std::string_view message_id,
-                                                            request_options opts) {
+boost::asio::awaitable<message>
+messages_resource::retrieve(std::string_view thread_id, std::string_view message_id, request_options opts) {
     validate_id("thread_id", thread_id);
     validate_id("message_id", message_id);
     co_return co_await detail::call_json<message>(
@@ -66,8 +67,10 @@ boost::asio::awaitable<message> messages_resource::retrieve(std::string_view thr
         opts);
 }
 
-boost::asio::awaitable<message> messages_resource::update(std::string_view thread_id, std::string_view message_id,
-                                                          message_update_params params, request_options opts) {
+boost::asio::awaitable<message> messages_resource::update(std::string_view thread_id,
+                                                          std::string_view message_id,
+                                                          message_update_params params,
+                                                          request_options opts) {
     validate_id("thread_id", thread_id);
     validate_id("message_id", message_id);
     validate(params);
@@ -78,15 +81,16 @@ boost::asio::awaitable<message> messages_resource::update(std::string_view threa
         opts);
 }
 
-boost::asio::awaitable<page<message>> messages_resource::list(std::string_view thread_id, message_list_params params,
-                                                              request_options opts) {
+boost::asio::awaitable<page<message>>
+messages_resource::list(std::string_view thread_id, message_list_params params, request_options opts) {
     validate_id("thread_id", thread_id);
     co_return co_await detail::list_call<message>(impl_, detail::make_path("threads", thread_id, "messages"),
-                                                  "messages.list", detail::assistants_beta, std::move(params), opts);
+                                                  "messages.list", detail::assistants_beta, std::move(params),
+                                                  opts);
 }
 
-boost::asio::awaitable<deleted_object> messages_resource::del(std::string_view thread_id, std::string_view message_id,
-                                                              request_options opts) {
+boost::asio::awaitable<deleted_object>
+messages_resource::del(std::string_view thread_id, std::string_view message_id, request_options opts) {
     validate_id("thread_id", thread_id);
     validate_id("message_id", message_id);
     co_return co_await detail::call_json<deleted_object>(

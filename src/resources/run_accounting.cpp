@@ -20,7 +20,8 @@ std::uint64_t message_bytes(client_impl const& impl, message_create_params const
     return bytes;
 }
 
-std::uint64_t run_prompt_bytes(client_impl const& impl, std::string_view thread_id, run_create_params const& p) {
+std::uint64_t run_prompt_bytes(client_impl const& impl, std::string_view thread_id,
+                               run_create_params const& p) {
     std::uint64_t bytes = impl.context_bytes(std::string{thread_id});
     for (auto const& m : p.additional_messages)
         bytes += message_bytes(impl, m);
@@ -42,7 +43,8 @@ budget_scope run_scope(client_impl const& impl, std::string const& assistant_id,
     return scope;
 }
 
-std::uint64_t run_token_estimate(std::uint64_t prompt_bytes, std::optional<std::int64_t> max_completion_tokens) {
+std::uint64_t run_token_estimate(std::uint64_t prompt_bytes,
+                                 std::optional<std::int64_t> max_completion_tokens) {
     constexpr std::int64_t default_completion_allowance = 256;
     auto completion = max_completion_tokens.value_or(default_completion_allowance);
     return (prompt_bytes + 3) / 4 + static_cast<std::uint64_t>(completion > 0 ? completion : 0);
@@ -53,7 +55,8 @@ void observe_run(client_impl& impl, run const& r) {
         return;
     if (r.status == run_status::failed && r.last_error && r.last_error->code == "rate_limit_exceeded") {
         // The server refused the run's model call for rate: pause the scope like a 429 would.
-        auto scope = impl.job_scope(r.id).value_or(budget_scope{.model = impl.model_of(r.assistant_id), .endpoint = {}});
+        auto scope = impl.job_scope(r.id).value_or(
+            budget_scope{.model = impl.model_of(r.assistant_id), .endpoint = {}});
         auto wait = sansio::parse_try_again_in(r.last_error->message).value_or(std::chrono::seconds(1));
         impl.pacing().pause(scope, wait);
     }

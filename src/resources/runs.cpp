@@ -34,15 +34,20 @@ bool is_terminal(run_status s) noexcept {
     case run_status::cancelled:
     case run_status::failed:
     case run_status::incomplete:
-    case run_status::expired: return true;
-    default: return false;
+    case run_status::expired:
+        return true;
+    default:
+        return false;
     }
 }
 
-bool is_poll_stop(run_status s) noexcept { return s == run_status::requires_action || is_terminal(s); }
+bool is_poll_stop(run_status s) noexcept {
+    return s == run_status::requires_action || is_terminal(s);
+}
 
 boost::asio::awaitable<run_step> steps_resource::retrieve(std::string_view thread_id, std::string_view run_id,
-                                                          std::string_view step_id, std::vector<std::string> include,
+                                                          std::string_view step_id,
+                                                          std::vector<std::string> include,
                                                           request_options opts) {
     validate_id("thread_id", thread_id);
     validate_id("run_id", run_id);
@@ -52,18 +57,21 @@ boost::asio::awaitable<run_step> steps_resource::retrieve(std::string_view threa
         query.emplace_back("include[]", std::move(i));
     co_return co_await detail::call_json<run_step>(
         *impl_,
-        detail::plain_request(verb::get, detail::make_path("threads", thread_id, "runs", run_id, "steps", step_id),
+        detail::plain_request(verb::get,
+                              detail::make_path("threads", thread_id, "runs", run_id, "steps", step_id),
                               "steps.retrieve", detail::assistants_beta, std::move(query)),
         opts);
 }
 
-boost::asio::awaitable<page<run_step>> steps_resource::list(std::string_view thread_id, std::string_view run_id,
-                                                            run_step_list_params params, request_options opts) {
+boost::asio::awaitable<page<run_step>> steps_resource::list(std::string_view thread_id,
+                                                            std::string_view run_id,
+                                                            run_step_list_params params,
+                                                            request_options opts) {
     validate_id("thread_id", thread_id);
     validate_id("run_id", run_id);
     co_return co_await detail::list_call<run_step>(
-        impl_, detail::make_path("threads", thread_id, "runs", run_id, "steps"), "steps.list", detail::assistants_beta,
-        std::move(params), opts);
+        impl_, detail::make_path("threads", thread_id, "runs", run_id, "steps"), "steps.list",
+        detail::assistants_beta, std::move(params), opts);
 }
 
 boost::asio::awaitable<run> runs_resource::create(std::string_view thread_id, run_create_params params,
@@ -72,11 +80,11 @@ boost::asio::awaitable<run> runs_resource::create(std::string_view thread_id, ru
     validate(params);
     auto const tag = detail::tag_request(*impl_, params.metadata);
 
-    auto const tokens =
-        detail::run_token_estimate(detail::run_prompt_bytes(*impl_, thread_id, params), params.max_completion_tokens);
+    auto const tokens = detail::run_token_estimate(detail::run_prompt_bytes(*impl_, thread_id, params),
+                                                   params.max_completion_tokens);
 
-    auto req = detail::json_request(verb::post, detail::make_path("threads", thread_id, "runs"), "runs.create", detail::assistants_beta,
-                                    encode(params));
+    auto req = detail::json_request(verb::post, detail::make_path("threads", thread_id, "runs"),
+                                    "runs.create", detail::assistants_beta, encode(params));
     req.scope = detail::run_scope(*impl_, params.assistant_id, params.model);
     req.cost = {.requests = 1, .tokens = tokens};
     int const max_resends = opts.max_retries.value_or(impl_->options().max_retries);
@@ -103,16 +111,16 @@ boost::asio::awaitable<run> runs_resource::create(std::string_view thread_id, ru
 }
 
 boost::asio::awaitable<run_stream> runs_resource::stream(std::string_view thread_id, run_create_params params,
-                                                        request_options opts) {
+                                                         request_options opts) {
     validate_id("thread_id", thread_id);
     validate(params);
     auto const tag = detail::tag_request(*impl_, params.metadata);
-    auto const tokens =
-        detail::run_token_estimate(detail::run_prompt_bytes(*impl_, thread_id, params), params.max_completion_tokens);
+    auto const tokens = detail::run_token_estimate(detail::run_prompt_bytes(*impl_, thread_id, params),
+                                                   params.max_completion_tokens);
     auto body = encode(params);
     body["stream"] = true;
-    auto req = detail::json_request(verb::post, detail::make_path("threads", thread_id, "runs"), "runs.stream", detail::assistants_beta,
-                                    body);
+    auto req = detail::json_request(verb::post, detail::make_path("threads", thread_id, "runs"),
+                                    "runs.stream", detail::assistants_beta, body);
     req.scope = detail::run_scope(*impl_, params.assistant_id, params.model);
     req.cost = {.requests = 1, .tokens = tokens};
     auto o = detail::stream_options(opts);
@@ -140,10 +148,9 @@ boost::asio::awaitable<run_stream> runs_resource::stream(std::string_view thread
     }
 }
 
-boost::asio::awaitable<run_stream> runs_resource::submit_tool_outputs_stream(std::string_view thread_id,
-                                                                             std::string_view run_id,
-                                                                             submit_tool_outputs_params params,
-                                                                             request_options opts) {
+boost::asio::awaitable<run_stream>
+runs_resource::submit_tool_outputs_stream(std::string_view thread_id, std::string_view run_id,
+                                          submit_tool_outputs_params params, request_options opts) {
     validate_id("thread_id", thread_id);
     validate_id("run_id", run_id);
     validate(params);
@@ -160,8 +167,10 @@ boost::asio::awaitable<run> runs_resource::retrieve(std::string_view thread_id, 
                                                     request_options opts) {
     validate_id("thread_id", thread_id);
     validate_id("run_id", run_id);
-    auto r = co_await detail::call_json<run>(
-        *impl_, detail::plain_request(verb::get, run_path(thread_id, run_id), "runs.retrieve", detail::assistants_beta), opts);
+    auto r = co_await detail::call_json<run>(*impl_,
+                                             detail::plain_request(verb::get, run_path(thread_id, run_id),
+                                                                   "runs.retrieve", detail::assistants_beta),
+                                             opts);
     detail::observe_run(*impl_, r);
     co_return r;
 }
@@ -171,30 +180,34 @@ boost::asio::awaitable<run> runs_resource::update(std::string_view thread_id, st
     validate_id("thread_id", thread_id);
     validate_id("run_id", run_id);
     validate(params);
-    co_return co_await detail::call_json<run>(
-        *impl_, detail::json_request(verb::post, run_path(thread_id, run_id), "runs.update", detail::assistants_beta, encode(params)),
-        opts);
+    co_return co_await detail::call_json<run>(*impl_,
+                                              detail::json_request(verb::post, run_path(thread_id, run_id),
+                                                                   "runs.update", detail::assistants_beta,
+                                                                   encode(params)),
+                                              opts);
 }
 
 boost::asio::awaitable<page<run>> runs_resource::list(std::string_view thread_id, list_params params,
                                                       request_options opts) {
     validate_id("thread_id", thread_id);
-    co_return co_await detail::list_call<run>(impl_, detail::make_path("threads", thread_id, "runs"), "runs.list",
-                                              detail::assistants_beta, std::move(params), opts);
+    co_return co_await detail::list_call<run>(impl_, detail::make_path("threads", thread_id, "runs"),
+                                              "runs.list", detail::assistants_beta, std::move(params), opts);
 }
 
 boost::asio::awaitable<run> runs_resource::cancel(std::string_view thread_id, std::string_view run_id,
                                                   request_options opts) {
     validate_id("thread_id", thread_id);
     validate_id("run_id", run_id);
-    auto req = detail::plain_request(verb::post, run_path(thread_id, run_id) + "/cancel", "runs.cancel", detail::assistants_beta);
+    auto req = detail::plain_request(verb::post, run_path(thread_id, run_id) + "/cancel", "runs.cancel",
+                                     detail::assistants_beta);
     req.idempotent = true; // cancelling twice is harmless
     auto r = co_await detail::call_json<run>(*impl_, std::move(req), opts);
     detail::observe_run(*impl_, r);
     co_return r;
 }
 
-boost::asio::awaitable<run> runs_resource::submit_tool_outputs(std::string_view thread_id, std::string_view run_id,
+boost::asio::awaitable<run> runs_resource::submit_tool_outputs(std::string_view thread_id,
+                                                               std::string_view run_id,
                                                                submit_tool_outputs_params params,
                                                                request_options opts) {
     validate_id("thread_id", thread_id);
@@ -226,8 +239,9 @@ boost::asio::awaitable<run> runs_resource::poll(std::string_view thread_id, std:
         [](run const& r) { return is_poll_stop(r.status.value); }, poll);
 }
 
-boost::asio::awaitable<run> runs_resource::create_and_poll(std::string_view thread_id, run_create_params params,
-                                                           poll_options poll, request_options opts) {
+boost::asio::awaitable<run> runs_resource::create_and_poll(std::string_view thread_id,
+                                                           run_create_params params, poll_options poll,
+                                                           request_options opts) {
     auto r = co_await create(thread_id, std::move(params), opts);
     if (is_poll_stop(r.status.value))
         co_return r;

@@ -17,7 +17,8 @@ boost::asio::awaitable<thread> threads_resource::create(thread_create_params par
     // or timeout after sending): at worst the server keeps an orphan thread that no run ever uses, which
     // costs nothing, whereas failing would lose the caller's work. (There is no list of threads to look
     // in, so a tag lookup as for runs and messages is impossible.)
-    auto req = detail::json_request(verb::post, "/threads", "threads.create", detail::assistants_beta, encode(params));
+    auto req = detail::json_request(verb::post, "/threads", "threads.create", detail::assistants_beta,
+                                    encode(params));
     req.idempotent = true;
     auto t = co_await detail::call_json<thread>(*impl_, req, opts);
     if (bytes)
@@ -28,26 +29,31 @@ boost::asio::awaitable<thread> threads_resource::create(thread_create_params par
 boost::asio::awaitable<thread> threads_resource::retrieve(std::string_view thread_id, request_options opts) {
     validate_id("thread_id", thread_id);
     co_return co_await detail::call_json<thread>(
-        *impl_, detail::plain_request(verb::get, detail::make_path("threads", thread_id), "threads.retrieve", detail::assistants_beta),
+        *impl_,
+        detail::plain_request(verb::get, detail::make_path("threads", thread_id), "threads.retrieve",
+                              detail::assistants_beta),
         opts);
 }
 
-boost::asio::awaitable<thread> threads_resource::update(std::string_view thread_id, thread_update_params params,
-                                                        request_options opts) {
+boost::asio::awaitable<thread> threads_resource::update(std::string_view thread_id,
+                                                        thread_update_params params, request_options opts) {
     validate_id("thread_id", thread_id);
     validate(params);
     co_return co_await detail::call_json<thread>(
         *impl_,
-        detail::json_request(verb::post, detail::make_path("threads", thread_id), "threads.update", detail::assistants_beta,
-                             encode(params)),
+        detail::json_request(verb::post, detail::make_path("threads", thread_id), "threads.update",
+                             detail::assistants_beta, encode(params)),
         opts);
 }
 
-boost::asio::awaitable<deleted_object> threads_resource::del(std::string_view thread_id, request_options opts) {
+boost::asio::awaitable<deleted_object> threads_resource::del(std::string_view thread_id,
+                                                             request_options opts) {
     validate_id("thread_id", thread_id);
     auto d = co_await detail::call_json<deleted_object>(
         *impl_,
-        detail::plain_request(verb::delete_, detail::make_path("threads", thread_id), "threads.delete", detail::assistants_beta), opts);
+        detail::plain_request(verb::delete_, detail::make_path("threads", thread_id), "threads.delete",
+                              detail::assistants_beta),
+        opts);
     impl_->forget_context(std::string{thread_id});
     co_return d;
 }
@@ -59,17 +65,19 @@ boost::asio::awaitable<run> threads_resource::create_and_run(thread_and_run_crea
     co_return detail::finish_create_and_run(*impl_, pending, answer);
 }
 
-boost::asio::awaitable<run_stream> threads_resource::create_and_run_stream(thread_and_run_create_params params,
-                                                                          request_options opts) {
+boost::asio::awaitable<run_stream>
+threads_resource::create_and_run_stream(thread_and_run_create_params params, request_options opts) {
     validate(params);
     auto const prompt_bytes = detail::run_prompt_bytes(*impl_, params);
     auto const tokens = detail::run_token_estimate(prompt_bytes, params.max_completion_tokens);
     auto body = encode(params);
     body["stream"] = true;
-    auto req = detail::json_request(verb::post, "/threads/runs", "threads.create_and_run_stream", detail::assistants_beta, body);
+    auto req = detail::json_request(verb::post, "/threads/runs", "threads.create_and_run_stream",
+                                    detail::assistants_beta, body);
     req.scope = detail::run_scope(*impl_, params.assistant_id, params.model);
     req.cost = {.requests = 1, .tokens = tokens};
-    auto s = std::make_unique<detail::run_stream_impl>(impl_, co_await impl_->open(req, detail::stream_options(opts)));
+    auto s = std::make_unique<detail::run_stream_impl>(
+        impl_, co_await impl_->open(req, detail::stream_options(opts)));
     s->estimate.emplace(req.scope, tokens);
     co_return run_stream{std::move(s)};
 }
@@ -89,7 +97,8 @@ pending_thread_run begin_create_and_run(client_impl& impl, thread_and_run_create
     validate(params);
     auto const prompt_bytes = run_prompt_bytes(impl, params);
     auto const tokens = run_token_estimate(prompt_bytes, params.max_completion_tokens);
-    auto req = json_request(verb::post, "/threads/runs", "threads.create_and_run", detail::assistants_beta, encode(params));
+    auto req = json_request(verb::post, "/threads/runs", "threads.create_and_run", detail::assistants_beta,
+                            encode(params));
     req.scope = run_scope(impl, params.assistant_id, params.model);
     req.cost = {.requests = 1, .tokens = tokens};
     auto scope = req.scope;
