@@ -99,6 +99,11 @@ void text_accumulator::rebuild(std::string const& id) {
 run_stream_impl::run_stream_impl(std::shared_ptr<client_impl> client, api_stream stream)
     : client_(std::move(client)), stream_(std::move(stream)) {}
 
+namespace {
+/// How long a finished event stream may take to end its body before its connection is dropped instead.
+constexpr std::chrono::milliseconds stream_end_patience{100};
+} // namespace
+
 boost::asio::awaitable<std::optional<stream_event>> run_stream_impl::next() {
     for (;;) {
         if (done)
@@ -109,6 +114,8 @@ boost::asio::awaitable<std::optional<stream_event>> run_stream_impl::next() {
             if (raw.is_done() || raw.event == "done") {
                 done = true;
                 pending_.clear();
+                // The body's last chunk follows [DONE]: read it so the connection can be reused.
+                co_await stream_.body->discard_rest(stream_end_patience);
                 co_return std::nullopt;
             }
             auto ev = decode_stream_event(raw);
@@ -131,7 +138,8 @@ boost::asio::awaitable<std::optional<stream_event>> run_stream_impl::next() {
             parser_.finish();
             std::string what = "stream ended before [DONE]";
             if (last_run)
-                what += " (run " + last_run->id + ", last status " + std::string{last_run->status.str()} + ")";
+                what +=
+                    " (run " + last_run->id + ", last status " + std::string{last_run->status.str()} + ")";
             throw_error(errc::stream_truncated, what);
         }
         scratch_.clear();
@@ -181,6 +189,8 @@ std::string run_stream::text(std::string_view message_id) const {
     return it == all.end() ? std::string{} : it->second;
 }
 
-bool run_stream::done() const noexcept { return impl_ && impl_->done; }
+bool run_stream::done() const noexcept {
+    return impl_ && impl_->done;
+}
 
 } // namespace paced

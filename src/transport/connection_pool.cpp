@@ -48,9 +48,10 @@ using response_parser = http::response_parser<http::buffer_body>;
 /// A server closed the kept-alive connection before it saw our request: the request did not reach
 /// any handler and can be re-sent safely.
 bool is_stale_error(error_code const& ec) {
-    return ec == asio::error::eof || ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
-           ec == asio::error::broken_pipe || ec == asio::error::connection_aborted ||
-           ec == asio::error::not_connected || ec == asio::ssl::error::stream_truncated;
+    return ec == asio::error::eof || ec == http::error::end_of_stream ||
+           ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+           ec == asio::error::connection_aborted || ec == asio::error::not_connected ||
+           ec == asio::ssl::error::stream_truncated;
 }
 
 /// True when an idle keep-alive connection cannot be used: the server closed it (EOF or reset
@@ -100,7 +101,8 @@ asio::awaitable<std::tuple<error_code, std::size_t>> read_some(connection& c, re
 
 /// Writes the head and body of `plan`. A failure to read an upload file is reported in `file_error`
 /// (with errc::invalid_argument as the code): the connection then carries half a request.
-asio::awaitable<error_code> write_request(connection& c, detail::request_plan const& plan, std::string& file_error) {
+asio::awaitable<error_code> write_request(connection& c, detail::request_plan const& plan,
+                                          std::string& file_error) {
     std::vector<asio::const_buffer> pending{asio::buffer(plan.head)};
     auto flush = [&]() -> asio::awaitable<error_code> {
         auto [ec, n] = co_await write_buffers(c, pending);
@@ -159,7 +161,7 @@ struct connection_pool::waiter {
 /// One origin's connections: the idle ones, how many slots are taken, and who waits for one.
 struct connection_pool::origin_pool {
     origin o;
-    std::size_t busy = 0; ///< Slots taken by exchanges (connecting or in use).
+    std::size_t busy = 0;                          ///< Slots taken by exchanges (connecting or in use).
     std::vector<std::unique_ptr<connection>> idle; ///< Most recently used at the back.
     std::deque<std::shared_ptr<waiter>> waiters;
 };
@@ -184,8 +186,8 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
     pool_options opts;
     std::optional<asio::ssl::context> tls; ///< See tls_context().
     std::mt19937_64 rng;
-    pool_stats counters;          ///< connections_open is kept in open_count
-    std::size_t open_count = 0;   ///< Declared before `origins`: connections decrement it when destroyed.
+    pool_stats counters;        ///< connections_open is kept in open_count
+    std::size_t open_count = 0; ///< Declared before `origins`: connections decrement it when destroyed.
     std::unordered_map<std::string, std::unique_ptr<origin_pool>> origins;
 
     origin_pool& pool_for(origin const& o) {
@@ -279,13 +281,15 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
         if (ec == http::error::header_limit)
             throw_error(errc::headers_too_large, "response headers from " + where + " exceed the limit of " +
                                                      std::to_string(opts.max_header_bytes) + " bytes");
-        bool const http_parse_error = &ec.category() == &make_error_code(http::error::bad_version).category() &&
-                                      ec != http::error::end_of_stream && ec != http::error::partial_message;
+        bool const http_parse_error =
+            &ec.category() == &make_error_code(http::error::bad_version).category() &&
+            ec != http::error::end_of_stream && ec != http::error::partial_message;
         if (http_parse_error)
             throw_error(errc::invalid_response, "invalid HTTP response from " + where + ": " + ec.message());
-        throw_error(errc::connection_lost, std::string{"connection to "} + where + " lost " +
-                                               (after_write ? "while reading the response" : "while sending the request") +
-                                               ": " + ec.message());
+        throw_error(errc::connection_lost,
+                    std::string{"connection to "} + where + " lost " +
+                        (after_write ? "while reading the response" : "while sending the request") + ": " +
+                        ec.message());
     }
 
     /// A response whose head has been read; owns the connection until the body is complete.
@@ -377,7 +381,8 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
             std::string file_error;
             auto const wec = co_await write_request(c, plan, file_error);
             if (wec == errc::invalid_argument)
-                throw_error(errc::invalid_argument, file_error); // the lease closes the half-written connection
+                throw_error(errc::invalid_argument,
+                            file_error); // the lease closes the half-written connection
             if (wec) {
                 if (reused && !retried && is_stale_error(wec)) {
                     stale(slot);
@@ -387,7 +392,8 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
             }
             auto parser = std::make_unique<response_parser>();
             for (;;) {
-                parser->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(opts.max_header_bytes, UINT32_MAX)));
+                parser->header_limit(
+                    static_cast<std::uint32_t>(std::min<std::size_t>(opts.max_header_bytes, UINT32_MAX)));
                 parser->body_limit(opts.max_body_bytes);
                 if (plan.head_request)
                     parser->skip(true);
@@ -442,6 +448,25 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
             co_return out;
         }
 
+        asio::awaitable<void> discard_rest(std::chrono::milliseconds patience) override {
+            if (r_.finished || r_.failed)
+                co_return;
+            r_.deadline = std::min(r_.deadline, clock::now() + patience);
+            // A stream that goes on after its end marker is not worth its connection.
+            constexpr std::size_t worth_reading = 16 * 1024;
+            std::string sink(4096, '\0');
+            try {
+                for (std::size_t dropped = 0; dropped <= worth_reading;) {
+                    auto const n = co_await r_.read_body(sink.data(), sink.size());
+                    if (n == 0)
+                        co_return; // complete: read_body gave the connection back
+                    dropped += n;
+                }
+            } catch (paced::error const&) {
+                // Timed out or broken: read_body already closed the connection.
+            }
+        }
+
     private:
         active_response r_;
         response head_;
@@ -463,14 +488,18 @@ connection_pool::lease::lease(lease&& other) noexcept = default;
 
 // Every failure path closes by default: a lease destroyed without release(true) may hold a connection
 // in an unknown state.
-connection_pool::lease::~lease() { release(false); }
+connection_pool::lease::~lease() {
+    release(false);
+}
 
 void connection_pool::lease::release(bool reusable) {
     if (auto p = std::move(pool_))
         p->release(*op_, std::move(conn), reusable);
 }
 
-origin const& connection_pool::lease::destination() const noexcept { return op_->o; }
+origin const& connection_pool::lease::destination() const noexcept {
+    return op_->o;
+}
 
 connection_pool::place::place(std::shared_ptr<impl> pool, origin_pool* op, std::shared_ptr<waiter> w)
     : pool_(std::move(pool)), op_(op), waiter_(std::move(w)) {}
@@ -487,7 +516,9 @@ connection_pool::place::~place() {
         std::erase(op_->waiters, waiter_);
 }
 
-asio::steady_timer& connection_pool::place::timer() noexcept { return waiter_->timer; }
+asio::steady_timer& connection_pool::place::timer() noexcept {
+    return waiter_->timer;
+}
 
 connection_pool::lease connection_pool::place::take(error_code wait_result) {
     auto pool = std::move(pool_);
@@ -507,7 +538,9 @@ connection_pool::try_reserve(origin const& o, clock::time_point deadline) {
 connection_pool::connection_pool(asio::any_io_executor ex, pool_options opts)
     : impl_(std::make_shared<impl>(std::move(ex), std::move(opts))) {}
 
-connection_pool::~connection_pool() { impl_->close_idle(); }
+connection_pool::~connection_pool() {
+    impl_->close_idle();
+}
 
 asio::awaitable<connection_pool::lease> connection_pool::reserve(origin const& o,
                                                                  clock::time_point deadline) {
@@ -571,6 +604,8 @@ pool_stats connection_pool::stats() const noexcept {
     return s;
 }
 
-void connection_pool::close_idle() { impl_->close_idle(); }
+void connection_pool::close_idle() {
+    impl_->close_idle();
+}
 
 } // namespace paced::transport

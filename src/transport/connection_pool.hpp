@@ -33,9 +33,9 @@ struct pool_options {
     std::size_t max_body_bytes = 64 * 1024 * 1024;
     /// Largest response head (status line + fields) accepted (errc::headers_too_large beyond it).
     std::size_t max_header_bytes = 64 * 1024;
-    std::string ca_file{};                ///< Extra trust anchors (PEM), added to the system store.
-    std::optional<proxy_config> proxy{};  ///< Used for TLS origins not matched by no_proxy.
-    std::string no_proxy{};               ///< NO_PROXY syntax: comma-separated hosts/suffixes, "*" for all.
+    std::string ca_file{};               ///< Extra trust anchors (PEM), added to the system store.
+    std::optional<proxy_config> proxy{}; ///< Used for TLS origins not matched by no_proxy.
+    std::string no_proxy{};              ///< NO_PROXY syntax: comma-separated hosts/suffixes, "*" for all.
 };
 
 /** @brief Counters of a connection_pool, across all origins. */
@@ -43,7 +43,7 @@ struct pool_stats {
     std::size_t connections_opened = 0; ///< Connections established (TCP + TLS handshake done).
     std::size_t connections_reused = 0; ///< Exchanges that started on an idle keep-alive connection.
     std::size_t connections_open = 0;   ///< Connections currently open (idle or in use).
-    std::size_t stale_retries = 0; ///< Requests re-sent because a reused connection had been closed.
+    std::size_t stale_retries = 0;      ///< Requests re-sent because a reused connection had been closed.
 };
 
 /// A response whose body is read incrementally (server-sent events). The connection returns to the
@@ -56,6 +56,11 @@ public:
     /// Next piece of the body; an empty string means the body ended cleanly.
     /// Throws paced::error (connection_lost, timeout, body_too_large).
     virtual boost::asio::awaitable<std::string> read_some() = 0;
+    /** Once the reader has all it wants (an event stream's `[DONE]`): reads and drops the rest of the
+     * body for at most `patience`, so that the connection goes back to the pool instead of being closed.
+     * The rest is usually the final chunk, already buffered. Gives up quietly: the connection is then
+     * closed when the stream is destroyed. Throws only when cancelled. */
+    virtual boost::asio::awaitable<void> discard_rest(std::chrono::milliseconds patience) = 0;
 };
 
 /** @brief Keep-alive HTTP/1.1 connections (TCP or TLS, optionally through a CONNECT proxy) per origin.

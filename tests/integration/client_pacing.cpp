@@ -91,22 +91,46 @@ TEST_CASE("pacing: streamed runs cost one request each, with zero 429s", "[pacin
         [&]() -> asio::awaitable<void> {
             paced::assistant_create_params ap{.model = "gpt-4o-mini"};
             auto a = co_await client.assistants().create(ap);
-            auto results = co_await paced::run_batch(client, inputs, [&](int i) -> asio::awaitable<paced::run> {
-                std::string reply;
-                auto job = new_thread_run(a.id, i % 2 ? "approved" : "rejected");
-                paced::run_options ro{
-                    .mode = paced::run_mode::stream, .reply = &reply, .request = {.attempts = &run_requests}};
-                auto r = co_await client.run(job, ro);
-                if (reply.find(i % 2 ? "label: yes" : "label: no") == std::string::npos)
-                    throw std::runtime_error("unexpected reply: " + reply);
-                co_return r;
-            });
+            auto results =
+                co_await paced::run_batch(client, inputs, [&](int i) -> asio::awaitable<paced::run> {
+                    std::string reply;
+                    auto job = new_thread_run(a.id, i % 2 ? "approved" : "rejected");
+                    paced::run_options ro{.mode = paced::run_mode::stream,
+                                          .reply = &reply,
+                                          .request = {.attempts = &run_requests}};
+                    auto r = co_await client.run(job, ro);
+                    if (reply.find(i % 2 ? "label: yes" : "label: no") == std::string::npos)
+                        throw std::runtime_error("unexpected reply: " + reply);
+                    co_return r;
+                });
             for (auto& r : results)
                 CHECK(r.value().status == paced::run_status::completed);
         }(),
         std::chrono::minutes(2));
     CHECK(run_requests == 20);
     CHECK(stat(emu, "rate_limited_429") == 0);
+}
+
+TEST_CASE("pacing: a finished run stream gives its connection back to the pool", "[pacing][stream]") {
+    emulator_process emu({"--run-ms", "50"});
+    asio::io_context ioc;
+    paced::client client{ioc.get_executor(), paced_options(emu, ioc, 6000)};
+    run_coro(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+            paced::assistant_create_params ap{.model = "gpt-4o-mini"};
+            auto a = co_await client.assistants().create(ap);
+            for (int i = 0; i < 3; ++i) {
+                paced::run_options ro{.mode = paced::run_mode::stream};
+                auto job = new_thread_run(a.id, "approved");
+                auto r = co_await client.run(std::move(job), std::move(ro));
+                CHECK(r.status == paced::run_status::completed);
+            }
+        }(),
+        std::chrono::minutes(1));
+    // One connection for the assistant and the three streams: each stream's body was read to its end.
+    CHECK(client.metrics().connections_opened == 1);
+    CHECK(client.metrics().connections_reused == 3);
 }
 
 TEST_CASE("pacing: a tool call round trip in stream and poll modes", "[pacing][tools]") {
@@ -155,7 +179,8 @@ TEST_CASE("pacing: a tool call round trip in stream and poll modes", "[pacing][t
     }());
 }
 
-TEST_CASE("pacing: a 429 pauses the budget until the server's hint, then the request succeeds", "[pacing][429]") {
+TEST_CASE("pacing: a 429 pauses the budget until the server's hint, then the request succeeds",
+          "[pacing][429]") {
     emulator_process emu({"--rpm", "60"});
     asio::io_context ioc;
     paced::client_options o;
@@ -212,8 +237,10 @@ TEST_CASE("pacing: a run's deadline cancels it on the server", "[pacing][deadlin
     }());
 }
 
-TEST_CASE("pacing: broken streams fall back to polling the same run, never a second run", "[pacing][faults]") {
-    emulator_process emu({"--run-ms", "200", "--fault-truncate", "0.3", "--fault-reset", "0.05", "--seed", "7"});
+TEST_CASE("pacing: broken streams fall back to polling the same run, never a second run",
+          "[pacing][faults]") {
+    emulator_process emu(
+        {"--run-ms", "200", "--fault-truncate", "0.3", "--fault-reset", "0.05", "--seed", "7"});
     asio::io_context ioc;
     auto o = paced_options(emu, ioc, 60000);
     o.max_retries = 6;
@@ -270,8 +297,9 @@ TEST_CASE("pacing: 429 refusals are retried apart from max_retries, up to max_ra
         if (++seen <= refusals) {
             r.status = 429;
             r.headers.add("retry-after-ms", "20");
-            r.body = R"({"error":{"message":"Rate limit reached for requests","type":"requests","param":null,)"
-                     R"("code":"rate_limit_exceeded"}})";
+            r.body =
+                R"({"error":{"message":"Rate limit reached for requests","type":"requests","param":null,)"
+                R"("code":"rate_limit_exceeded"}})";
         } else {
             r.body = R"({"id":"thread_1","object":"thread","created_at":1,"metadata":{}})";
         }

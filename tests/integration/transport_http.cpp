@@ -154,12 +154,14 @@ TEST_CASE("transport: with max 2 connections, 10 concurrent requests never open 
         std::vector<transport::request> requests; // exchange() borrows them until it completes
         for (int i = 0; i < 10; ++i)
             requests.push_back(get("/" + std::to_string(i)));
-        using op_type = decltype(asio::co_spawn(ex, pool.exchange(target, requests[0], in()), asio::deferred));
+        using op_type =
+            decltype(asio::co_spawn(ex, pool.exchange(target, requests[0], in()), asio::deferred));
         std::vector<op_type> ops;
         for (auto const& r : requests)
             ops.push_back(asio::co_spawn(ex, pool.exchange(target, r, in()), asio::deferred));
-        auto [order, errors, responses] = co_await asio::experimental::make_parallel_group(std::move(ops))
-                                              .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+        auto [order, errors, responses] =
+            co_await asio::experimental::make_parallel_group(std::move(ops))
+                .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
         (void)order;
         std::vector<unsigned> out;
         for (std::size_t i = 0; i < responses.size(); ++i) {
@@ -190,7 +192,8 @@ TEST_CASE("transport: a request waiting for a free connection times out at its d
                 auto const target = server.origin();
                 auto const slow = get("/slow");
                 auto const queued = get("/queued");
-                asio::co_spawn(ioc, pool.exchange(target, slow, in(5s)), [](std::exception_ptr, transport::response) {});
+                asio::co_spawn(ioc, pool.exchange(target, slow, in(5s)),
+                               [](std::exception_ptr, transport::response) {});
                 co_await sleep_for(20ms); // the slow request holds the only connection
                 co_await pool.exchange(target, queued, in(100ms));
             }());
@@ -242,7 +245,8 @@ TEST_CASE("transport: the request deadline fires as errc::timeout and the connec
     }}};
     asio::io_context ioc;
     connection_pool pool{ioc.get_executor(), {}};
-    auto const code = error_of([&] { run_coro(ioc, pool.exchange(server.origin(), get("/slow"), in(150ms))); });
+    auto const code =
+        error_of([&] { run_coro(ioc, pool.exchange(server.origin(), get("/slow"), in(150ms))); });
     CHECK(code == errc::timeout);
     CHECK(pool.stats().connections_open == 0);
     CHECK(run_coro(ioc, pool.exchange(server.origin(), get("/fast"), in())).status == 200);
@@ -257,8 +261,9 @@ TEST_CASE("transport: a connection refused gives connect_failed", "[transport]")
         port = a.local_endpoint().port();
     } // closed: nothing listens on the port any more
     connection_pool pool{ioc.get_executor(), {}};
-    auto const code =
-        error_of([&] { run_coro(ioc, pool.exchange(transport::origin{false, "127.0.0.1", port}, get(), in())); });
+    auto const code = error_of([&] {
+        run_coro(ioc, pool.exchange(transport::origin{false, "127.0.0.1", port}, get(), in()));
+    });
     CHECK(code == errc::connect_failed);
 }
 
@@ -324,11 +329,12 @@ TEST_CASE("transport: cancelling an exchange closes its connection and the next 
     auto const origin = server.origin();
     auto const slow = get("/slow");
     run_coro(ioc, [&]() -> asio::awaitable<void> {
-        asio::co_spawn(ioc, pool.exchange(origin, slow, in()),
-                       asio::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e, transport::response) {
-                           failure = e;
-                           done = true;
-                       }));
+        asio::co_spawn(
+            ioc, pool.exchange(origin, slow, in()),
+            asio::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e, transport::response) {
+                failure = e;
+                done = true;
+            }));
         co_await sleep_for(100ms);
         cancel.emit(asio::cancellation_type::terminal);
         while (!done)
@@ -381,6 +387,37 @@ TEST_CASE("transport: open() streams the body piece by piece and reuses the conn
     CHECK(pieces > 1);
     CHECK(run_coro(ioc, pool.exchange(server.origin(), get(), in())).status == 200);
     CHECK(server.connections() == 1);
+}
+
+TEST_CASE(
+    "transport: discard_rest reads a short remainder so the connection is reused, and gives up on a long one",
+    "[transport]") {
+    std::size_t tail = 0;
+    test_server server{{.handler = [&](test_request const&) {
+        test_response r;
+        r.chunked = true;
+        r.body = "data: [DONE]\n\n" + std::string(tail, 'x');
+        return r;
+    }}};
+    asio::io_context ioc;
+    connection_pool pool{ioc.get_executor(), {}};
+    auto read_once_then_discard = [&]() -> asio::awaitable<void> {
+        auto stream = co_await pool.open(server.origin(), get("/stream"), in());
+        auto const piece = co_await stream->read_some();
+        CHECK(!piece.empty());
+        co_await stream->discard_rest(std::chrono::milliseconds(500));
+    };
+    tail = 100; // what is left after the first read: at most the 100 bytes and the final chunk
+    run_coro(ioc, read_once_then_discard());
+    CHECK(pool.stats().connections_open == 1); // back in the pool
+    CHECK(run_coro(ioc, pool.exchange(server.origin(), get(), in())).status == 200);
+    CHECK(server.connections() == 1);
+
+    tail = 1024 * 1024; // far more than is worth reading
+    run_coro(ioc, read_once_then_discard());
+    CHECK(pool.stats().connections_open == 0);
+    CHECK(run_coro(ioc, pool.exchange(server.origin(), get(), in())).status == 200);
+    CHECK(server.connections() == 2);
 }
 
 TEST_CASE("transport: a body stream destroyed before its end closes the connection", "[transport]") {
