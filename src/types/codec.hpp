@@ -210,6 +210,15 @@ void read(json::value const& v, std::optional<T>& out, json_path& p) {
 }
 
 template <class T>
+void read(json::value const& v, heap_optional<T>& out, json_path& p) {
+    if (v.is_null()) {
+        out.reset();
+        return;
+    }
+    read(v, out.emplace(), p);
+}
+
+template <class T>
 void read(json::value const& v, std::vector<T>& out, json_path& p) {
     auto const* a = v.if_array();
     if (!a)
@@ -233,6 +242,11 @@ void read(json::value const& v, open_enum<E>& out, json_path& p) {
 
 template <class T>
 json::value to_value(std::optional<T> const& x) {
+    return x ? to_value(*x) : json::value(nullptr);
+}
+
+template <class T>
+json::value to_value(heap_optional<T> const& x) {
     return x ? to_value(*x) : json::value(nullptr);
 }
 
@@ -357,10 +371,12 @@ void append_list_query(query_params& q, std::optional<std::int64_t> const& limit
     T decode(::paced::detail::type_tag<T>, ::boost::json::value const& jv) {                                 \
         return ::paced::detail::decode_root<T>(jv, root);                                                    \
     }                                                                                                        \
-    ::boost::json::value to_json(T const& x) { return ::paced::detail::to_value(x); }                       \
-    T tag_invoke(::boost::json::value_to_tag<T> const&, ::boost::json::value const& jv) {                   \
+    ::boost::json::value to_json(T const& x) {                                                               \
+        return ::paced::detail::to_value(x);                                                                 \
+    }                                                                                                        \
+    T tag_invoke(::boost::json::value_to_tag<T> const&, ::boost::json::value const& jv) {                    \
         return ::paced::detail::decode_root<T>(jv, root);                                                    \
     }                                                                                                        \
-    void tag_invoke(::boost::json::value_from_tag const&, ::boost::json::value& jv, T const& x) {           \
+    void tag_invoke(::boost::json::value_from_tag const&, ::boost::json::value& jv, T const& x) {            \
         jv = ::paced::detail::to_value(x);                                                                   \
     }

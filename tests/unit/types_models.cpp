@@ -16,7 +16,9 @@ namespace json = boost::json;
 
 namespace {
 
-json::value J(std::string_view text) { return json::parse(text); }
+json::value J(std::string_view text) {
+    return json::parse(text);
+}
 
 /// Decodes, re-encodes and returns the encoded value.
 template <class T>
@@ -90,7 +92,8 @@ TEST_CASE("models: file purposes with dashes map to their enumerators", "[types]
 }
 
 TEST_CASE("models: OpenAI's example assistant round-trips exactly", "[types]") {
-    constexpr std::string_view body = R"({"id": "asst_abc123", "object": "assistant", "created_at": 1698984975,
+    constexpr std::string_view body =
+        R"({"id": "asst_abc123", "object": "assistant", "created_at": 1698984975,
         "name": "Math Tutor", "description": null, "model": "gpt-4o",
         "instructions": "You are a personal math tutor.", "tools": [{"type": "code_interpreter"}],
         "metadata": {}, "top_p": 1.0, "temperature": 1.0, "response_format": "auto"})";
@@ -438,7 +441,8 @@ TEST_CASE("models: OpenAI's example deltas round-trip", "[types]") {
 
     constexpr std::string_view creation = R"({"id": "step_1", "object": "thread.run.step.delta",
         "delta": {"step_details": {"type": "message_creation", "message_creation": {"message_id": "msg_1"}}}})";
-    CHECK(paced::parse_json<paced::run_step_delta_object>(creation).delta.step_details->message_id == "msg_1");
+    CHECK(paced::parse_json<paced::run_step_delta_object>(creation).delta.step_details->message_id ==
+          "msg_1");
     CHECK(round_trip<paced::run_step_delta_object>(creation) == J(creation));
 }
 
@@ -478,4 +482,55 @@ TEST_CASE("models: Boost.JSON value_to and value_from use the same conversions",
     CHECK(json::value_from(r) == v);
     auto const tools = json::value_to<std::vector<paced::tool>>(v.at("tools"));
     CHECK(tools.size() == 2);
+}
+
+TEST_CASE("models: heap_optional behaves like std::optional with a pointer's footprint", "[models]") {
+    STATIC_REQUIRE(sizeof(paced::heap_optional<paced::response_format>) == sizeof(void*));
+    paced::heap_optional<paced::last_error> empty;
+    CHECK_FALSE(empty);
+    CHECK(empty == std::nullopt);
+    CHECK_THROWS_AS(empty.value(), std::bad_optional_access);
+
+    paced::heap_optional<paced::last_error> e = paced::last_error{.code = "server_error", .message = "boom"};
+    REQUIRE(e.has_value());
+    auto copy = e;
+    copy->message = "changed";
+    CHECK(e->message == "boom"); // deep copy
+    auto moved = std::move(copy);
+    CHECK_FALSE(copy); // NOLINT(bugprone-use-after-move): a moved-from heap_optional is empty
+    CHECK(moved->message == "changed");
+    moved = std::nullopt;
+    CHECK_FALSE(moved);
+    moved.emplace().code = "rate_limit_exceeded";
+    CHECK(moved.value().code == "rate_limit_exceeded");
+    e = moved;
+    CHECK(e->code == "rate_limit_exceeded");
+    CHECK(e->message.empty());
+}
+
+TEST_CASE("models: a run's rarely present parts decode to heap_optional and round-trip null or set",
+          "[models]") {
+    // A waiting run is held in two coroutine frames per client.run: it must stay small.
+    STATIC_REQUIRE(sizeof(paced::run) <= 640);
+    auto base = json::parse(R"({"id":"run_1","object":"thread.run","created_at":1,"thread_id":"thread_1",
+        "assistant_id":"asst_1","status":"failed","required_action":null,
+        "last_error":{"code":"rate_limit_exceeded","message":"slow down"},"incomplete_details":null,
+        "model":"gpt-4o","instructions":null,"tools":[],"metadata":{},"usage":null,
+        "truncation_strategy":{"type":"last_messages","last_messages":3},"tool_choice":"auto",
+        "parallel_tool_calls":true,"response_format":"auto"})");
+    auto r = paced::from_json<paced::run>(base);
+    CHECK_FALSE(r.required_action);
+    CHECK_FALSE(r.incomplete_details);
+    REQUIRE(r.last_error);
+    CHECK(r.last_error->code == "rate_limit_exceeded");
+    REQUIRE(r.truncation_strategy);
+    CHECK(r.truncation_strategy->last_messages == 3);
+    REQUIRE(r.tool_choice);
+    CHECK(r.tool_choice->type == "auto");
+    REQUIRE(r.response_format);
+    CHECK(r.response_format->type == "auto");
+    auto const again = paced::to_json(r);
+    CHECK(again.as_object().at("required_action").is_null());
+    CHECK(again.as_object().at("last_error").as_object().at("message") == "slow down");
+    CHECK(again.as_object().at("truncation_strategy").as_object().at("last_messages") == 3);
 }

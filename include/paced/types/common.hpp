@@ -3,7 +3,8 @@
  * JSON entry points (`from_json`, `to_json`, `parse_json`) with the validation helpers.
  *
  * @par How the models map JSON
- * - Timestamps are `std::int64_t` Unix seconds; nullable or optional fields are `std::optional`.
+ * - Timestamps are `std::int64_t` Unix seconds; nullable or optional fields are `std::optional`, or
+ *   `heap_optional` (the same interface, one pointer in size) for a run's large, rarely present parts.
  * - A field the server sends that the SDK does not know is kept in the model's `extra` object and
  *   written back by the encoder, so a newer server never loses data in an older SDK. Encoders write
  *   `extra` last: a key there replaces a known field of the same name.
@@ -41,8 +42,8 @@
 /// `value_from` (through tag_invoke).
 #define PACED_JSON_CONVERSIONS(T)                                                                            \
     T decode(::paced::detail::type_tag<T>, ::boost::json::value const& jv);                                  \
-    ::boost::json::value to_json(T const& x);                                                               \
-    T tag_invoke(::boost::json::value_to_tag<T> const&, ::boost::json::value const& jv);                    \
+    ::boost::json::value to_json(T const& x);                                                                \
+    T tag_invoke(::boost::json::value_to_tag<T> const&, ::boost::json::value const& jv);                     \
     void tag_invoke(::boost::json::value_from_tag const&, ::boost::json::value& jv, T const& x)
 
 namespace paced {
@@ -59,6 +60,82 @@ struct type_tag {};
  */
 using metadata_map = std::map<std::string, std::string>;
 
+/** @brief An optional value kept on the heap: `std::optional`'s interface in the size of one pointer.
+ *
+ * Used for the parts of a run that are absent most of the time and large when present (required
+ * action, last error, response format...). A service follows thousands of runs at once, and each
+ * awaited run is held in at least two coroutine frames (the one that returns it and the caller's), so
+ * those parts would cost hundreds of bytes per run while empty.
+ *
+ * Copies are deep; a moved-from object is empty. Comparisons compare the values (empty == empty).
+ * Accessing an empty one with `*` or `->` is undefined, like `std::optional`; `value()` throws
+ * `std::bad_optional_access`.
+ */
+template <class T>
+class heap_optional {
+public:
+    using value_type = T;
+
+    constexpr heap_optional() noexcept = default;
+    constexpr heap_optional(std::nullopt_t) noexcept {}
+    heap_optional(T const& v) : p_(new T(v)) {} // implicit, like std::optional: `.last_error = e`
+    heap_optional(T&& v) : p_(new T(std::move(v))) {}
+    heap_optional(std::optional<T> const& v) : p_(v ? new T(*v) : nullptr) {}
+    heap_optional(heap_optional const& o) : p_(o.p_ ? new T(*o.p_) : nullptr) {}
+    heap_optional(heap_optional&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+    ~heap_optional() { delete p_; }
+
+    heap_optional& operator=(heap_optional const& o) {
+        if (this != &o)
+            *this = o.p_ ? heap_optional(*o.p_) : heap_optional();
+        return *this;
+    }
+    heap_optional& operator=(heap_optional&& o) noexcept {
+        if (this != &o) {
+            delete p_;
+            p_ = std::exchange(o.p_, nullptr);
+        }
+        return *this;
+    }
+    heap_optional& operator=(std::nullopt_t) noexcept {
+        reset();
+        return *this;
+    }
+
+    template <class... Args>
+    T& emplace(Args&&... args) {
+        reset();
+        p_ = new T(std::forward<Args>(args)...);
+        return *p_;
+    }
+    void reset() noexcept { delete std::exchange(p_, nullptr); }
+
+    bool has_value() const noexcept { return p_ != nullptr; }
+    explicit operator bool() const noexcept { return p_ != nullptr; }
+    T& operator*() noexcept { return *p_; }
+    T const& operator*() const noexcept { return *p_; }
+    T* operator->() noexcept { return p_; }
+    T const* operator->() const noexcept { return p_; }
+    T& value() {
+        if (!p_)
+            throw std::bad_optional_access();
+        return *p_;
+    }
+    T const& value() const {
+        if (!p_)
+            throw std::bad_optional_access();
+        return *p_;
+    }
+
+    friend bool operator==(heap_optional const& a, heap_optional const& b) {
+        return a.p_ && b.p_ ? *a.p_ == *b.p_ : a.p_ == b.p_;
+    }
+    friend bool operator==(heap_optional const& a, std::nullopt_t) noexcept { return !a.p_; }
+
+private:
+    T* p_ = nullptr;
+};
+
 /** @brief An enumeration that tolerates values a newer server may send.
  *
  * Decoding sets `value` to the matching enumerator, or `E::unknown`, and always keeps the string in
@@ -74,7 +151,7 @@ using metadata_map = std::map<std::string, std::string>;
 template <class E>
 struct open_enum {
     E value = E::unknown; ///< The known enumerator, or `E::unknown`.
-    std::string raw{};      ///< The string the server sent; empty when the value was set from code.
+    std::string raw{};    ///< The string the server sent; empty when the value was set from code.
 
     constexpr open_enum() = default;
     constexpr open_enum(E v) : value(v) {} // implicit on purpose: `.status = run_status::queued`
@@ -99,7 +176,7 @@ struct open_enum {
  * `raw` is the complete JSON object as received, including `type`; encoding writes it back unchanged.
  */
 struct unknown_part {
-    std::string type;        ///< The object's `type` member ("" when absent).
+    std::string type;          ///< The object's `type` member ("" when absent).
     boost::json::object raw{}; ///< The whole object.
 };
 /// A message content part of an unknown type.
@@ -175,10 +252,10 @@ using query_params = std::vector<std::pair<std::string, std::string>>;
 
 /** @brief Cursor pagination for every list operation except files (`limit` 1..100, server default 20). */
 struct list_params {
-    std::optional<std::int64_t> limit{};  ///< 1..100.
-    std::optional<sort_order> order{};    ///< Server default `desc`.
-    std::optional<std::string> after{};   ///< An object id: items after it.
-    std::optional<std::string> before{};  ///< An object id: items before it.
+    std::optional<std::int64_t> limit{}; ///< 1..100.
+    std::optional<sort_order> order{};   ///< Server default `desc`.
+    std::optional<std::string> after{};  ///< An object id: items after it.
+    std::optional<std::string> before{}; ///< An object id: items before it.
 };
 
 /// @name JSON conversions of the common types

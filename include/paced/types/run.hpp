@@ -71,21 +71,26 @@ struct tool_choice {
     boost::json::object extra{};
 };
 
-/** @brief A run of an assistant on a thread (`RunObject`). */
+/** @brief A run of an assistant on a thread (`RunObject`).
+ *
+ * The large members that are usually absent (required action, last error, incomplete details,
+ * truncation strategy, tool choice, response format) are `heap_optional`: used like `std::optional`,
+ * they keep a waiting run at about 570 bytes instead of 1.2 KB, which matters with thousands in flight.
+ */
 struct run {
     std::string id{};
     std::int64_t created_at = 0;
     std::string thread_id{};
     std::string assistant_id{};
     open_enum<run_status> status{};
-    std::optional<paced::required_action> required_action{};
-    std::optional<paced::last_error> last_error{};
+    heap_optional<paced::required_action> required_action{};
+    heap_optional<paced::last_error> last_error{};
     std::optional<std::int64_t> expires_at{};
     std::optional<std::int64_t> started_at{};
     std::optional<std::int64_t> cancelled_at{};
     std::optional<std::int64_t> failed_at{};
     std::optional<std::int64_t> completed_at{};
-    std::optional<paced::incomplete_details> incomplete_details{};
+    heap_optional<paced::incomplete_details> incomplete_details{};
     std::string model{};
     std::optional<std::string> instructions{}; ///< OpenAI's own examples show null.
     std::vector<tool> tools{};
@@ -95,10 +100,10 @@ struct run {
     std::optional<double> top_p{};
     std::optional<std::int64_t> max_prompt_tokens{};
     std::optional<std::int64_t> max_completion_tokens{};
-    std::optional<paced::truncation_strategy> truncation_strategy{};
-    std::optional<paced::tool_choice> tool_choice{};
+    heap_optional<paced::truncation_strategy> truncation_strategy{};
+    heap_optional<paced::tool_choice> tool_choice{};
     bool parallel_tool_calls = true;
-    std::optional<paced::response_format> response_format{};
+    heap_optional<paced::response_format> response_format{};
     boost::json::object extra{};
 };
 
@@ -122,8 +127,8 @@ struct run_create_params {
     std::vector<message_create_params> additional_messages{};
     std::optional<std::vector<tool>> tools{}; ///< At most 20; replaces the assistant's tools.
     metadata_map metadata{};
-    std::optional<double> temperature{};                  ///< 0..2.
-    std::optional<double> top_p{};                        ///< 0..1.
+    std::optional<double> temperature{};               ///< 0..2.
+    std::optional<double> top_p{};                     ///< 0..1.
     std::optional<std::int64_t> max_prompt_tokens;     ///< >= 256.
     std::optional<std::int64_t> max_completion_tokens; ///< >= 256.
     std::optional<paced::truncation_strategy> truncation_strategy{};
