@@ -380,9 +380,9 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
             c.set_deadline(deadline);
             std::string file_error;
             auto const wec = co_await write_request(c, plan, file_error);
+            // An unreadable upload file: the lease closes the half-written connection.
             if (wec == errc::invalid_argument)
-                throw_error(errc::invalid_argument,
-                            file_error); // the lease closes the half-written connection
+                throw_error(errc::invalid_argument, file_error);
             if (wec) {
                 if (reused && !retried && is_stale_error(wec)) {
                     stale(slot);
