@@ -69,7 +69,8 @@ using metadata_map = std::map<std::string, std::string>;
  *
  * Copies are deep; a moved-from object is empty. Comparisons compare the values (empty == empty).
  * Accessing an empty one with `*` or `->` is undefined, like `std::optional`; `value()` throws
- * `std::bad_optional_access`.
+ * `std::bad_optional_access`. Setting or copying a value allocates (`std::bad_alloc`); moves never do.
+ * Thread safety: that of a plain value (copies share nothing).
  */
 template <class T>
 class heap_optional {
