@@ -3,14 +3,11 @@
 #include <paced/pacing/local_budget.hpp>
 #include <paced/version.hpp>
 
-#include "core/plain_allocator.hpp"
 #include "sansio/rate_limit_headers.hpp"
 #include "transport/proxy_env.hpp"
 #include "sansio/retry_hints.hpp"
 #include "sansio/retry_policy.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
@@ -380,10 +377,8 @@ client_impl::run_attempts(std::shared_ptr<client_impl> self, api_request req, re
             auto const deadline = steady_clock::now() + opts.timeout.value_or(self->options_.request_timeout);
             auto reserved = self->pool_.try_reserve(self->endpoint_.origin, deadline);
             if (auto* queued = std::get_if<transport::connection_pool::place>(&reserved)) {
-                // Waited for in this frame: thousands of requests may be queued for a connection, and
-                // the wait's operation gets its exact size (see plain_allocator).
-                auto [ec] = co_await queued->timer().async_wait(
-                    asio::bind_allocator(plain_allocator<void>(), asio::as_tuple(asio::use_awaitable)));
+                // Waited for in this frame: thousands of requests may be queued for a connection.
+                auto [ec] = co_await queued->wait();
                 reserved.emplace<transport::connection_pool::lease>(queued->take(ec));
             }
             auto sent = self->send_on<Streamed>(std::move(std::get<transport::connection_pool::lease>(reserved)),

@@ -273,6 +273,11 @@ private:
     asio::awaitable<void> retrieve_current(request_options const& opts) {
         auto answer = begin_retrieve(opts);
         auto resp = co_await std::move(answer);
+        adopt_retrieved(resp);
+    }
+
+    /// Makes a retrieved run the current state and settles its pacing (token true-up, rate-limit failures).
+    void adopt_retrieved(detail::api_response const& resp) {
         set_current(parse_json<paced::run>(resp.body));
         detail::observe_run(*impl_, *current_);
     }
@@ -290,8 +295,7 @@ private:
     /// before the next retrieval (the server's hint, else the interval); the run's state is then dropped.
     std::optional<std::chrono::milliseconds> take_retrieved(detail::api_response resp,
                                                             std::chrono::milliseconds& interval) {
-        set_current(parse_json<paced::run>(resp.body));
-        detail::observe_run(*impl_, *current_);
+        adopt_retrieved(resp);
         if (is_poll_stop(current_->status.value))
             return std::nullopt;
         current_.reset();

@@ -264,8 +264,7 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
         if (auto* ready = std::get_if<lease>(&now))
             co_return std::move(*ready);
         auto& queued = std::get<place>(now);
-        auto [ec] = co_await queued.timer().async_wait(
-            asio::bind_allocator(paced::detail::plain_allocator<void>(), tuple_awaitable));
+        auto [ec] = co_await queued.wait();
         co_return queued.take(ec);
     }
 
@@ -516,8 +515,9 @@ connection_pool::place::~place() {
         std::erase(op_->waiters, waiter_);
 }
 
-asio::steady_timer& connection_pool::place::timer() noexcept {
-    return waiter_->timer;
+asio::awaitable<std::tuple<error_code>> connection_pool::place::wait() {
+    return waiter_->timer.async_wait(
+        asio::bind_allocator(paced::detail::plain_allocator<void>(), tuple_awaitable));
 }
 
 connection_pool::lease connection_pool::place::take(error_code wait_result) {

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <variant>
 
 namespace paced::transport {
@@ -128,8 +129,8 @@ public:
     };
 
     /** @brief A place in an origin's queue for a slot, for a caller that waits in its own frame (a
-     * queued request then holds no frame of the pool's). Wait on timer() (it completes when the slot is
-     * handed over, at the deadline, or on cancellation), then call take() with the wait's result.
+     * queued request then holds no frame of the pool's). co_await wait() (it completes when the slot is
+     * handed over, at the deadline, or on cancellation), then call take() with its result.
      * Destroying a place leaves the queue, and gives back a slot handed over but not taken. */
     class place {
     public:
@@ -138,7 +139,9 @@ public:
         place& operator=(place&&) = delete;
         ~place();
 
-        boost::asio::steady_timer& timer() noexcept;
+        /// The wait for the slot; its operation is allocated at its exact size, since thousands of
+        /// requests may be queued at once (see plain_allocator).
+        boost::asio::awaitable<std::tuple<boost::system::error_code>> wait();
 
         /// The slot handed over, or errc::timeout (the deadline passed) or operation_aborted (the wait
         /// was cancelled); the place has then left the queue.
