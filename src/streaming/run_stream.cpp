@@ -10,8 +10,11 @@ namespace {
 
 template <class T>
 T decode_as(std::string_view event, std::string const& data) {
+    // As parse_json: the event's document lives only while it is decoded.
+    unsigned char scratch[transient_json_bytes];
+    boost::json::monotonic_resource transient(scratch, sizeof scratch);
     boost::system::error_code ec;
-    auto jv = boost::json::parse(data, ec);
+    auto jv = boost::json::parse(data, ec, &transient);
     if (ec)
         throw_error(errc::unexpected_json, std::string{event} + ": malformed JSON: " + ec.message());
     return from_json<T>(jv);
@@ -45,12 +48,11 @@ T decode_as(std::string_view event, std::string const& data) {
 
 } // namespace
 
-stream_event decode_stream_event(sansio::sse_event const& ev) {
-    std::string_view name = ev.event;
+stream_event decode_stream_event(sansio::sse_event ev) {
+    std::string_view const name = ev.event;
     if (name == "error")
         throw_stream_error(ev.data);
     stream_event out;
-    out.event = ev.event;
     if (name == "thread.created")
         out.data = decode_as<thread>(name, ev.data);
     else if (name == "thread.run.step.delta")
@@ -64,7 +66,8 @@ stream_event decode_stream_event(sansio::sse_event const& ev) {
     else if (name.starts_with("thread.message."))
         out.data = decode_as<message>(name, ev.data);
     else
-        out.data = unknown_event{ev.event, ev.data}; // newer events are kept, never an error
+        out.data = unknown_event{ev.event, std::move(ev.data)}; // newer events are kept, never an error
+    out.event = std::move(ev.event);
     return out;
 }
 
@@ -118,7 +121,7 @@ boost::asio::awaitable<std::optional<stream_event>> run_stream_impl::next() {
                 co_await stream_.body->discard_rest(stream_end_patience);
                 co_return std::nullopt;
             }
-            auto ev = decode_stream_event(raw);
+            auto ev = decode_stream_event(std::move(raw));
             if (auto r = ev.get<run>()) {
                 if (estimate) {
                     client_->note_token_estimate(r->id, std::move(estimate->first), estimate->second);

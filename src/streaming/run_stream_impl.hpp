@@ -12,7 +12,7 @@ namespace paced::detail {
 
 /// Decodes one SSE event of an Assistants stream into its typed form (sans-io).
 /// `error` events throw errc::stream_error; `done` is not passed here.
-stream_event decode_stream_event(sansio::sse_event const& ev);
+stream_event decode_stream_event(sansio::sse_event ev);
 
 /// Merges text deltas into accumulated texts (by message id and content index).
 class text_accumulator {

@@ -16,7 +16,9 @@
 
 #include <boost/json.hpp>
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,13 +28,20 @@ namespace paced::detail {
 namespace json = boost::json;
 
 /// The path of the value being decoded, e.g. `run.tools[2].function.name`.
+///
+/// Every field read pushes and pops a segment, so the first segments live inline: a decode then costs
+/// no allocation for its path (the models nest about six deep; deeper paths spill to the heap).
 class json_path {
 public:
-    explicit json_path(std::string_view root) { segments_.push_back({root, 0, false}); }
+    explicit json_path(std::string_view root) { push_segment({root, 0, false}); }
 
-    void push(std::string_view key) { segments_.push_back({key, 0, false}); }
-    void push(std::size_t index) { segments_.push_back({{}, index, true}); }
-    void pop() noexcept { segments_.pop_back(); }
+    void push(std::string_view key) { push_segment({key, 0, false}); }
+    void push(std::size_t index) { push_segment({{}, index, true}); }
+    void pop() noexcept {
+        --depth_;
+        if (depth_ >= inline_depth)
+            deeper_.pop_back();
+    }
 
     std::string str() const;
     /// Throws errc::unexpected_json "<path>: <reason>".
@@ -44,7 +53,22 @@ private:
         std::size_t index;
         bool is_index;
     };
-    std::vector<segment> segments_;
+    static constexpr std::size_t inline_depth = 12;
+
+    void push_segment(segment s) {
+        if (depth_ < inline_depth)
+            inline_[depth_] = s;
+        else
+            deeper_.push_back(s);
+        ++depth_;
+    }
+    segment const& at(std::size_t i) const noexcept {
+        return i < inline_depth ? inline_[i] : deeper_[i - inline_depth];
+    }
+
+    std::array<segment, inline_depth> inline_{};
+    std::vector<segment> deeper_;
+    std::size_t depth_ = 0;
 };
 
 /// Pushes a path segment for the lifetime of the scope.
@@ -306,9 +330,15 @@ public:
     void rest(json::object& extra) const;
 
 private:
+    bool consumed(std::size_t index) const noexcept;
+
     json::object const& obj_;
     json_path& p_;
-    std::vector<std::string_view> consumed_;
+    // Which members were read, by position: a mask for the first 64 (every model's objects fit), the
+    // positions of later ones in a vector.
+    std::uint64_t consumed_mask_ = 0;
+    std::vector<std::size_t> consumed_beyond_;
+    std::size_t consumed_count_ = 0;
 };
 
 /// The `type` member of an object ("" when absent); throws when it is not a string.

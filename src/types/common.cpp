@@ -2,6 +2,7 @@
 
 #include "types/codec.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -13,7 +14,8 @@ namespace detail {
 
 std::string json_path::str() const {
     std::string out;
-    for (auto const& s : segments_) {
+    for (std::size_t i = 0; i < depth_; ++i) {
+        auto const& s = at(i);
         if (s.is_index) {
             out += '[';
             out += std::to_string(s.index);
@@ -149,31 +151,37 @@ json::object const& require_object(json::value const& v, json_path& p) {
 }
 } // namespace
 
-object_reader::object_reader(json::value const& v, json_path& p) : obj_(require_object(v, p)), p_(p) {
-    consumed_.reserve(obj_.size());
-}
+object_reader::object_reader(json::value const& v, json_path& p) : obj_(require_object(v, p)), p_(p) {}
 
 json::value const* object_reader::find(std::string_view key) {
-    auto const* v = obj_.if_contains(key);
-    if (v)
-        consumed_.push_back(key);
-    return v;
+    auto const it = obj_.find(key);
+    if (it == obj_.end())
+        return nullptr;
+    auto const index = static_cast<std::size_t>(it - obj_.begin());
+    if (!consumed(index)) {
+        if (index < 64)
+            consumed_mask_ |= std::uint64_t{1} << index;
+        else
+            consumed_beyond_.push_back(index);
+        ++consumed_count_;
+    }
+    return &it->value();
+}
+
+bool object_reader::consumed(std::size_t index) const noexcept {
+    if (index < 64)
+        return (consumed_mask_ >> index) & 1u;
+    return std::find(consumed_beyond_.begin(), consumed_beyond_.end(), index) != consumed_beyond_.end();
 }
 
 void object_reader::rest(json::object& extra) const {
     extra.clear();
-    if (consumed_.size() == obj_.size())
+    if (consumed_count_ == obj_.size())
         return;
+    std::size_t index = 0;
     for (auto const& kv : obj_) {
-        std::string_view const k = kv.key();
-        bool known = false;
-        for (auto c : consumed_)
-            if (c == k) {
-                known = true;
-                break;
-            }
-        if (!known)
-            extra.emplace(k, kv.value());
+        if (!consumed(index++))
+            extra.emplace(kv.key(), kv.value());
     }
 }
 
@@ -199,9 +207,9 @@ void merge_extra(json::object& o, json::object const& extra) {
 
 // ---- parsing -------------------------------------------------------------------------------------------
 
-json::value parse_body(std::string_view body, std::string_view what) {
+json::value parse_body(std::string_view body, std::string_view what, json::storage_ptr storage) {
     boost::system::error_code ec;
-    json::value v = json::parse(json::string_view(body.data(), body.size()), ec);
+    json::value v = json::parse(json::string_view(body.data(), body.size()), ec, std::move(storage));
     if (ec) {
         std::string msg(what);
         msg += ": malformed JSON: ";

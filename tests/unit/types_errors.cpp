@@ -7,6 +7,8 @@
 #include <paced/types/run_step.hpp>
 #include <paced/types/stream_delta.hpp>
 
+#include "types/codec.hpp"
+
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
@@ -114,4 +116,77 @@ TEST_CASE("decode errors: from_json reports the same paths as parse_json", "[typ
         CHECK(e.code() == paced::errc::unexpected_json);
         CHECK(e.api().message == "file.bytes: expected integer, got string");
     }
+}
+
+TEST_CASE("decode errors: a path deeper than the inline segments is reported whole", "[types]") {
+    // No model nests this deep today; the path must still spill to the heap intact when one does.
+    paced::detail::json_path p("root");
+    std::string expected = "root";
+    for (std::size_t i = 0; i < 20; ++i) {
+        if (i % 2 == 0) {
+            p.push(std::string_view("k"));
+            expected += ".k";
+        } else {
+            p.push(i);
+            expected += "[" + std::to_string(i) + "]";
+        }
+    }
+    CHECK(p.str() == expected);
+    for (std::size_t i = 0; i < 15; ++i)
+        p.pop();
+    CHECK(p.str() == "root.k[1].k[3].k");
+    try {
+        p.fail("bad");
+        FAIL("no exception");
+    } catch (paced::error const& e) {
+        CHECK(e.api().message == "root.k[1].k[3].k: bad");
+    }
+}
+
+namespace {
+/// A file object whose `count` unknown members come before the known ones, each value `pad` long.
+std::string file_after_unknown_members(std::size_t count, std::size_t pad) {
+    std::string body = "{";
+    for (std::size_t i = 0; i < count; ++i)
+        body += "\"x" + std::to_string(i) + "\": \"" + std::string(pad, 'v') + std::to_string(i) + "\", ";
+    body += R"("id": "file-1", "bytes": 3, "created_at": 1, "filename": "a.txt", "purpose": "assistants"})";
+    return body;
+}
+} // namespace
+
+TEST_CASE("decode: members past the 64th are read, and the rest kept in extra", "[types]") {
+    auto const body = file_after_unknown_members(70, 0);
+    for (auto const& f :
+         {paced::parse_json<paced::file>(body), paced::from_json<paced::file>(boost::json::parse(body))}) {
+        CHECK(f.id == "file-1");
+        CHECK(f.filename == "a.txt");
+        CHECK(f.bytes == 3);
+        REQUIRE(f.extra.size() == 70);
+        CHECK(f.extra.at("x0") == "0");
+        CHECK(f.extra.at("x69") == "69");
+        CHECK_FALSE(f.extra.contains("id"));
+    }
+    // The same member read twice (a model may look at `type` before decoding the rest) counts once.
+    auto const doc = boost::json::parse(body);
+    auto const& o = doc.as_object();
+    paced::detail::json_path p("file");
+    paced::detail::object_reader r(doc, p);
+    CHECK(r.find("x65") != nullptr);
+    CHECK(r.find("x65") != nullptr);
+    CHECK(r.find("absent") == nullptr);
+    boost::json::object rest;
+    r.rest(rest);
+    CHECK(rest.size() == o.size() - 1);
+    CHECK_FALSE(rest.contains("x65"));
+}
+
+TEST_CASE("decode: a model outlives the scratch memory its document was parsed into", "[types]") {
+    // 40 unknown members of 300 bytes: the document outgrows the stack scratch, and `extra` must own
+    // copies (AddressSanitizer reports a read of the parse's memory after it is gone).
+    auto const f = paced::parse_json<paced::file>(file_after_unknown_members(40, 300));
+    REQUIRE(f.extra.size() == 40);
+    CHECK(f.extra.storage().get() == boost::json::storage_ptr().get());
+    CHECK(f.extra.at("x39").as_string() == std::string(300, 'v') + "39");
+    auto copy = f; // and so must every copy of it
+    CHECK(copy.extra.at("x0").as_string().size() == 301);
 }

@@ -28,6 +28,7 @@
 #include <paced/error.hpp>
 
 #include <boost/json/fwd.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 
 #include <cstdint>
@@ -294,8 +295,13 @@ T from_json(boost::json::value const& jv) {
 // each model.
 
 namespace detail {
-/// Parses a body; malformed JSON throws `errc::unexpected_json` ("<what>: malformed JSON: ...").
-boost::json::value parse_body(std::string_view body, std::string_view what);
+/// Parses a body into `storage` (the default resource when null); malformed JSON throws
+/// `errc::unexpected_json` ("<what>: malformed JSON: ...").
+boost::json::value parse_body(std::string_view body, std::string_view what,
+                              boost::json::storage_ptr storage = {});
+
+/// Stack memory for a document that lives only while a model is decoded from it.
+inline constexpr std::size_t transient_json_bytes = 4096;
 /// Serialises a value to compact JSON text.
 std::string serialize_json(boost::json::value const& jv);
 } // namespace detail
@@ -307,7 +313,11 @@ std::string serialize_json(boost::json::value const& jv);
  */
 template <class T>
 T parse_json(std::string_view body) {
-    return from_json<T>(detail::parse_body(body, "body"));
+    // The document dies with this call and the model owns copies of what it keeps, so the document's many
+    // small nodes come from the stack (then from a few growing blocks) and are released at once.
+    unsigned char scratch[detail::transient_json_bytes];
+    boost::json::monotonic_resource transient(scratch, sizeof scratch);
+    return from_json<T>(detail::parse_body(body, "body", &transient));
 }
 
 /// Encodes a model or request body to compact JSON text.
