@@ -11,8 +11,10 @@
 
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace paced::detail {
 
@@ -100,5 +102,44 @@ inline constexpr std::string_view request_tag_key = "paced_request_id";
 
 /// Adds a request tag to `metadata` when there is room; returns it (empty when no room).
 std::string tag_request(client_impl& impl, metadata_map& metadata);
+
+/// The item of `items` whose metadata carries the request tag `tag`, moved out; nullopt when none does.
+template <class T>
+std::optional<T> take_tagged(std::vector<T>& items, std::string const& tag) {
+    for (auto& item : items) {
+        auto it = item.metadata.find(std::string{request_tag_key});
+        if (it != item.metadata.end() && it->second == tag)
+            return std::move(item);
+    }
+    return std::nullopt;
+}
+
+/** Sends a create that carries the request tag `tag` (empty when there was no room for one). When a
+ * failure leaves it unknown whether the server acted (is_ambiguous), it looks for what an earlier attempt
+ * created before sending again, so that one call never creates two; at most `max_resends` re-sends.
+ *
+ * `send()` returns an `awaitable<T>` for one attempt; `find()` an `awaitable<std::optional<T>>` (it may
+ * throw instead, to report what it found in another form). Both are called while this coroutine runs, so
+ * they may refer to the caller's frame. `what` and `created` name the call and its object in the log.
+ */
+template <class T, class Send, class Find>
+boost::asio::awaitable<T> create_once(client_impl& impl, char const* what, char const* created,
+                                      std::string tag, int max_resends, Send send, Find find) {
+    for (int resend = 0;; ++resend) {
+        boost::system::error_code failure;
+        try {
+            co_return co_await send();
+        } catch (paced::error const& e) {
+            if (tag.empty() || !is_ambiguous(e.code()) || resend >= max_resends)
+                throw;
+            failure = e.code();
+        }
+        // The server may have created it before the connection failed: look before re-sending.
+        impl.log(log_level::info, std::string{what} + ": " + failure.message() + "; checking for " + created);
+        auto found = co_await find();
+        if (found)
+            co_return std::move(*found);
+    }
+}
 
 } // namespace paced::detail

@@ -15,12 +15,7 @@ find_tagged_message(messages_resource& messages, std::string_view thread_id, std
     // Named, not braced inside the co_await: g++ 12 destroys such temporaries twice.
     message_list_params newest{.limit = 20, .order = sort_order::desc};
     auto recent = co_await messages.list(thread_id, newest);
-    for (auto& m : recent.data) {
-        auto it = m.metadata.find(std::string{detail::request_tag_key});
-        if (it != m.metadata.end() && it->second == tag)
-            co_return std::move(m);
-    }
-    co_return std::nullopt;
+    co_return detail::take_tagged(recent.data, tag);
 }
 } // namespace
 
@@ -33,27 +28,17 @@ messages_resource::create(std::string_view thread_id, message_create_params para
     auto const body = encode(params);
     auto const added_bytes = detail::message_bytes(*impl_, params);
     int const max_resends = opts.max_retries.value_or(impl_->options().max_retries);
-    for (int resend = 0;; ++resend) {
-        boost::system::error_code failure;
-        try {
-            auto m = co_await detail::call_json<message>(
+    auto m = co_await detail::create_once<message>(
+        *impl_, "messages.create", "the message", tag, max_resends,
+        [&] {
+            return detail::call_json<message>(
                 *impl_,
                 detail::json_request(verb::post, path, "messages.create", detail::assistants_beta, body),
                 opts);
-            impl_->add_context_bytes(std::string{thread_id}, added_bytes);
-            co_return m;
-        } catch (paced::error const& e) {
-            if (tag.empty() || !detail::is_ambiguous(e.code()) || resend >= max_resends)
-                throw;
-            failure = e.code();
-        }
-        // The server may have created the message before the connection failed: look before re-sending.
-        impl_->log(log_level::info, "messages.create: " + failure.message() + "; checking for the message");
-        if (auto found = co_await find_tagged_message(*this, thread_id, tag)) {
-            impl_->add_context_bytes(std::string{thread_id}, added_bytes);
-            co_return std::move(*found);
-        }
-    }
+        },
+        [&] { return find_tagged_message(*this, thread_id, tag); });
+    impl_->add_context_bytes(std::string{thread_id}, added_bytes);
+    co_return m;
 }
 
 boost::asio::awaitable<message>

@@ -15,12 +15,31 @@ boost::asio::awaitable<std::optional<run>> find_tagged_run(runs_resource& runs, 
     // Named, not braced inside the co_await: g++ 12 destroys such temporaries twice.
     list_params newest{.limit = 20, .order = sort_order::desc};
     auto recent = co_await runs.list(thread_id, newest);
-    for (auto& r : recent.data) {
-        auto it = r.metadata.find(std::string{detail::request_tag_key});
-        if (it != r.metadata.end() && it->second == tag)
-            co_return std::move(r);
+    co_return detail::take_tagged(recent.data, tag);
+}
+
+/// runs.stream's look after an ambiguous failure: a run found means its stream is lost, which is reported
+/// as a truncated stream of that run, so that the caller polls it instead of starting another.
+boost::asio::awaitable<std::optional<run_stream>>
+stream_lost_if_found(runs_resource& runs, std::string_view thread_id, std::string const& tag) {
+    auto found = co_await find_tagged_run(runs, thread_id, tag);
+    if (found) {
+        api_error details;
+        details.message = "stream of run " + found->id + " was lost before its first event";
+        details.param = found->id;
+        throw error(make_error_code(errc::stream_truncated), std::move(details));
     }
     co_return std::nullopt;
+}
+
+/// One attempt of runs.stream: opens the stream and notes the run's token estimate on it.
+boost::asio::awaitable<run_stream> open_run_stream(std::shared_ptr<detail::client_impl> impl,
+                                                   detail::api_request req, request_options opts,
+                                                   std::uint64_t tokens) {
+    auto opened = co_await impl->open(req, opts);
+    auto s = std::make_unique<detail::run_stream_impl>(impl, std::move(opened));
+    s->estimate.emplace(req.scope, tokens);
+    co_return run_stream{std::move(s)};
 }
 
 std::string run_path(std::string_view thread_id, std::string_view run_id) {
@@ -88,26 +107,13 @@ boost::asio::awaitable<run> runs_resource::create(std::string_view thread_id, ru
     req.scope = detail::run_scope(*impl_, params.assistant_id, params.model);
     req.cost = {.requests = 1, .tokens = tokens};
     int const max_resends = opts.max_retries.value_or(impl_->options().max_retries);
-    for (int resend = 0;; ++resend) {
-        boost::system::error_code failure;
-        try {
-            auto r = co_await detail::call_json<run>(*impl_, req, opts);
-            impl_->note_token_estimate(r.id, req.scope, tokens);
-            detail::observe_run(*impl_, r);
-            co_return r;
-        } catch (paced::error const& e) {
-            if (tag.empty() || !detail::is_ambiguous(e.code()) || resend >= max_resends)
-                throw;
-            failure = e.code();
-        }
-        // The server may have started the run before the connection failed: look before re-sending,
-        // so that one call never starts two runs.
-        impl_->log(log_level::info, "runs.create: " + failure.message() + "; checking for the run");
-        if (auto found = co_await find_tagged_run(*this, thread_id, tag)) {
-            impl_->note_token_estimate(found->id, req.scope, tokens);
-            co_return std::move(*found);
-        }
-    }
+    auto r = co_await detail::create_once<run>(
+        *impl_, "runs.create", "the run", tag, max_resends,
+        [&] { return detail::call_json<run>(*impl_, req, opts); },
+        [&] { return find_tagged_run(*this, thread_id, tag); });
+    impl_->note_token_estimate(r.id, req.scope, tokens);
+    detail::observe_run(*impl_, r);
+    co_return r;
 }
 
 boost::asio::awaitable<run_stream> runs_resource::stream(std::string_view thread_id, run_create_params params,
@@ -125,27 +131,10 @@ boost::asio::awaitable<run_stream> runs_resource::stream(std::string_view thread
     req.cost = {.requests = 1, .tokens = tokens};
     auto o = detail::stream_options(opts);
     int const max_resends = opts.max_retries.value_or(impl_->options().max_retries);
-    for (int resend = 0;; ++resend) {
-        boost::system::error_code failure;
-        try {
-            auto s = std::make_unique<detail::run_stream_impl>(impl_, co_await impl_->open(req, o));
-            s->estimate.emplace(req.scope, tokens);
-            co_return run_stream{std::move(s)};
-        } catch (paced::error const& e) {
-            if (tag.empty() || !detail::is_ambiguous(e.code()) || resend >= max_resends)
-                throw;
-            failure = e.code();
-        }
-        impl_->log(log_level::info, "runs.stream: " + failure.message() + "; checking for the run");
-        if (auto found = co_await find_tagged_run(*this, thread_id, tag)) {
-            // The run exists but its stream is lost: report it as a truncated stream of that run, so
-            // the caller polls it instead of starting another.
-            api_error details;
-            details.message = "stream of run " + found->id + " was lost before its first event";
-            details.param = found->id;
-            throw error(make_error_code(errc::stream_truncated), std::move(details));
-        }
-    }
+    co_return co_await detail::create_once<run_stream>(
+        *impl_, "runs.stream", "the run", tag, max_resends,
+        [&] { return open_run_stream(impl_, req, o, tokens); },
+        [&] { return stream_lost_if_found(*this, thread_id, tag); });
 }
 
 boost::asio::awaitable<run_stream>
