@@ -76,7 +76,12 @@ public:
      * @par Errors
      * Request errors as for every operation; `errc::run_deadline` when `options.deadline` passes (the
      * run is cancelled on the server first when `cancel_on_abort`); `errc::tool_failed` when a tool
-     * handler throws (the run is cancelled on the server).
+     * handler throws (the run is cancelled on the server). In stream mode a broken stream is not an
+     * error once the run is known: the same run is polled to its end. A stream that breaks before it
+     * names its run is followed too: the run is found among the thread's runs by the request tag the
+     * call put in its metadata (no run found: the stream's `errc::stream_truncated`, `connection_lost`
+     * or `timeout`). A run on a new thread (`run(thread_and_run_create_params)`) cannot be looked for that
+     * way, and such a break is thrown.
      * @par Per-operation cancellation
      * terminal, partial and total: polling stops; with `cancel_on_abort` a cancel request is sent for
      * the run before the cancellation completes.

@@ -16,6 +16,11 @@
 #include <string_view>
 #include <vector>
 
+namespace paced {
+class runs_resource;
+struct run;
+} // namespace paced
+
 namespace paced::detail {
 
 using verb = boost::beast::http::verb;
@@ -113,6 +118,10 @@ std::optional<T> take_tagged(std::vector<T>& items, std::string const& tag) {
     }
     return std::nullopt;
 }
+
+/// The run of `thread_id` that carries the request tag `tag`, among its 20 newest; nullopt when none does.
+boost::asio::awaitable<std::optional<run>> find_tagged_run(runs_resource& runs, std::string_view thread_id,
+                                                           std::string const& tag);
 
 /** Sends a create that carries the request tag `tag` (empty when there was no room for one). When a
  * failure leaves it unknown whether the server acted (is_ambiguous), it looks for what an earlier attempt

@@ -10,19 +10,11 @@ using detail::verb;
 
 namespace {
 
-boost::asio::awaitable<std::optional<run>> find_tagged_run(runs_resource& runs, std::string_view thread_id,
-                                                           std::string const& tag) {
-    // Named, not braced inside the co_await: g++ 12 destroys such temporaries twice.
-    list_params newest{.limit = 20, .order = sort_order::desc};
-    auto recent = co_await runs.list(thread_id, newest);
-    co_return detail::take_tagged(recent.data, tag);
-}
-
 /// runs.stream's look after an ambiguous failure: a run found means its stream is lost, which is reported
 /// as a truncated stream of that run, so that the caller polls it instead of starting another.
 boost::asio::awaitable<std::optional<run_stream>>
 stream_lost_if_found(runs_resource& runs, std::string_view thread_id, std::string const& tag) {
-    auto found = co_await find_tagged_run(runs, thread_id, tag);
+    auto found = co_await detail::find_tagged_run(runs, thread_id, tag);
     if (found) {
         api_error details;
         details.message = "stream of run " + found->id + " was lost before its first event";
@@ -110,7 +102,7 @@ boost::asio::awaitable<run> runs_resource::create(std::string_view thread_id, ru
     auto r = co_await detail::create_once<run>(
         *impl_, "runs.create", "the run", tag, max_resends,
         [&] { return detail::call_json<run>(*impl_, req, opts); },
-        [&] { return find_tagged_run(*this, thread_id, tag); });
+        [&] { return detail::find_tagged_run(*this, thread_id, tag); });
     impl_->note_token_estimate(r.id, req.scope, tokens);
     detail::observe_run(*impl_, r);
     co_return r;
@@ -249,3 +241,15 @@ boost::asio::awaitable<run> runs_resource::submit_tool_outputs_and_poll(std::str
 }
 
 } // namespace paced
+
+namespace paced::detail {
+
+boost::asio::awaitable<std::optional<run>> find_tagged_run(runs_resource& runs, std::string_view thread_id,
+                                                           std::string const& tag) {
+    // Named, not braced inside the co_await: g++ 12 destroys such temporaries twice.
+    list_params newest{.limit = 20, .order = sort_order::desc};
+    auto recent = co_await runs.list(thread_id, newest);
+    co_return take_tagged(recent.data, tag);
+}
+
+} // namespace paced::detail

@@ -347,6 +347,12 @@ private:
     /// Stream mode: one request for the run (plus one per tool-output submission). If a stream breaks,
     /// the same run is polled: a second run is never created.
     asio::awaitable<void> follow_by_streaming() {
+        // The run's request tag is chosen here rather than inside runs.stream, so that a stream that breaks
+        // before it names its run can still find that run by its tag (a run on a new thread cannot be
+        // looked for: its thread is unknown too).
+        std::string tag;
+        if (on_thread_)
+            tag = detail::tag_request(*impl_, on_thread_->metadata);
         std::optional<run_stream> stream;
         try {
             stream = co_await create_streamed();
@@ -359,6 +365,7 @@ private:
         on_thread_.reset();
         for (;;) {
             bool broken = false;
+            std::exception_ptr unnamed; // the stream broke before it named its run
             if (stream) {
                 try {
                     while (auto ev = co_await stream->next())
@@ -367,10 +374,21 @@ private:
                 } catch (paced::error const& e) {
                     bool recoverable = e.code() == errc::stream_truncated || e.code() == errc::connection_lost ||
                                        e.code() == errc::timeout;
-                    if (!recoverable || run_id_.empty())
+                    if (!recoverable || (run_id_.empty() && (tag.empty() || thread_id_.empty())))
                         throw;
+                    if (run_id_.empty())
+                        unnamed = std::current_exception();
                     broken = true;
                 }
+            }
+            if (unnamed) {
+                // The server may have started the run before the stream broke: look for it by its tag.
+                impl_->log(log_level::info,
+                           "client.run: the stream broke before naming its run; checking for it");
+                auto found = co_await detail::find_tagged_run(runs_, thread_id_, tag);
+                if (!found)
+                    std::rethrow_exception(unnamed); // no run was started: nothing to follow
+                learn(*found);
             }
             if (!stream || broken) {
                 stream.reset();

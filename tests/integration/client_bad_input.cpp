@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
 
 namespace asio = boost::asio;
 using paced::errc;
@@ -167,4 +168,86 @@ TEST_CASE("bad input: an SSE event whose JSON is malformed gives unexpected_json
         return r;
     }}};
     CHECK(stream_error(server, 256 * 1024) == errc::unexpected_json);
+}
+
+namespace {
+
+/// A run of thread_1 as the server would render it, carrying the request tag `tag`.
+std::string run_json(std::string_view status, std::string const& tag) {
+    boost::json::object metadata;
+    metadata["paced_request_id"] = tag;
+    boost::json::object r{
+        {"id", "run_1"},           {"object", "thread.run"},   {"created_at", 1},
+        {"thread_id", "thread_1"}, {"assistant_id", "asst_1"}, {"status", status},
+        {"model", "gpt-4o"},       {"instructions", ""},       {"tools", boost::json::array()}};
+    r["metadata"] = std::move(metadata);
+    return boost::json::serialize(r);
+}
+
+/// A server whose run stream ends before its first event is complete; the run exists (and lists under its
+/// request tag) when `run_exists`.
+test_server stream_cut_before_run_named(bool run_exists) {
+    auto tag = std::make_shared<std::string>(); // the request's tag; touched on the server thread only
+    return test_server{{.handler = [tag, run_exists](test_request const& req) {
+        if (req.method == "POST" && req.target == "/v1/threads/thread_1/runs") {
+            auto const body = boost::json::parse(req.body).as_object();
+            *tag = std::string(body.at("metadata").at("paced_request_id").as_string());
+            test_response r;
+            r.headers.add("Content-Type", "text/event-stream");
+            r.chunked = true;
+            r.body = "event: thread.run.created\ndata: {\"id\": \"run_1\", \"obj"; // cut mid-event
+            return r;
+        }
+        if (req.method == "GET" && req.target.starts_with("/v1/threads/thread_1/runs?")) {
+            std::string data = run_exists ? run_json("in_progress", *tag) : "";
+            return json_answer(200, R"({"object": "list", "data": [)" + data +
+                                        R"(], "first_id": null, "last_id": null, "has_more": false})");
+        }
+        if (req.method == "GET" && req.target == "/v1/threads/thread_1/runs/run_1")
+            return json_answer(200, run_json("completed", *tag));
+        return json_answer(404,
+                           R"({"error": {"message": "no such route", "type": "invalid_request_error"}})");
+    }}};
+}
+
+std::size_t count_requests(test_server const& server, std::string_view method, std::string_view target) {
+    std::size_t n = 0;
+    for (auto const& r : server.received())
+        n += r.method == method && r.target.starts_with(target);
+    return n;
+}
+
+} // namespace
+
+TEST_CASE("bad input: a run stream cut before it names its run is followed by the run's tag",
+          "[client][bad_input][stream]") {
+    asio::io_context ioc;
+    paced::run_options ro{.mode = paced::run_mode::stream,
+                          .poll = {.interval = std::chrono::milliseconds(10)}};
+
+    SECTION("the run was started: client.run finds it, polls it to its end, and never starts another") {
+        auto server = stream_cut_before_run_named(true);
+        paced::client client{ioc.get_executor(), options_for(server)};
+        paced::run r;
+        run_coro(ioc,
+                 [&]() -> asio::awaitable<void> { r = co_await client.run("thread_1", "asst_1", ro); }());
+        CHECK(r.id == "run_1");
+        CHECK(r.status == paced::run_status::completed);
+        CHECK(count_requests(server, "POST", "/v1/threads/thread_1/runs") == 1);
+        CHECK(count_requests(server, "GET", "/v1/threads/thread_1/runs?") == 1);
+    }
+    SECTION("no run was started: the stream's own error, typed") {
+        auto server = stream_cut_before_run_named(false);
+        paced::client client{ioc.get_executor(), options_for(server)};
+        boost::system::error_code code;
+        try {
+            run_coro(ioc, [&]() -> asio::awaitable<void> {
+                (void)co_await client.run("thread_1", "asst_1", ro);
+            }());
+        } catch (paced::error const& e) {
+            code = e.code();
+        }
+        CHECK(code == errc::stream_truncated);
+        CHECK(count_requests(server, "POST", "/v1/threads/thread_1/runs") == 1);
+    }
 }
