@@ -81,7 +81,8 @@ public:
      * names its run is followed too: the run is found among the thread's runs by the request tag the
      * call put in its metadata (no run found, or no room for a tag among 16 metadata keys: the stream's
      * `errc::stream_truncated`, `connection_lost` or `timeout`). A run on a new thread
-     * (`run(thread_and_run_create_params)`) cannot be looked for that way, and such a break is thrown.
+     * (`run(thread_and_run_create_params)`) can be looked for once the stream has named the thread
+     * (`thread.created`, its first event); a break before that is thrown.
      * @par Per-operation cancellation
      * terminal, partial and total: polling stops; with `cancel_on_abort` a cancel request is sent for
      * the run before the cancellation completes.

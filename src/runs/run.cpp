@@ -348,11 +348,13 @@ private:
     /// the same run is polled: a second run is never created.
     asio::awaitable<void> follow_by_streaming() {
         // The run's request tag is chosen here rather than inside runs.stream, so that a stream that breaks
-        // before it names its run can still find that run by its tag (a run on a new thread cannot be
-        // looked for: its thread is unknown too).
+        // before it names its run can still find that run by its tag. A run on a new thread can be looked
+        // for only once the stream has named the thread (`thread.created` comes first).
         std::string tag;
         if (on_thread_)
             tag = detail::tag_request(*impl_, on_thread_->metadata);
+        else if (with_thread_)
+            tag = detail::tag_request(*impl_, with_thread_->metadata);
         std::optional<run_stream> stream;
         try {
             stream = co_await create_streamed();
@@ -368,9 +370,12 @@ private:
             std::exception_ptr unnamed; // the stream broke before it named its run
             if (stream) {
                 try {
-                    while (auto ev = co_await stream->next())
+                    while (auto ev = co_await stream->next()) {
                         if (auto r = ev->get<paced::run>())
                             learn(*r);
+                        else if (auto t = ev->get<paced::thread>())
+                            thread_id_ = t->id; // where to look for the run, should the stream break now
+                    }
                 } catch (paced::error const& e) {
                     bool recoverable = e.code() == errc::stream_truncated || e.code() == errc::connection_lost ||
                                        e.code() == errc::timeout;

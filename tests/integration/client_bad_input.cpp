@@ -184,18 +184,23 @@ std::string run_json(std::string_view status, std::string const& tag) {
     return boost::json::serialize(r);
 }
 
-/// A server whose run stream ends before its first event is complete; the run exists (and lists under its
-/// request tag) when `run_exists`.
-test_server stream_cut_before_run_named(bool run_exists) {
+/// A server whose run stream ends in the middle of `thread.run.created`; the run exists (and lists under
+/// its request tag) when `run_exists`. With `new_thread` the run is created with its thread
+/// (POST /threads/runs) and the stream names the thread first.
+test_server stream_cut_before_run_named(bool run_exists, bool new_thread = false) {
     auto tag = std::make_shared<std::string>(); // the request's tag; touched on the server thread only
-    return test_server{{.handler = [tag, run_exists](test_request const& req) {
-        if (req.method == "POST" && req.target == "/v1/threads/thread_1/runs") {
+    std::string const create_target = new_thread ? "/v1/threads/runs" : "/v1/threads/thread_1/runs";
+    return test_server{{.handler = [tag, run_exists, new_thread, create_target](test_request const& req) {
+        if (req.method == "POST" && req.target == create_target) {
             auto const body = boost::json::parse(req.body).as_object();
             *tag = std::string(body.at("metadata").at("paced_request_id").as_string());
             test_response r;
             r.headers.add("Content-Type", "text/event-stream");
             r.chunked = true;
-            r.body = "event: thread.run.created\ndata: {\"id\": \"run_1\", \"obj"; // cut mid-event
+            if (new_thread)
+                r.body = "event: thread.created\ndata: {\"id\": \"thread_1\", \"object\": \"thread\", "
+                         "\"created_at\": 1, \"metadata\": {}, \"tool_resources\": null}\n\n";
+            r.body += "event: thread.run.created\ndata: {\"id\": \"run_1\", \"obj"; // cut mid-event
             return r;
         }
         if (req.method == "GET" && req.target.starts_with("/v1/threads/thread_1/runs?")) {
@@ -234,6 +239,17 @@ TEST_CASE("bad input: a run stream cut before it names its run is followed by th
         CHECK(r.id == "run_1");
         CHECK(r.status == paced::run_status::completed);
         CHECK(count_requests(server, "POST", "/v1/threads/thread_1/runs") == 1);
+        CHECK(count_requests(server, "GET", "/v1/threads/thread_1/runs?") == 1);
+    }
+    SECTION("a run on a new thread: found on the thread the stream named") {
+        auto server = stream_cut_before_run_named(true, true);
+        paced::client client{ioc.get_executor(), options_for(server)};
+        paced::thread_and_run_create_params params{.assistant_id = "asst_1"};
+        paced::run r;
+        run_coro(ioc, [&]() -> asio::awaitable<void> { r = co_await client.run(params, ro); }());
+        CHECK(r.id == "run_1");
+        CHECK(r.status == paced::run_status::completed);
+        CHECK(count_requests(server, "POST", "/v1/threads/runs") == 1);
         CHECK(count_requests(server, "GET", "/v1/threads/thread_1/runs?") == 1);
     }
     SECTION("no run was started: the stream's own error, typed") {
