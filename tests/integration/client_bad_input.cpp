@@ -197,6 +197,7 @@ test_server stream_cut_before_run_named(bool run_exists, bool new_thread = false
             test_response r;
             r.headers.add("Content-Type", "text/event-stream");
             r.chunked = true;
+            r.body.clear();
             if (new_thread)
                 r.body = "event: thread.created\ndata: {\"id\": \"thread_1\", \"object\": \"thread\", "
                          "\"created_at\": 1, \"metadata\": {}, \"tool_resources\": null}\n\n";
