@@ -8,18 +8,6 @@ namespace paced::detail {
 
 namespace {
 
-template <class T>
-T decode_as(std::string_view event, std::string const& data) {
-    // As parse_json: the event's document lives only while it is decoded.
-    unsigned char scratch[transient_json_bytes];
-    boost::json::monotonic_resource transient(scratch, sizeof scratch);
-    boost::system::error_code ec;
-    auto jv = boost::json::parse(data, ec, &transient);
-    if (ec)
-        throw_error(errc::unexpected_json, std::string{event} + ": malformed JSON: " + ec.message());
-    return from_json<T>(jv);
-}
-
 [[noreturn]] void throw_stream_error(std::string const& data) {
     api_error details;
     details.message = "error event in stream";
@@ -54,17 +42,17 @@ stream_event decode_stream_event(sansio::sse_event ev) {
         throw_stream_error(ev.data);
     stream_event out;
     if (name == "thread.created")
-        out.data = decode_as<thread>(name, ev.data);
+        out.data = parse_model<thread>(ev.data, name);
     else if (name == "thread.run.step.delta")
-        out.data = decode_as<run_step_delta_object>(name, ev.data);
+        out.data = parse_model<run_step_delta_object>(ev.data, name);
     else if (name.starts_with("thread.run.step."))
-        out.data = decode_as<run_step>(name, ev.data);
+        out.data = parse_model<run_step>(ev.data, name);
     else if (name.starts_with("thread.run."))
-        out.data = decode_as<run>(name, ev.data);
+        out.data = parse_model<run>(ev.data, name);
     else if (name == "thread.message.delta")
-        out.data = decode_as<message_delta_object>(name, ev.data);
+        out.data = parse_model<message_delta_object>(ev.data, name);
     else if (name.starts_with("thread.message."))
-        out.data = decode_as<message>(name, ev.data);
+        out.data = parse_model<message>(ev.data, name);
     else
         out.data = unknown_event{ev.event, std::move(ev.data)}; // newer events are kept, never an error
     out.event = std::move(ev.event);

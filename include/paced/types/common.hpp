@@ -302,6 +302,16 @@ boost::json::value parse_body(std::string_view body, std::string_view what,
 
 /// Stack memory for a document that lives only while a model is decoded from it.
 inline constexpr std::size_t transient_json_bytes = 4096;
+
+/// parse_json<T>, naming the text `what` in the error for malformed JSON (a stream event by its name).
+template <class T>
+T parse_model(std::string_view text, std::string_view what) {
+    // The document dies with this call and the model owns copies of what it keeps, so the document's many
+    // small nodes come from the stack (then from a few growing blocks) and are released at once.
+    unsigned char scratch[transient_json_bytes];
+    boost::json::monotonic_resource transient(scratch, sizeof scratch);
+    return from_json<T>(parse_body(text, what, &transient));
+}
 /// Serialises a value to compact JSON text.
 std::string serialize_json(boost::json::value const& jv);
 } // namespace detail
@@ -313,11 +323,7 @@ std::string serialize_json(boost::json::value const& jv);
  */
 template <class T>
 T parse_json(std::string_view body) {
-    // The document dies with this call and the model owns copies of what it keeps, so the document's many
-    // small nodes come from the stack (then from a few growing blocks) and are released at once.
-    unsigned char scratch[detail::transient_json_bytes];
-    boost::json::monotonic_resource transient(scratch, sizeof scratch);
-    return from_json<T>(detail::parse_body(body, "body", &transient));
+    return detail::parse_model<T>(body, "body");
 }
 
 /// Encodes a model or request body to compact JSON text.
