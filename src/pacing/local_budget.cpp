@@ -273,19 +273,11 @@ private:
     }
 
     static std::string too_large_message(budget_scope const& scope, scope_queue const& q, budget_cost cost) {
-        std::string m = "budget: a request of " + std::to_string(cost.requests) + " request(s) and " +
-                        std::to_string(cost.tokens) + " token(s) can never fit the per-minute limits of " +
-                        pacing::describe_scope(scope);
-        auto limits = [&](char const* what, scope_state const& s) {
-            if (s.requests().limited())
-                m += std::string{"; "} + what + " requests/min " + std::to_string(s.requests().limit());
-            if (s.tokens().limited())
-                m += std::string{"; "} + what + " tokens/min " + std::to_string(s.tokens().limit());
+        auto limits = [](scope_state const& s) {
+            return pacing::per_minute_limits{.requests = s.requests().limit(), .tokens = s.tokens().limit()};
         };
-        limits("model", *q.model);
-        if (q.endpoint)
-            limits("endpoint", *q.endpoint);
-        return m;
+        return pacing::too_large_message(scope, cost, limits(*q.model),
+                                         q.endpoint ? std::optional(limits(*q.endpoint)) : std::nullopt);
     }
 
     // Admits the queue's heads that fit now, in order, and arms the timer for the next one.

@@ -172,19 +172,13 @@ public:
         if (fits(model) && (!endpoint || fits(*endpoint)))
             return;
         counters_.too_large++;
-        std::string m = "budget: a request of " + std::to_string(cost.requests) + " request(s) and " +
-                        std::to_string(cost.tokens) + " token(s) can never fit the per-minute limits of " +
-                        pacing::describe_scope(scope);
-        auto limits = [&](char const* what, rp::scope_limits const& l) {
-            if (l.requests.per_minute > 0)
-                m += std::string{"; "} + what + " requests/min " + std::to_string(l.requests.per_minute);
-            if (l.tokens.per_minute > 0)
-                m += std::string{"; "} + what + " tokens/min " + std::to_string(l.tokens.per_minute);
+        auto limits = [](rp::scope_limits const& l) {
+            return pacing::per_minute_limits{.requests = l.requests.per_minute,
+                                             .tokens = l.tokens.per_minute};
         };
-        limits("model", model);
-        if (endpoint)
-            limits("endpoint", *endpoint);
-        throw_error(errc::request_too_large, m);
+        throw_error(errc::request_too_large,
+                    pacing::too_large_message(scope, cost, limits(model),
+                                              endpoint ? std::optional(limits(*endpoint)) : std::nullopt));
     }
 
     bool fallback_now() const noexcept { return fallback_ && fallback_active_.load(); }

@@ -44,6 +44,30 @@ inline std::string describe_scope(budget_scope const& scope) {
     return s;
 }
 
+/// One scope's per-minute limits as the budgets' errors name them (0: not limited).
+struct per_minute_limits {
+    double requests = 0;
+    double tokens = 0;
+};
+
+/// Both budgets' request_too_large message: the cost, the scope, and the limits it can never fit.
+inline std::string too_large_message(budget_scope const& scope, budget_cost cost, per_minute_limits model,
+                                     std::optional<per_minute_limits> endpoint) {
+    std::string m = "budget: a request of " + std::to_string(cost.requests) + " request(s) and " +
+                    std::to_string(cost.tokens) + " token(s) can never fit the per-minute limits of " +
+                    describe_scope(scope);
+    auto limits = [&](char const* what, per_minute_limits const& l) {
+        if (l.requests > 0)
+            m += std::string{"; "} + what + " requests/min " + std::to_string(l.requests);
+        if (l.tokens > 0)
+            m += std::string{"; "} + what + " tokens/min " + std::to_string(l.tokens);
+    };
+    limits("model", model);
+    if (endpoint)
+        limits("endpoint", *endpoint);
+    return m;
+}
+
 using completion_handler = boost::asio::any_completion_handler<void(boost::system::error_code)>;
 
 /// One suspended coroutine in a queue. Shared by the coroutine and, while queued, by the queue.

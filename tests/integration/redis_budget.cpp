@@ -75,6 +75,14 @@ paced::errc error_of(std::exception_ptr e) {
     }
 }
 
+std::string message_of(std::exception_ptr e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (paced::error const& err) {
+        return err.what();
+    }
+}
+
 } // namespace
 
 TEST_CASE("redis budget: the burst is admitted at once, then requests are paced at the rate", "[redis]") {
@@ -162,6 +170,9 @@ TEST_CASE("redis budget: a request above a per-minute limit fails at once with r
         REQUIRE(e2);
         CHECK(error_of(e1) == paced::errc::request_too_large);
         CHECK(error_of(e2) == paced::errc::request_too_large);
+        CHECK(message_of(e2).find("can never fit the per-minute limits of model '', endpoint 'files.create'; "
+                                  "model requests/min 600") != std::string::npos);
+        CHECK(message_of(e2).find("; endpoint tokens/min 10") != std::string::npos);
         CHECK(budget.counters().round_trips == trips); // decided without asking Redis
         CHECK(budget.counters().too_large == 2);
         co_await budget.acquire(org, {.requests = 1, .tokens = 1000}); // exactly the limit fits

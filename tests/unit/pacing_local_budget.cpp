@@ -167,6 +167,9 @@ TEST_CASE("local_budget: a request costing more than the limit fails at once wit
         } catch (paced::error const& e) {
             CHECK(e.code() == paced::errc::request_too_large);
             CHECK(std::string{e.what()}.find("small") != std::string::npos);
+            CHECK(std::string{e.what()}.find(
+                      "budget: a request of 1 request(s) and 1001 token(s) can never fit "
+                      "the per-minute limits of model 'small'; model tokens/min 1000") != std::string::npos);
         }
     }());
     CHECK(b.counters().too_large == 1);
