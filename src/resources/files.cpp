@@ -2,13 +2,38 @@
 
 #include "resources/call.hpp"
 
-#include <cstdio>
+#include <cerrno>
 #include <fstream>
 #include <system_error>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace paced {
 
 using detail::verb;
+
+namespace {
+
+/// The size of the regular file at `path`, checked to be readable now, so that a bad path fails before
+/// the request is paced and sent. One open and one fstat: O_NONBLOCK keeps a FIFO from blocking the open.
+std::uint64_t readable_file_size(std::filesystem::path const& path) {
+    int const fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        int const err = errno;
+        throw_error(errc::invalid_argument,
+                    "path: cannot be opened: " + path.string() + ": " + std::generic_category().message(err));
+    }
+    struct stat st {};
+    bool const regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    ::close(fd);
+    if (!regular)
+        throw_error(errc::invalid_argument, "path: not a readable regular file: " + path.string());
+    return static_cast<std::uint64_t>(st.st_size);
+}
+
+} // namespace
 
 boost::asio::awaitable<file> files_resource::create(file_upload upload, request_options opts) {
     file_create_params params{.purpose = upload.purpose, .expires_after = upload.expires_after};
@@ -16,14 +41,7 @@ boost::asio::awaitable<file> files_resource::create(file_upload upload, request_
     transport::multipart_file part{.field_name = "file", .content_type = upload.content_type};
     std::uint64_t size = 0;
     if (!upload.path.empty()) {
-        std::error_code ec;
-        auto status = std::filesystem::status(upload.path, ec);
-        if (ec || !std::filesystem::is_regular_file(status))
-            throw_error(errc::invalid_argument, "path: not a readable regular file: " + upload.path.string());
-        std::ifstream probe(upload.path, std::ios::binary);
-        if (!probe)
-            throw_error(errc::invalid_argument, "path: cannot be opened: " + upload.path.string());
-        size = std::filesystem::file_size(upload.path, ec);
+        size = readable_file_size(upload.path);
         part.path = upload.path;
         part.filename = upload.filename.empty() ? upload.path.filename().string() : upload.filename;
     } else {

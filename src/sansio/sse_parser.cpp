@@ -62,8 +62,19 @@ void sse_parser::process(std::string_view bytes, std::vector<sse_event>& out) {
         if (bytes.front() == '\n')
             i = 1; // the LF of a CRLF split across feeds
     }
+    // Lines end at LF almost always: find each LF with one memchr, then look for a CR only before it.
+    // (string_view::find_first_of would call memchr on its two-character set once per byte.) The LF found
+    // is kept until passed, so a stream of CR-only line ends is still scanned once, not once per line.
+    std::size_t next_lf = 0;
+    bool lf_known = false;
     while (i < bytes.size()) {
-        std::size_t const end = bytes.find_first_of("\r\n", i);
+        if (!lf_known || next_lf < i) {
+            next_lf = bytes.find('\n', i);
+            lf_known = true;
+        }
+        std::size_t const scan_end = next_lf == std::string_view::npos ? bytes.size() : next_lf;
+        std::size_t const cr = bytes.substr(i, scan_end - i).find('\r');
+        std::size_t const end = cr != std::string_view::npos ? i + cr : next_lf;
         if (end == std::string_view::npos) {
             std::string_view const rest = bytes.substr(i);
             if (line_.size() + rest.size() > limits_.max_line)

@@ -20,13 +20,15 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <deque>
+#include <memory>
 #include <random>
 #include <unordered_map>
 #include <vector>
 
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 namespace paced::transport {
 
@@ -99,18 +101,51 @@ asio::awaitable<std::tuple<error_code, std::size_t>> read_some(connection& c, re
     co_return co_await http::async_read_some(*c.tcp, c.buffer, p, tuple_awaitable);
 }
 
+/// An open file, closed on destruction. Plain read(2) rather than stdio: a FILE costs a stat and a
+/// buffer of its own for the one or two reads an upload needs.
+class file_descriptor {
+public:
+    explicit file_descriptor(int fd) noexcept : fd_(fd) {}
+    file_descriptor(file_descriptor const&) = delete;
+    file_descriptor& operator=(file_descriptor const&) = delete;
+    ~file_descriptor() {
+        if (fd_ >= 0)
+            ::close(fd_);
+    }
+    explicit operator bool() const noexcept { return fd_ >= 0; }
+
+    /// Reads until `want` bytes or the end of the file; false on a read error (errno says which).
+    bool read_up_to(char* dst, std::size_t want, std::size_t& got) noexcept {
+        got = 0;
+        while (got < want) {
+            auto const n = ::read(fd_, dst + got, want - got);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                return false;
+            if (n == 0)
+                break;
+            got += static_cast<std::size_t>(n);
+        }
+        return true;
+    }
+
+private:
+    int fd_;
+};
+
 /// Writes the head and body of `plan`. A failure to read an upload file is reported in `file_error`
 /// (with errc::invalid_argument as the code): the connection then carries half a request.
+///
+/// Buffers are gathered and written together: a small upload (head, multipart framing, the file, the
+/// closing boundary) goes out in one write, not one per piece; each write on a socket costs a system call
+/// and, on loopback, the receiver's whole TCP input path. A file is read in chunks of at most
+/// file_chunk_size into a buffer of its own (not zeroed first); the gathered buffers are written whenever
+/// a chunk would overwrite a buffer still waiting to be sent.
 asio::awaitable<error_code> write_request(connection& c, detail::request_plan const& plan,
                                           std::string& file_error) {
     std::vector<asio::const_buffer> pending{asio::buffer(plan.head)};
-    auto flush = [&]() -> asio::awaitable<error_code> {
-        auto [ec, n] = co_await write_buffers(c, pending);
-        (void)n;
-        pending.clear();
-        co_return ec;
-    };
-    std::vector<char> chunk;
+    std::vector<std::unique_ptr<char[]>> file_buffers; // one per file piece, alive until written
     for (auto const& piece : plan.pieces) {
         if (auto const* s = std::get_if<std::string>(&piece)) {
             pending.push_back(asio::buffer(*s));
@@ -121,31 +156,45 @@ asio::awaitable<error_code> write_request(connection& c, detail::request_plan co
             continue;
         }
         auto const& f = std::get<detail::file_piece>(piece);
-        if (auto ec = co_await flush())
-            co_return ec;
-        std::unique_ptr<std::FILE, int (*)(std::FILE*)> file{std::fopen(f.path.c_str(), "rb"), &std::fclose};
+        if (f.size == 0)
+            continue;
+        file_descriptor file{::open(f.path.c_str(), O_RDONLY | O_CLOEXEC)};
         if (!file) {
-            file_error = "cannot open upload file " + f.path.string();
+            int const err = errno;
+            file_error =
+                "cannot open upload file " + f.path.string() + ": " + std::generic_category().message(err);
             co_return make_error_code(errc::invalid_argument);
         }
-        chunk.resize(file_chunk_size); // one buffer per request, reused for every chunk
+        auto const capacity = static_cast<std::size_t>(std::min<std::uint64_t>(f.size, file_chunk_size));
+        char* const chunk = file_buffers.emplace_back(std::make_unique_for_overwrite<char[]>(capacity)).get();
         for (std::uint64_t left = f.size; left > 0;) {
-            auto const want = static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk.size()));
-            auto const got = std::fread(chunk.data(), 1, want, file.get());
+            auto const want = static_cast<std::size_t>(std::min<std::uint64_t>(left, capacity));
+            std::size_t got = 0;
+            if (!file.read_up_to(chunk, want, got)) {
+                int const err = errno;
+                file_error = "cannot read upload file " + f.path.string() + ": " +
+                             std::generic_category().message(err);
+                co_return make_error_code(errc::invalid_argument);
+            }
             if (got == 0) {
                 file_error = "upload file " + f.path.string() + " became shorter while it was being sent";
                 co_return make_error_code(errc::invalid_argument);
             }
-            auto [ec, n] = co_await write_buffers(c, asio::buffer(chunk.data(), got));
+            pending.push_back(asio::buffer(chunk, got));
+            left -= got;
+            if (left == 0)
+                break; // the last chunk waits in `pending`, to be written with what follows it
+            // The next chunk reuses the buffer: write what is gathered first.
+            auto [ec, n] = co_await write_buffers(c, pending);
             (void)n;
             if (ec)
                 co_return ec;
-            left -= got;
+            pending.clear();
         }
     }
-    if (!pending.empty())
-        co_return co_await flush();
-    co_return error_code{};
+    auto [ec, n] = co_await write_buffers(c, pending);
+    (void)n;
+    co_return ec;
 }
 
 } // namespace
@@ -438,13 +487,17 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
         unsigned status() const noexcept override { return head_.status; }
         header_list const& headers() const noexcept override { return head_.headers; }
 
-        asio::awaitable<std::string> read_some() override {
-            // Sized by what the connection already holds: a server-sent event is a few hundred bytes, and
-            // a 64 KiB string allocated and zeroed for each of them cost more than parsing it.
-            std::string out(read_window(r_), '\0');
-            auto const n = co_await r_.read_body(out.data(), out.size());
-            out.resize(n);
-            co_return out;
+        asio::awaitable<std::string_view> read_some() override {
+            // Sized by what the connection already holds: a server-sent event is a few hundred bytes, so
+            // the buffer is usually 4 KiB. Kept for the stream's life and never zeroed: a string made and
+            // zeroed for each piece cost more than parsing the event it carried.
+            auto const window = read_window(r_);
+            if (window > capacity_) {
+                buffer_ = std::make_unique_for_overwrite<char[]>(window);
+                capacity_ = window;
+            }
+            auto const n = co_await r_.read_body(buffer_.get(), window);
+            co_return std::string_view{buffer_.get(), n};
         }
 
         asio::awaitable<void> discard_rest(std::chrono::milliseconds patience) override {
@@ -453,13 +506,12 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
             r_.deadline = std::min(r_.deadline, clock::now() + patience);
             // A stream that goes on after its end marker is not worth its connection.
             constexpr std::size_t worth_reading = 16 * 1024;
-            std::string sink(4096, '\0');
             try {
                 for (std::size_t dropped = 0; dropped <= worth_reading;) {
-                    auto const n = co_await r_.read_body(sink.data(), sink.size());
-                    if (n == 0)
+                    auto const piece = co_await read_some();
+                    if (piece.empty())
                         co_return; // complete: read_body gave the connection back
-                    dropped += n;
+                    dropped += piece.size();
                 }
             } catch (paced::error const&) {
                 // Timed out or broken: read_body already closed the connection.
@@ -469,6 +521,8 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
     private:
         active_response r_;
         response head_;
+        std::unique_ptr<char[]> buffer_; ///< What read_some's views point into.
+        std::size_t capacity_ = 0;
     };
 
     void close_idle() {

@@ -54,9 +54,10 @@ public:
     virtual ~body_stream() = default;
     virtual unsigned status() const noexcept = 0;
     virtual header_list const& headers() const noexcept = 0;
-    /// Next piece of the body; an empty string means the body ended cleanly.
+    /// Next piece of the body; empty means the body ended cleanly. The view points into the stream's own
+    /// buffer and stays valid until the next read_some or discard_rest, or the stream's destruction.
     /// Throws paced::error (connection_lost, timeout, body_too_large).
-    virtual boost::asio::awaitable<std::string> read_some() = 0;
+    virtual boost::asio::awaitable<std::string_view> read_some() = 0;
     /** Once the reader has all it wants (an event stream's `[DONE]`): reads and drops the rest of the
      * body for at most `patience`, so that the connection goes back to the pool instead of being closed.
      * The rest is usually the final chunk, already buffered. Gives up quietly: the connection is then

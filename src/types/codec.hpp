@@ -339,6 +339,7 @@ private:
     std::uint64_t consumed_mask_ = 0;
     std::vector<std::size_t> consumed_beyond_;
     std::size_t consumed_count_ = 0;
+    std::size_t next_ = 0; // the position after the member found last: see find()
 };
 
 /// The `type` member of an object ("" when absent); throws when it is not a string.

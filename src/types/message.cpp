@@ -217,18 +217,19 @@ json::value to_value(attachment const& x) {
 
 void read(json::value const& v, message& out, json_path& p) {
     object_reader r(v, p);
+    // In the order the API writes a message's members: object_reader::find tries the next member first.
     r.req("id", out.id);
     r.skip("object");
     r.req("created_at", out.created_at);
+    r.opt("assistant_id", out.assistant_id);
     r.req("thread_id", out.thread_id);
-    r.opt("status", out.status); // absent from some of OpenAI's own examples
-    r.opt("incomplete_details", out.incomplete_details);
-    r.opt("completed_at", out.completed_at);
-    r.opt("incomplete_at", out.incomplete_at);
+    r.opt("run_id", out.run_id);
     r.req("role", out.role);
     r.req("content", out.content);
-    r.opt("assistant_id", out.assistant_id);
-    r.opt("run_id", out.run_id);
+    r.opt("status", out.status); // absent from some of OpenAI's own examples
+    r.opt("completed_at", out.completed_at);
+    r.opt("incomplete_at", out.incomplete_at);
+    r.opt("incomplete_details", out.incomplete_details);
     r.opt("attachments", out.attachments);
     r.opt("metadata", out.metadata);
     r.rest(out.extra);

@@ -111,34 +111,35 @@ json::value to_value(tool_choice const& x) {
 
 void read(json::value const& v, run& out, json_path& p) {
     object_reader r(v, p);
+    // In the order the API writes a run's members: object_reader::find tries the next member first.
     r.req("id", out.id);
     r.skip("object");
     r.req("created_at", out.created_at);
-    r.req("thread_id", out.thread_id);
     r.req("assistant_id", out.assistant_id);
+    r.req("thread_id", out.thread_id);
     r.req("status", out.status);
-    r.opt("required_action", out.required_action);
-    r.opt("last_error", out.last_error);
-    r.opt("expires_at", out.expires_at);
     r.opt("started_at", out.started_at);
+    r.opt("expires_at", out.expires_at);
     r.opt("cancelled_at", out.cancelled_at);
     r.opt("failed_at", out.failed_at);
     r.opt("completed_at", out.completed_at);
-    r.opt("incomplete_details", out.incomplete_details);
+    r.opt("required_action", out.required_action);
+    r.opt("last_error", out.last_error);
     r.req("model", out.model);
     r.opt("instructions", out.instructions);
     r.opt("tools", out.tools);
     r.opt("metadata", out.metadata);
-    r.opt("usage", out.usage);
     r.opt("temperature", out.temperature);
     r.opt("top_p", out.top_p);
     r.opt("max_prompt_tokens", out.max_prompt_tokens);
     r.opt("max_completion_tokens", out.max_completion_tokens);
     r.opt("truncation_strategy", out.truncation_strategy);
+    r.opt("incomplete_details", out.incomplete_details);
     r.opt("tool_choice", out.tool_choice);
     out.parallel_tool_calls = true; // the API's default when absent or null
     r.opt("parallel_tool_calls", out.parallel_tool_calls);
     r.opt("response_format", out.response_format);
+    r.opt("usage", out.usage);
     r.rest(out.extra);
 }
 json::value to_value(run const& x) {

@@ -252,22 +252,23 @@ json::value to_value(step_details const& x) {
 
 void read(json::value const& v, run_step& out, json_path& p) {
     object_reader r(v, p);
+    // In the order the API writes a step's members: object_reader::find tries the next member first.
     r.req("id", out.id);
     r.skip("object");
     r.req("created_at", out.created_at);
+    r.req("run_id", out.run_id);
     r.req("assistant_id", out.assistant_id);
     r.req("thread_id", out.thread_id);
-    r.req("run_id", out.run_id);
     r.req("type", out.type);
     r.req("status", out.status);
-    r.req("step_details", out.step_details);
-    r.opt("last_error", out.last_error);
-    r.opt("expired_at", out.expired_at);
     r.opt("cancelled_at", out.cancelled_at);
-    r.opt("failed_at", out.failed_at);
     r.opt("completed_at", out.completed_at);
-    r.opt("metadata", out.metadata);
+    r.opt("expired_at", out.expired_at);
+    r.opt("failed_at", out.failed_at);
+    r.opt("last_error", out.last_error);
     r.opt("usage", out.usage);
+    r.req("step_details", out.step_details);
+    r.opt("metadata", out.metadata);
     r.rest(out.extra);
 }
 json::value to_value(run_step const& x) {

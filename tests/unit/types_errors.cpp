@@ -180,6 +180,37 @@ TEST_CASE("decode: members past the 64th are read, and the rest kept in extra", 
     CHECK_FALSE(rest.contains("x65"));
 }
 
+TEST_CASE("decode: members are found whatever order they are read in", "[types]") {
+    // object_reader tries the member after the last one found before searching: reading in the object's
+    // order, in reverse, twice, or after a miss must all find the same members.
+    auto const doc = boost::json::parse(R"({"a": 1, "b": 2, "c": 3, "d": 4})");
+    paced::detail::json_path p("x");
+    paced::detail::object_reader r(doc, p);
+    auto value_of = [&](std::string_view key) -> std::int64_t {
+        auto const* v = r.find(key);
+        return v ? v->as_int64() : -1;
+    };
+    CHECK(value_of("a") == 1);
+    CHECK(value_of("b") == 2); // the next member
+    CHECK(value_of("d") == 4); // skips one
+    CHECK(value_of("a") == 1); // back to the start
+    CHECK(value_of("a") == 1); // the same again: not the member after it
+    CHECK(value_of("zz") == -1);
+    CHECK(value_of("b") == 2); // the next member after a miss
+    boost::json::object rest;
+    r.rest(rest);
+    CHECK(rest == boost::json::object{{"c", 3}});
+
+    // A run whose members come in another order than the decoder reads them decodes the same.
+    auto const in_order = paced::parse_json<paced::run>(run_with(R"("status": "queued", "usage": null)"));
+    auto const reversed = paced::parse_json<paced::run>(
+        R"({"usage": null, "status": "queued", "model": "gpt-4o", "assistant_id": "a", "thread_id": "t",
+            "created_at": 1, "id": "run_1"})");
+    CHECK(paced::to_json(in_order) == paced::to_json(reversed));
+    CHECK(reversed.thread_id == "t");
+    CHECK(reversed.assistant_id == "a");
+}
+
 TEST_CASE("decode: a model outlives the scratch memory its document was parsed into", "[types]") {
     // 40 unknown members of 300 bytes: the document outgrows the stack scratch, and `extra` must own
     // copies (AddressSanitizer reports a read of the parse's memory after it is gone).
