@@ -12,6 +12,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace asio = boost::asio;
 using paced::test::emulator_process;
 using paced::test::run_coro;
@@ -140,6 +143,25 @@ TEST_CASE("client: files upload streamed from a path and download to a path", "[
     std::string back((std::istreambuf_iterator<char>(in)), {});
     CHECK(back == data);
     CHECK(!std::filesystem::exists(dir / "out.txt.part"));
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("client: an upload path that is missing, a folder or a FIFO fails before any request",
+          "[client][files]") {
+    emulator_process emu;
+    asio::io_context ioc;
+    paced::client client{ioc.get_executor(), options_for(emu)};
+    auto dir = std::filesystem::temp_directory_path() / ("paced-bad-paths-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    REQUIRE(::mkfifo((dir / "fifo").c_str(), 0600) == 0); // opening it for reading must not wait for a writer
+    for (auto const& path : {dir / "missing.txt", dir, dir / "fifo"}) {
+        CAPTURE(path);
+        paced::file_upload upload{.path = path};
+        CHECK(error_of([&] { run_coro(ioc, client.files().create(upload)); }) ==
+              paced::errc::invalid_argument);
+    }
+    CHECK(emu.stats().at("requests_total").to_number<std::int64_t>() == 0);
+    CHECK(client.metrics().requests == 0);
     std::filesystem::remove_all(dir);
 }
 
