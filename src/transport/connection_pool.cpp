@@ -405,8 +405,11 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
         }
     }
 
-    /// Sends `req` on the reserved slot and reads the response head.
-    asio::awaitable<active_response> start(lease slot, request const& req, clock::time_point deadline) {
+    /// Sends `req` on the reserved slot and reads the response head. A body read into memory is bounded
+    /// by max_body_bytes; a streamed one is not: its reader bounds what it keeps (an SSE parser per
+    /// event, a download nothing), and a long stream or a large download is not an error.
+    asio::awaitable<active_response> start(lease slot, request const& req, clock::time_point deadline,
+                                           bool streamed) {
         auto self = shared_from_this();
         auto const& o = slot.destination(); // the origin_pool lives as long as the pool's state
         auto const plan = plan_for(slot, o, req);
@@ -442,7 +445,10 @@ struct connection_pool::impl : std::enable_shared_from_this<impl> {
             for (;;) {
                 parser->header_limit(
                     static_cast<std::uint32_t>(std::min<std::size_t>(opts.max_header_bytes, UINT32_MAX)));
-                parser->body_limit(opts.max_body_bytes);
+                if (streamed)
+                    parser->body_limit(boost::none);
+                else
+                    parser->body_limit(opts.max_body_bytes);
                 if (plan.head_request)
                     parser->skip(true);
                 auto [rec, n] = co_await read_header(c, *parser);
@@ -604,7 +610,7 @@ asio::awaitable<connection_pool::lease> connection_pool::reserve(origin const& o
 asio::awaitable<response> connection_pool::exchange(lease slot, request const& req,
                                                     clock::time_point deadline) {
     auto pool = impl_;
-    auto started = pool->start(std::move(slot), req, deadline);
+    auto started = pool->start(std::move(slot), req, deadline, false);
     auto r = co_await std::move(started);
     response out = r.head();
     auto const length = r.parser->content_length();
@@ -631,7 +637,7 @@ asio::awaitable<response> connection_pool::exchange(lease slot, request const& r
 asio::awaitable<std::unique_ptr<body_stream>> connection_pool::open(lease slot, request const& req,
                                                                     clock::time_point deadline) {
     auto pool = impl_;
-    auto started = pool->start(std::move(slot), req, deadline);
+    auto started = pool->start(std::move(slot), req, deadline, true);
     auto r = co_await std::move(started);
     co_return std::make_unique<impl::streaming_body>(std::move(r));
 }

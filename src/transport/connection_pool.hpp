@@ -30,7 +30,8 @@ struct pool_options {
     std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
     /// Resolve + TCP connect + proxy CONNECT + TLS handshake, bounded also by the request's deadline.
     std::chrono::milliseconds connect_timeout{std::chrono::seconds(5)};
-    /// Largest response body accepted (errc::body_too_large beyond it), streamed bodies included.
+    /// Largest response body read into memory by exchange() (errc::body_too_large beyond it). Bodies
+    /// read through open() are not bounded as a whole: their reader bounds what it keeps.
     std::size_t max_body_bytes = 64 * 1024 * 1024;
     /// Largest response head (status line + fields) accepted (errc::headers_too_large beyond it).
     std::size_t max_header_bytes = 64 * 1024;
@@ -56,7 +57,7 @@ public:
     virtual header_list const& headers() const noexcept = 0;
     /// Next piece of the body; empty means the body ended cleanly. The view points into the stream's own
     /// buffer and stays valid until the next read_some or discard_rest, or the stream's destruction.
-    /// Throws paced::error (connection_lost, timeout, body_too_large).
+    /// Throws paced::error (connection_lost, timeout); the body as a whole is not bounded (see pool_options).
     virtual boost::asio::awaitable<std::string_view> read_some() = 0;
     /** Once the reader has all it wants (an event stream's `[DONE]`): reads and drops the rest of the
      * body for at most `patience`, so that the connection goes back to the pool instead of being closed.

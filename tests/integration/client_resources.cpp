@@ -146,6 +146,29 @@ TEST_CASE("client: files upload streamed from a path and download to a path", "[
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("client: a download is not bounded by max_response_bytes, content() into memory is",
+          "[client][files]") {
+    emulator_process emu;
+    asio::io_context ioc;
+    auto o = options_for(emu);
+    o.max_response_bytes = 100 * 1024;
+    paced::client client{ioc.get_executor(), o};
+    auto dir = std::filesystem::temp_directory_path() / ("paced-big-download-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    std::string const data(300 * 1024, 'd');
+    std::string id;
+    run_coro(ioc, [&]() -> asio::awaitable<void> {
+        paced::file_upload upload{.bytes = data, .filename = "big.txt"};
+        auto f = co_await client.files().create(upload);
+        id = f.id;
+        auto const n = co_await client.files().download(f.id, dir / "out.txt");
+        CHECK(n == data.size());
+    }());
+    CHECK(std::filesystem::file_size(dir / "out.txt") == data.size());
+    CHECK(error_of([&] { run_coro(ioc, client.files().content(id)); }) == paced::errc::body_too_large);
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("client: an upload path that is missing, a folder or a FIFO fails before any request",
           "[client][files]") {
     emulator_process emu;

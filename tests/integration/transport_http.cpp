@@ -285,6 +285,35 @@ TEST_CASE("transport: a response body over the limit gives body_too_large naming
     CHECK(pool.stats().connections_open == 0);
 }
 
+TEST_CASE("transport: a streamed body is not bounded by max_body_bytes as a whole", "[transport]") {
+    // Its reader bounds what it keeps (an SSE parser per event, a download nothing): a long event stream
+    // or a large download must not fail with body_too_large.
+    bool const chunked = GENERATE(false, true);
+    CAPTURE(chunked);
+    std::string const body(300 * 1024, 's');
+    test_server server{{.handler = [&](test_request const&) {
+        test_response r;
+        r.body = body;
+        r.chunked = chunked;
+        return r;
+    }}};
+    asio::io_context ioc;
+    connection_pool pool{ioc.get_executor(), {.max_body_bytes = 100 * 1024}};
+    auto const received = run_coro(ioc, [&]() -> asio::awaitable<std::string> {
+        auto stream = co_await pool.open(server.origin(), get("/stream"), in());
+        std::string all;
+        for (;;) {
+            auto const piece = co_await stream->read_some();
+            if (piece.empty())
+                break;
+            all += piece;
+        }
+        co_return all;
+    }());
+    CHECK(received == body);
+    CHECK(pool.stats().connections_open == 1); // complete: back in the pool
+}
+
 TEST_CASE("transport: endless response headers give headers_too_large", "[transport]") {
     test_server server{{.handler = [](test_request const&) {
         test_response r;
