@@ -33,6 +33,23 @@ std::uint64_t readable_file_size(std::filesystem::path const& path) {
     return static_cast<std::uint64_t>(st.st_size);
 }
 
+/// The content of a file that reports no size, read whole; over 1 MiB is refused (such files are small
+/// views of system state, not documents).
+std::string read_small_file(std::filesystem::path const& path) {
+    constexpr std::size_t limit = 1024 * 1024;
+    std::ifstream in(path, std::ios::binary);
+    if (!in.is_open())
+        throw_error(errc::invalid_argument, "path: cannot be opened: " + path.string());
+    std::string out(limit + 1, '\0');
+    in.read(out.data(), static_cast<std::streamsize>(out.size()));
+    if (in.bad())
+        throw_error(errc::invalid_argument, "path: cannot be read: " + path.string());
+    out.resize(static_cast<std::size_t>(in.gcount()));
+    if (out.size() > limit)
+        throw_error(errc::invalid_argument, "path: reports no size and holds over 1 MiB: " + path.string());
+    return out;
+}
+
 } // namespace
 
 boost::asio::awaitable<file> files_resource::create(file_upload upload, request_options opts) {
@@ -42,8 +59,15 @@ boost::asio::awaitable<file> files_resource::create(file_upload upload, request_
     std::uint64_t size = 0;
     if (!upload.path.empty()) {
         size = readable_file_size(upload.path);
-        part.path = upload.path;
         part.filename = upload.filename.empty() ? upload.path.filename().string() : upload.filename;
+        if (size == 0) {
+            // Empty, or a file whose size the system does not know (procfs reports 0 for files that have
+            // content): read it, so that what is sent is what the file holds.
+            part.bytes = read_small_file(upload.path);
+            size = part.bytes.size();
+        } else {
+            part.path = upload.path; // streamed from disk when sent
+        }
     } else {
         if (upload.filename.empty())
             throw_error(errc::invalid_argument, "filename: required when uploading bytes");

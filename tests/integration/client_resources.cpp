@@ -169,6 +169,31 @@ TEST_CASE("client: a download is not bounded by max_response_bytes, content() in
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("client: a file that reports no size is uploaded with what it holds", "[client][files]") {
+    // procfs reports a size of 0 for files that have content: planned from the size alone, the upload
+    // would be empty.
+    std::filesystem::path const no_size = "/proc/version";
+    std::error_code ec;
+    if (std::filesystem::file_size(no_size, ec) != 0 || ec) {
+        WARN("no procfs file to test with; skipped");
+        return;
+    }
+    std::ifstream in(no_size, std::ios::binary);
+    std::string const expected((std::istreambuf_iterator<char>(in)), {});
+    REQUIRE(!expected.empty());
+    emulator_process emu;
+    asio::io_context ioc;
+    paced::client client{ioc.get_executor(), options_for(emu)};
+    run_coro(ioc, [&]() -> asio::awaitable<void> {
+        paced::file_upload upload{.path = no_size}; // named: g++ 12 mishandles braced temporaries in co_await
+        auto f = co_await client.files().create(upload);
+        CHECK(f.filename == "version");
+        CHECK(f.bytes == static_cast<std::int64_t>(expected.size()));
+        auto const back = co_await client.files().content(f.id);
+        CHECK(back == expected);
+    }());
+}
+
 TEST_CASE("client: an upload path that is missing, a folder or a FIFO fails before any request",
           "[client][files]") {
     emulator_process emu;
