@@ -150,14 +150,29 @@ run_stream::run_stream(run_stream&&) noexcept = default;
 run_stream& run_stream::operator=(run_stream&&) noexcept = default;
 run_stream::~run_stream() = default;
 
+namespace {
+
+boost::asio::awaitable<std::optional<stream_event>> empty_stream_error() {
+    throw_error(errc::invalid_argument, "run_stream: empty stream");
+    co_return std::nullopt;
+}
+
+} // namespace
+
+// Not a coroutine: the reader awaits the stream's own coroutine directly, one frame per event fewer.
 boost::asio::awaitable<std::optional<stream_event>> run_stream::next() {
     if (!impl_)
-        throw_error(errc::invalid_argument, "run_stream: empty stream");
-    co_return co_await impl_->next();
+        return empty_stream_error(); // thrown where it is awaited, as from the stream itself
+    return impl_->next();
 }
 
 boost::asio::awaitable<run> run_stream::until_done() {
-    while (co_await next()) {
+    // The event is named: with `while (co_await next())`, g++ 12 corrupted this frame when next() threw
+    // (the exception left through the loop's condition temporary), and the caller crashed.
+    for (;;) {
+        auto ev = co_await next();
+        if (!ev)
+            break;
     }
     if (!impl_->last_run)
         throw_error(errc::stream_truncated, "stream ended without a run object");

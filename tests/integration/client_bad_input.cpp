@@ -52,23 +52,36 @@ std::pair<boost::system::error_code, std::string> retrieve_error(test_server con
     return {};
 }
 
-/// The errc of what reading a streamed run to its end throws.
+/// The errc of what reading a streamed run to its end throws, read event by event with next() and
+/// whole with until_done(); both must throw the same.
 boost::system::error_code stream_error(test_server const& server, std::size_t max_response_bytes) {
     asio::io_context ioc;
     auto o = options_for(server);
     o.max_response_bytes = max_response_bytes;
     paced::client client{ioc.get_executor(), o};
-    try {
-        run_coro(ioc, [&]() -> asio::awaitable<void> {
-            paced::run_create_params params{.assistant_id = "asst_1"};
-            auto stream = co_await client.threads().runs().stream("thread_1", params);
-            while (co_await stream.next()) {
-            }
-        }());
-    } catch (paced::error const& e) {
-        return e.code();
-    }
-    return {};
+    auto code_of = [&](bool whole) -> boost::system::error_code {
+        try {
+            run_coro(ioc, [&]() -> asio::awaitable<void> {
+                paced::run_create_params params{.assistant_id = "asst_1"};
+                auto stream = co_await client.threads().runs().stream("thread_1", params);
+                if (whole) {
+                    (void)co_await stream.until_done();
+                    co_return;
+                }
+                for (;;) {
+                    auto ev = co_await stream.next();
+                    if (!ev)
+                        break;
+                }
+            }());
+        } catch (paced::error const& e) {
+            return e.code();
+        }
+        return {};
+    };
+    auto const by_event = code_of(false);
+    CHECK(code_of(true) == by_event);
+    return by_event;
 }
 
 } // namespace
@@ -267,4 +280,19 @@ TEST_CASE("bad input: a run stream cut before it names its run is followed by th
         CHECK(code == errc::stream_truncated);
         CHECK(count_requests(server, "POST", "/v1/threads/thread_1/runs") == 1);
     }
+}
+
+TEST_CASE("bad input: reading an empty run_stream is invalid_argument where it is awaited",
+          "[client][bad_input][stream]") {
+    asio::io_context ioc;
+    paced::run_stream empty;  // default-constructed, or moved from
+    auto next = empty.next(); // nothing is thrown before the await
+    try {
+        run_coro(ioc, std::move(next));
+        FAIL("no error");
+    } catch (paced::error const& e) {
+        CHECK(e.code() == errc::invalid_argument);
+    }
+    auto done = empty.until_done();
+    CHECK_THROWS_AS(run_coro(ioc, std::move(done)), paced::error);
 }
