@@ -82,6 +82,14 @@ long peak_rss_kib() {
     return -1;
 }
 
+/// POST /v1/files with `form` as its multipart body.
+transport::request upload_request(transport::multipart_form form) {
+    transport::request req = get("/v1/files");
+    req.method = boost::beast::http::verb::post;
+    req.body = std::move(form);
+    return req;
+}
+
 } // namespace
 
 TEST_CASE("transport: a 50 MB multipart upload is streamed from disk, not loaded into memory",
@@ -93,12 +101,10 @@ TEST_CASE("transport: a 50 MB multipart upload is streamed from disk, not loaded
     test_server server{{.body_observer = [&](std::string_view chunk) { checker.feed(chunk); }}};
     asio::io_context ioc;
     connection_pool pool{ioc.get_executor(), {}};
-    transport::request req = get("/v1/files");
-    req.method = boost::beast::http::verb::post;
     transport::multipart_form form;
     form.fields.emplace_back("purpose", "assistants");
     form.files.push_back({.field_name = "file", .filename = "big.bin", .path = file.path});
-    req.body = std::move(form);
+    auto const req = upload_request(std::move(form));
 
     auto const rss_before = peak_rss_kib();
     auto resp = run_coro(ioc, pool.exchange(server.origin(), req, in(120s)), std::chrono::seconds(120));
@@ -131,13 +137,11 @@ TEST_CASE("transport: multipart fields and in-memory files are framed with an ex
     test_server server;
     asio::io_context ioc;
     connection_pool pool{ioc.get_executor(), {}};
-    transport::request req = get("/v1/files");
-    req.method = boost::beast::http::verb::post;
     transport::multipart_form form;
     form.fields.emplace_back("purpose", "batch");
     form.files.push_back({.field_name = "file", .filename = "a.jsonl", .content_type = "application/jsonl",
                           .bytes = "{\"x\":1}\n"});
-    req.body = std::move(form);
+    auto const req = upload_request(std::move(form));
 
     CHECK(run_coro(ioc, pool.exchange(server.origin(), req, in())).status == 200);
 
@@ -156,11 +160,9 @@ TEST_CASE("transport: an upload file that cannot be read fails before anything i
     test_server server;
     asio::io_context ioc;
     connection_pool pool{ioc.get_executor(), {}};
-    transport::request req = get("/v1/files");
-    req.method = boost::beast::http::verb::post;
     transport::multipart_form form;
     form.files.push_back({.path = std::filesystem::temp_directory_path() / "paced-no-such-file.bin"});
-    req.body = std::move(form);
+    auto const req = upload_request(std::move(form));
     std::string message;
     auto const code = error_of([&] { run_coro(ioc, pool.exchange(server.origin(), req, in())); }, &message);
     CHECK(code == errc::invalid_argument);
@@ -181,11 +183,9 @@ TEST_CASE("transport: an upload file shorter than its size when sent fails, and 
     test_server server;
     asio::io_context ioc;
     connection_pool pool{ioc.get_executor(), {}};
-    transport::request req = get("/v1/files");
-    req.method = boost::beast::http::verb::post;
     transport::multipart_form form;
     form.files.push_back({.field_name = "file", .filename = "online", .path = short_file});
-    req.body = std::move(form);
+    auto const req = upload_request(std::move(form));
     std::string message;
     auto const code = error_of([&] { run_coro(ioc, pool.exchange(server.origin(), req, in())); }, &message);
     CHECK(code == errc::invalid_argument);
