@@ -40,13 +40,16 @@ std::string read_small_file(std::filesystem::path const& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in.is_open())
         throw_error(errc::invalid_argument, "path: cannot be opened: " + path.string());
-    std::string out(limit + 1, '\0');
-    in.read(out.data(), static_cast<std::streamsize>(out.size()));
+    std::string out;
+    char chunk[16 * 1024];
+    while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+        out.append(chunk, static_cast<std::size_t>(in.gcount()));
+        if (out.size() > limit)
+            throw_error(errc::invalid_argument,
+                        "path: reports no size and holds over 1 MiB: " + path.string());
+    }
     if (in.bad())
         throw_error(errc::invalid_argument, "path: cannot be read: " + path.string());
-    out.resize(static_cast<std::size_t>(in.gcount()));
-    if (out.size() > limit)
-        throw_error(errc::invalid_argument, "path: reports no size and holds over 1 MiB: " + path.string());
     return out;
 }
 
