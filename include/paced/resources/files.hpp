@@ -26,7 +26,9 @@ class files_resource : public resource_base {
 public:
     using resource_base::resource_base;
 
-    /// POST /files (multipart). `errc::invalid_argument` when the path cannot be read or is not a file.
+    /// POST /files (multipart). `errc::invalid_argument` when the path cannot be read or is not a regular
+    /// file (checked before the request is paced). A file is streamed from disk, except one that reports
+    /// a size of 0 (empty, or procfs): it is read whole first, and refused past 1 MiB.
     boost::asio::awaitable<file> create(file_upload upload, request_options opts = request_options());
     /// GET /files/{file_id}
     boost::asio::awaitable<file> retrieve(std::string_view file_id, request_options opts = request_options());
