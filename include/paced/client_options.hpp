@@ -75,7 +75,8 @@ struct client_options {
     std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
     /// Largest response body read into memory, error bodies included (errc::body_too_large beyond it).
     /// Streamed bodies are not bounded as a whole, only by what is kept of them: a run stream's events
-    /// one at a time (at most 8 MiB each), `files().download` nothing (it writes to disk).
+    /// one at a time (at most 8 MiB each) and its messages' text (this limit), `files().download`
+    /// nothing (it writes to disk).
     std::size_t max_response_bytes = 64 * 1024 * 1024;
     /// Extra trust anchors (PEM), added to the system store. Verification can not be turned off.
     std::string ca_file;

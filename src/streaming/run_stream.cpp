@@ -59,36 +59,61 @@ stream_event decode_stream_event(sansio::sse_event ev) {
     return out;
 }
 
+void text_accumulator::keep(std::size_t more) {
+    if (more > limit_ - kept_)
+        throw_error(errc::body_too_large,
+                    "run stream: the text of its messages exceeds max_response_bytes (" +
+                        std::to_string(limit_) + " bytes)");
+    kept_ += more;
+}
+
 void text_accumulator::apply(message_delta_object const& d) {
-    auto& parts = parts_[d.id];
-    for (auto const& c : d.delta.content)
-        if (c.text && c.text->value)
-            parts[c.index] += *c.text->value;
-    rebuild(d.id);
+    auto& m = messages_[d.id];
+    auto& text = texts_[d.id];
+    for (auto const& c : d.delta.content) {
+        if (!c.text || !c.text->value)
+            continue;
+        auto const& piece = *c.text->value;
+        keep(piece.size());
+        m.bytes += piece.size();
+        // Deltas extend the last part: appended to the text as they come, not the whole text rebuilt
+        // for each (a reply of thousands of deltas would be copied thousands of times).
+        bool const extends_last = m.parts.empty() || c.index >= m.parts.rbegin()->first;
+        m.parts[c.index] += piece;
+        if (extends_last)
+            text += piece;
+        else
+            rebuild(d.id, m);
+    }
 }
 
 void text_accumulator::apply_completed(message const& m) {
     // The completed message is authoritative: it replaces what the deltas built.
-    auto& parts = parts_[m.id];
-    parts.clear();
+    auto& kept = messages_[m.id];
+    kept_ -= kept.bytes;
+    kept = {};
     std::int64_t index = 0;
     for (auto const& c : m.content) {
-        if (auto t = std::get_if<text_content>(&c))
-            parts[index] = t->text.value;
+        if (auto t = std::get_if<text_content>(&c)) {
+            keep(t->text.value.size());
+            kept.bytes += t->text.value.size();
+            kept.parts[index] = t->text.value;
+        }
         ++index;
     }
-    rebuild(m.id);
+    rebuild(m.id, kept);
 }
 
-void text_accumulator::rebuild(std::string const& id) {
+void text_accumulator::rebuild(std::string const& id, message_text const& m) {
     std::string text;
-    for (auto const& [index, value] : parts_[id])
+    text.reserve(m.bytes);
+    for (auto const& [index, value] : m.parts)
         text += value;
     texts_[id] = std::move(text);
 }
 
 run_stream_impl::run_stream_impl(std::shared_ptr<client_impl> client, api_stream stream)
-    : client_(std::move(client)), stream_(std::move(stream)) {}
+    : texts(client->options().max_response_bytes), client_(std::move(client)), stream_(std::move(stream)) {}
 
 namespace {
 /// How long a finished event stream may take to end its body before its connection is dropped instead.

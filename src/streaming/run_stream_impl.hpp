@@ -6,7 +6,11 @@
 #include "core/client_impl.hpp"
 #include "sansio/sse_parser.hpp"
 
+#include <cstddef>
+#include <cstdint>
 #include <deque>
+#include <map>
+#include <string>
 
 namespace paced::detail {
 
@@ -15,16 +19,28 @@ namespace paced::detail {
 stream_event decode_stream_event(sansio::sse_event ev);
 
 /// Merges text deltas into accumulated texts (by message id and content index).
+/// The text of each message of a stream, built from its deltas and replaced by its completed form.
+/// Bounded: the text kept across the stream's messages may not exceed `limit` bytes (the client's
+/// max_response_bytes), since a stream is not bounded as a whole; beyond it, errc::body_too_large.
 class text_accumulator {
 public:
+    explicit text_accumulator(std::size_t limit = SIZE_MAX) : limit_(limit) {}
+
     void apply(message_delta_object const& d);
     void apply_completed(message const& m);
     std::map<std::string, std::string> const& texts() const noexcept { return texts_; }
 
 private:
-    std::map<std::string, std::map<std::int64_t, std::string>> parts_;
+    struct message_text {
+        std::map<std::int64_t, std::string> parts; // by content index
+        std::size_t bytes = 0;                     // the parts' total size
+    };
+    std::size_t limit_;
+    std::size_t kept_ = 0; // bytes of every message's parts
+    std::map<std::string, message_text> messages_;
     std::map<std::string, std::string> texts_;
-    void rebuild(std::string const& id);
+    void keep(std::size_t more);
+    void rebuild(std::string const& id, message_text const& m);
 };
 
 class run_stream_impl {

@@ -296,3 +296,68 @@ TEST_CASE("bad input: reading an empty run_stream is invalid_argument where it i
     auto done = empty.until_done();
     CHECK_THROWS_AS(run_coro(ioc, std::move(done)), paced::error);
 }
+
+namespace {
+
+/// A `thread.message.delta` event adding `text` to part `index` of message `id`.
+std::string text_delta(std::string_view id, int index, std::string_view text) {
+    boost::json::object part{{"index", index}, {"type", "text"}, {"text", {{"value", text}}}};
+    boost::json::object delta{{"content", boost::json::array{part}}};
+    boost::json::object d{{"id", id}, {"object", "thread.message.delta"}, {"delta", delta}};
+    return "event: thread.message.delta\ndata: " + boost::json::serialize(d) + "\n\n";
+}
+
+/// Reads a scripted stream of `body` to its end; returns the texts it built, or the errc it threw.
+std::pair<std::map<std::string, std::string>, boost::system::error_code> stream_texts(std::string body,
+                                                                                      std::size_t limit) {
+    test_server server{{.handler = [&](test_request const&) {
+        test_response r;
+        r.headers.add("Content-Type", "text/event-stream");
+        r.chunked = true;
+        r.body = body + "event: done\ndata: [DONE]\n\n";
+        return r;
+    }}};
+    asio::io_context ioc;
+    auto o = options_for(server);
+    o.max_response_bytes = limit;
+    paced::client client{ioc.get_executor(), o};
+    std::map<std::string, std::string> texts;
+    try {
+        run_coro(ioc, [&]() -> asio::awaitable<void> {
+            paced::run_create_params params{.assistant_id = "asst_1"};
+            auto stream = co_await client.threads().runs().stream("thread_1", params);
+            for (;;) {
+                auto ev = co_await stream.next();
+                if (!ev)
+                    break;
+            }
+            texts = stream.texts();
+        }());
+    } catch (paced::error const& e) {
+        return {texts, e.code()};
+    }
+    return {texts, {}};
+}
+
+} // namespace
+
+TEST_CASE("stream texts: deltas build each message's text, by part index", "[client][stream]") {
+    std::string body = text_delta("msg_1", 0, "Hel") + text_delta("msg_1", 0, "lo") +
+                       text_delta("msg_1", 2, "!") + text_delta("msg_2", 0, "other") +
+                       text_delta("msg_1", 1, ", world"); // an earlier part after a later one
+    auto const [texts, ec] = stream_texts(body, 1024 * 1024);
+    CHECK(!ec);
+    CHECK(texts == std::map<std::string, std::string>{{"msg_1", "Hello, world!"}, {"msg_2", "other"}});
+}
+
+TEST_CASE("stream texts: the kept text is bounded by max_response_bytes, the stream as a whole is not",
+          "[client][stream][bad_input]") {
+    // 200 deltas of 1 KiB: 200 KiB of text in a stream of over 240 KiB.
+    std::string body;
+    for (int i = 0; i < 200; ++i)
+        body += text_delta("msg_1", 0, std::string(1024, 'a' + i % 26));
+    auto const within = stream_texts(body, 256 * 1024);
+    CHECK(!within.second);
+    CHECK(within.first.at("msg_1").size() == 200 * 1024);
+    CHECK(stream_texts(body, 100 * 1024).second == errc::body_too_large);
+}

@@ -58,7 +58,9 @@ struct stream_event {
  * `next()` throws `paced::error`: `errc::stream_error` for an `error` event (bare or wrapped; `api()`
  * holds its message, type and code); `errc::stream_truncated` when the response ends before `[DONE]`
  * (a run id seen so far is in `last_run()`, so the caller can poll the same run instead);
- * `connection_lost`, `timeout`; `unexpected_json` for a payload that does not match its event.
+ * `connection_lost`, `timeout`; `unexpected_json` for a payload that does not match its event;
+ * `body_too_large` when the text kept for `texts()` would exceed `client_options::max_response_bytes`
+ * (the stream as a whole is not bounded; its events are, by the SSE parser's 8 MiB).
  * @par Per-operation cancellation
  * terminal: the read in progress is abandoned and the connection closed.
  * @par Thread safety
