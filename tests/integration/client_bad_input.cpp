@@ -12,6 +12,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 
+#include <map>
+#include <string>
+
 namespace asio = boost::asio;
 using paced::errc;
 using paced::test::run_coro;
@@ -52,35 +55,41 @@ std::pair<boost::system::error_code, std::string> retrieve_error(test_server con
     return {};
 }
 
-/// The errc of what reading a streamed run to its end throws, read event by event with next() and
-/// whole with until_done(); both must throw the same.
-boost::system::error_code stream_error(test_server const& server, std::size_t max_response_bytes) {
+/// Opens a run stream of thread_1 on `server` and reads it to its end, event by event with next() or
+/// whole with until_done(); returns the errc it threw ({} when none) and copies its texts into `texts`.
+boost::system::error_code read_stream(test_server const& server, std::size_t max_response_bytes, bool whole,
+                                      std::map<std::string, std::string>* texts = nullptr) {
     asio::io_context ioc;
     auto o = options_for(server);
     o.max_response_bytes = max_response_bytes;
     paced::client client{ioc.get_executor(), o};
-    auto code_of = [&](bool whole) -> boost::system::error_code {
-        try {
-            run_coro(ioc, [&]() -> asio::awaitable<void> {
-                paced::run_create_params params{.assistant_id = "asst_1"};
-                auto stream = co_await client.threads().runs().stream("thread_1", params);
-                if (whole) {
-                    (void)co_await stream.until_done();
-                    co_return;
-                }
-                for (;;) {
-                    auto ev = co_await stream.next();
-                    if (!ev)
-                        break;
-                }
-            }());
-        } catch (paced::error const& e) {
-            return e.code();
-        }
-        return {};
-    };
-    auto const by_event = code_of(false);
-    CHECK(code_of(true) == by_event);
+    try {
+        run_coro(ioc, [&]() -> asio::awaitable<void> {
+            paced::run_create_params params{.assistant_id = "asst_1"};
+            auto stream = co_await client.threads().runs().stream("thread_1", params);
+            if (whole) {
+                (void)co_await stream.until_done();
+                co_return;
+            }
+            for (;;) {
+                auto ev = co_await stream.next();
+                if (!ev)
+                    break;
+            }
+            if (texts)
+                *texts = stream.texts();
+        }());
+    } catch (paced::error const& e) {
+        return e.code();
+    }
+    return {};
+}
+
+/// The errc of what reading a streamed run to its end throws, read event by event with next() and
+/// whole with until_done(); both must throw the same.
+boost::system::error_code stream_error(test_server const& server, std::size_t max_response_bytes) {
+    auto const by_event = read_stream(server, max_response_bytes, false);
+    CHECK(read_stream(server, max_response_bytes, true) == by_event);
     return by_event;
 }
 
@@ -307,7 +316,7 @@ std::string text_delta(std::string_view id, int index, std::string_view text) {
     return "event: thread.message.delta\ndata: " + boost::json::serialize(d) + "\n\n";
 }
 
-/// Reads a scripted stream of `body` to its end; returns the texts it built, or the errc it threw.
+/// Reads a scripted stream of `body` to its end; returns the texts it built and the errc it threw.
 std::pair<std::map<std::string, std::string>, boost::system::error_code> stream_texts(std::string body,
                                                                                       std::size_t limit) {
     test_server server{{.handler = [&](test_request const&) {
@@ -317,26 +326,9 @@ std::pair<std::map<std::string, std::string>, boost::system::error_code> stream_
         r.body = body + "event: done\ndata: [DONE]\n\n";
         return r;
     }}};
-    asio::io_context ioc;
-    auto o = options_for(server);
-    o.max_response_bytes = limit;
-    paced::client client{ioc.get_executor(), o};
     std::map<std::string, std::string> texts;
-    try {
-        run_coro(ioc, [&]() -> asio::awaitable<void> {
-            paced::run_create_params params{.assistant_id = "asst_1"};
-            auto stream = co_await client.threads().runs().stream("thread_1", params);
-            for (;;) {
-                auto ev = co_await stream.next();
-                if (!ev)
-                    break;
-            }
-            texts = stream.texts();
-        }());
-    } catch (paced::error const& e) {
-        return {texts, e.code()};
-    }
-    return {texts, {}};
+    auto const ec = read_stream(server, limit, false, &texts);
+    return {texts, ec};
 }
 
 } // namespace
