@@ -59,12 +59,13 @@ stream_event decode_stream_event(sansio::sse_event ev) {
     return out;
 }
 
-void text_accumulator::keep(std::size_t more) {
+void text_accumulator::keep(message_text& m, std::size_t more) {
     if (more > limit_ - kept_)
         throw_error(errc::body_too_large,
                     "run stream: the text of its messages exceeds max_response_bytes (" +
                         std::to_string(limit_) + " bytes)");
     kept_ += more;
+    m.bytes += more;
 }
 
 void text_accumulator::apply(message_delta_object const& d) {
@@ -74,8 +75,7 @@ void text_accumulator::apply(message_delta_object const& d) {
         if (!c.text || !c.text->value)
             continue;
         auto const& piece = *c.text->value;
-        keep(piece.size());
-        m.bytes += piece.size();
+        keep(m, piece.size());
         // Deltas extend the last part: appended to the text as they come, not the whole text rebuilt
         // for each (a reply of thousands of deltas would be copied thousands of times).
         bool const extends_last = m.parts.empty() || c.index >= m.parts.rbegin()->first;
@@ -95,8 +95,7 @@ void text_accumulator::apply_completed(message const& m) {
     std::int64_t index = 0;
     for (auto const& c : m.content) {
         if (auto t = std::get_if<text_content>(&c)) {
-            keep(t->text.value.size());
-            kept.bytes += t->text.value.size();
+            keep(kept, t->text.value.size());
             kept.parts[index] = t->text.value;
         }
         ++index;

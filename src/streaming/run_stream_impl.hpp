@@ -39,7 +39,7 @@ private:
     std::size_t kept_ = 0; // bytes of every message's parts
     std::map<std::string, message_text> messages_;
     std::map<std::string, std::string> texts_;
-    void keep(std::size_t more);
+    void keep(message_text& m, std::size_t more); // counts `more` bytes of m, or throws past the limit
     void rebuild(std::string const& id, message_text const& m);
 };
 
