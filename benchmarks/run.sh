@@ -6,8 +6,10 @@
 #   1. Budget use: paced-batch (stream mode, then poll mode) on FILES files at RPM/TPM.
 #   2. The official Node SDK on the same workload: Promise.all over createAndPoll (default retries), and
 #      a sequential loop that sleeps between files, stopped after NAIVE_CAP_S seconds.
-#   3. Client cost: CPU and peak RSS (/usr/bin/time) of 1 and 2, and bench_concurrent_runs: RUNS runs at
-#      once in one process on one thread (rate limits off, runs of CONCURRENT_RUN_MS).
+#   3. Client cost: CPU and peak RSS (/usr/bin/time) of 1 and 2; like for like, both SDKs completing the
+#      same files with the same requests, rate limits off (paced-batch and Node's Promise.all, stream and
+#      poll); and bench_concurrent_runs: RUNS runs at once in one process on one thread (rate limits off,
+#      runs of CONCURRENT_RUN_MS).
 #   4. The plot: requests per second per budget over time for each client, 429s marked, budget line.
 # Each client gets a fresh emulator (fresh budgets, counters and request log).
 #
@@ -133,6 +135,22 @@ timed node_naive node "$here/node/naive_loop.mjs" --base-url "$url" --files "$wo
     --requests-per-file "$naive_per_file" --cap-s "$naive_cap_s" --out "$work/node_naive.json" ||
     say "naive_loop exited with $?"
 stop_emulator node_naive
+
+# Like for like: with the rate limits off, both SDKs complete every file with the same requests (the upload,
+# then the run streamed or created and polled), so their CPU per request compares the same work. Under the
+# limits above, Node's requests are mostly 429 answers and paced's are spread out by its pacing.
+for mode in stream poll; do
+    say "like for like, rate limits off, $mode: paced-batch, then the Node SDK (Promise.all)"
+    start_emulator "free_paced_$mode" --run-ms "$run_ms"
+    timed "free_paced_$mode" "$batch" --base-url "$url" --api-key sk-bench --model gpt-4o-mini --mode "$mode" \
+        --quiet --stats-json "$work/free_paced_$mode.batch.json" "$work/files" ||
+        say "paced-batch --mode $mode (limits off) exited with $?"
+    stop_emulator "free_paced_$mode"
+    start_emulator "free_node_$mode" --run-ms "$run_ms"
+    timed "free_node_$mode" node "$here/node/promise_all.mjs" --mode "$mode" --base-url "$url" --files "$work/files" \
+        --out "$work/free_node_$mode.json" || say "promise_all --mode $mode (limits off) exited with $?"
+    stop_emulator "free_node_$mode"
+done
 
 say "bench_concurrent_runs: $runs runs at once (rate limits off, runs of $concurrent_run_ms ms)"
 start_emulator concurrent --run-ms "$concurrent_run_ms"

@@ -173,6 +173,29 @@ if (conc) {
 }
 rows.push('');
 
+// ---- 3b. client cost like for like: rate limits off, both SDKs complete the same files ------------------
+rows.push('### 3b. Client cost like for like: rate limits off, both SDKs complete the same files');
+rows.push('');
+rows.push('| client | completed | requests sent | wall s | CPU s (user + sys) | CPU µs per request | CPU ms per completed file | peak RSS MiB |');
+rows.push('|---|---|---|---|---|---|---|---|');
+const freePer = {};
+for (const [name, label, result] of [
+    ['free_paced_stream', 'paced-batch --mode stream', 'batch'], ['free_node_stream', 'Node SDK, Promise.all over createAndRunStream', 'node'],
+    ['free_paced_poll', 'paced-batch --mode poll', 'batch'], ['free_node_poll', 'Node SDK, Promise.all over createAndPoll', 'node']]) {
+    const s = scenario(name);
+    const r = json(result === 'batch' ? `${name}.batch.json` : `${name}.json`);
+    if (!r || !s.time) {
+        rows.push(`| ${label} | did not run | | | | | | |`);
+        continue;
+    }
+    freePer[name] = { request: (s.time.cpu * 1e6) / s.requests, file: r.completed ? (s.time.cpu * 1e3) / r.completed : NaN,
+                      completed: r.completed, files: r.files };
+    rows.push(`| ${label} | ${r.completed}/${r.files} | ${s.requests} | ${fmt(r.wall_seconds)} | ${fmt(s.time.cpu, 2)} ` +
+              `(${fmt(s.time.user, 2)} + ${fmt(s.time.sys, 2)}) | ${fmt(freePer[name].request, 0)} | ` +
+              `${r.completed ? fmt(freePer[name].file, 2) : 'none completed'} | ${fmt(s.time.rssMiB)} |`);
+}
+rows.push('');
+
 // ---- 5. stream vs poll -------------------------------------------------------------------------------
 rows.push('### Stream vs poll (issue 6): what following one run costs');
 rows.push('');
@@ -204,11 +227,24 @@ if (ps && ps.completed) {
     const sharePoll = pp && pp.completed ? ((pp.completed / pp.wall) * 60) / budget(pp, pp.completed).limit : NaN;
     t.push(`- at least 95% of the physical limit: stream ${pct(share)}, poll ${pct(sharePoll)} → ${share >= 0.95 && sharePoll >= 0.95 ? 'met' : 'MISSED'}`);
 }
-if (cpuPer.paced_stream && cpuPer.node_all) {
-    const ratio = cpuPer.node_all / cpuPer.paced_stream;
-    const ratioPoll = cpuPer.paced_poll ? cpuPer.node_all / cpuPer.paced_poll : NaN;
-    t.push(`- CPU per request at most a tenth of Node's: Node ${fmt(cpuPer.node_all, 0)} µs, paced stream ${fmt(cpuPer.paced_stream, 0)} µs (Node/paced = ${fmt(ratio)}×), ` +
-           `poll ${fmt(cpuPer.paced_poll, 0)} µs (${fmt(ratioPoll)}×) → ${ratio >= 10 && ratioPoll >= 10 ? 'met' : 'MISSED'}`);
+{
+    // Like for like only counts when both clients completed every file: a failed request is cheaper work.
+    const allDone = (n) => freePer[n] && freePer[n].completed === freePer[n].files;
+    const like = (mode) => (allDone(`free_paced_${mode}`) && allDone(`free_node_${mode}`)
+        ? freePer[`free_node_${mode}`].request / freePer[`free_paced_${mode}`].request : NaN);
+    const ls = like('stream');
+    const lp = like('poll');
+    const us = (n) => (freePer[n] ? fmt(freePer[n].request, 0) : 'n/a');
+    t.push(`- CPU per request at most a tenth of Node's, like for like (3b: the same files and requests, every file ` +
+           `completed by both): stream Node ${us('free_node_stream')} µs / paced ${us('free_paced_stream')} µs = ${fmt(ls)}×, ` +
+           `poll Node ${us('free_node_poll')} µs / paced ${us('free_paced_poll')} µs = ${fmt(lp)}× → ${ls >= 10 && lp >= 10 ? 'met' : 'MISSED'}`);
+    if (cpuPer.paced_stream && cpuPer.node_all) {
+        const ratio = cpuPer.node_all / cpuPer.paced_stream;
+        const ratioPoll = cpuPer.paced_poll ? cpuPer.node_all / cpuPer.paced_poll : NaN;
+        t.push(`- the same under the limits (3), against Node's Promise.all whose requests are almost all 429 answers: ` +
+               `Node ${fmt(cpuPer.node_all, 0)} µs, paced stream ${fmt(cpuPer.paced_stream, 0)} µs (${fmt(ratio)}×), ` +
+               `poll ${fmt(cpuPer.paced_poll, 0)} µs (${fmt(ratioPoll)}×) → ${ratio >= 10 && ratioPoll >= 10 ? 'also met' : 'below 10× here (see "How to read it")'}`);
+    }
 }
 if (conc) {
     const rss = concTime ? concTime.rssMiB : conc.peak_rss_kib / 1024;
@@ -239,10 +275,21 @@ rows.push('- **Poll-mode lag under a saturated budget** is mostly the wait in th
           'it learns of a 1 s run about 4 s late; paced also retrieves at once, then every 1 s.');
 rows.push('- **429s** are the emulator\'s `rate_limited_429` for that client (each client gets a fresh emulator). ' +
           '**CPU per request** = the client process\'s user + system CPU (GNU time) / the requests the emulator received ' +
-          'from it (429s included); peak RSS is GNU time\'s maximum resident set size. A streamed request carries its ' +
+          'from it (429s included), process start included (Node\'s, with the SDK loaded, is about 0.2 s); peak RSS ' +
+          'is GNU time\'s maximum resident set size. A streamed request carries its ' +
           'whole run (the emulator writes a run\'s events in 8 pieces: the head, then 7 batches of events over the run\'s ' +
           'second), each read and decoded as it comes, so stream mode costs more per request and less per completed ' +
           'file than poll mode.');
+rows.push('- **Like for like (3b)**: the same files on an emulator with the rate limits off, so that both SDKs ' +
+          'complete every file and send the same requests: the upload, then create-thread-and-run streamed ' +
+          '(Node: `createAndRunStream`, read to `finalRun()`) or thread and run created and polled (Node: ' +
+          '`createAndPoll`; paced creates both in one request and fetches the reply). paced-batch runs 64 files at ' +
+          'once (its default, and the client\'s default pool of 64 connections); Node starts all of them. Under ' +
+          'the limits (3) paced\'s CPU per streamed request is higher than here because its pacing spreads the ' +
+          'requests out: each piece of each stream then wakes the process on its own (about 9 wake-ups per file, ' +
+          'each costing a fixed amount of kernel and cold-cache work on this machine), while without limits the ' +
+          'pieces of concurrent streams arrive together and one wake-up serves several. Node does not pace, so it ' +
+          'has no counterpart to that cost; its requests under the limits are 429 answers, which are cheap work.');
 rows.push(`- **Concurrent runs**: ${S.runs} \`client.run\` coroutines started at once by \`paced::run_batch\` (concurrency ` +
           `${S.runs}) on one thread, poll mode with a 10 s interval, runs of ${S.concurrent_run_ms} ms, rate limits off; ` +
           'each run costs its creation, a retrieval at once, then one every 10 s until it ends.');

@@ -16,7 +16,7 @@ export function args() {
     const a = process.argv.slice(2);
     for (let i = 0; i < a.length; i += 2) {
         if (!a[i].startsWith('--') || i + 1 >= a.length) {
-            console.error(`usage: node ${path.basename(process.argv[1])} --base-url URL --files DIR [--rpm N] [--cap-s S] --out FILE.json`);
+            console.error(`usage: node ${path.basename(process.argv[1])} --base-url URL --files DIR [--mode poll|stream] [--rpm N] [--cap-s S] --out FILE.json`);
             process.exit(2);
         }
         out[a[i].slice(2)] = a[i + 1];
@@ -43,6 +43,20 @@ export async function processFile(openai, assistantId, file) {
                      attachments: [{ file_id: uploaded.id, tools: [{ type: 'file_search' }] }] }],
     });
     const run = await openai.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistantId });
+    if (run.status !== 'completed') throw new Error(`run ended ${run.status}`);
+    return run;
+}
+
+/** The same file with the run streamed: upload, then create-thread-and-run as one streamed request, read to
+ * its end (the request pattern of paced's stream mode). */
+export async function processFileStreamed(openai, assistantId, file) {
+    const uploaded = await openai.files.create({ file: fs.createReadStream(file), purpose: 'assistants' });
+    const stream = openai.beta.threads.createAndRunStream({
+        assistant_id: assistantId,
+        thread: { messages: [{ role: 'user', content: prompt,
+                               attachments: [{ file_id: uploaded.id, tools: [{ type: 'file_search' }] }] }] },
+    });
+    const run = await stream.finalRun();
     if (run.status !== 'completed') throw new Error(`run ended ${run.status}`);
     return run;
 }
