@@ -309,6 +309,7 @@ private:
                 c.scopes.push_back(
                     rp::make_scope_ref(rp::endpoint_scope_key(opts_.key_prefix, scope.endpoint), *e));
         c.pause_key = model_key + ":pause";
+        c.share_key = model_key + ":share";
         c.args = std::move(args);
         return c;
     }

@@ -19,15 +19,31 @@ local scopes = tonumber(ARGV[3])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 local pause_key = KEYS[2 * scopes + 1]
+local share_key = KEYS[2 * scopes + 2]
+
+-- The model scope's share of its request limit after 429s: lowered by @BACKOFF_FACTOR@ at most once per
+-- @BACKOFF_SPACING@ us, never below @MIN_SHARE@, climbing back by @RECOVERY_STEP@ every @RECOVERY_INTERVAL@ us.
+-- Stored as it was when last lowered; what has climbed back since is computed, so nothing is written
+-- while it recovers.
+local share, lowered_at = 1, 0
+local stored = redis.call('GET', share_key)
+if stored then
+  local s, at = string.match(stored, '^(%S+) (%S+)$')
+  share, lowered_at = tonumber(s) or 1, tonumber(at) or 0
+  if now > lowered_at then
+    share = math.min(1, share + math.floor((now - lowered_at) / @RECOVERY_INTERVAL@) * @RECOVERY_STEP@)
+  end
+end
 
 local dims = {}
 for i = 1, scopes do
   for d = 0, 1 do
     local limit = tonumber(ARGV[4 + (i - 1) * 4 + 2 * d])
     local burst = tonumber(ARGV[5 + (i - 1) * 4 + 2 * d])
-    local dim = {key = KEYS[2 * (i - 1) + 1 + d], limit = limit, scope = i, what = d}
+    local dim = {key = KEYS[2 * (i - 1) + 1 + d], limit = limit, burst = burst, scope = i, what = d}
     if limit > 0 then
       dim.interval = 60000000 / limit
+      if i == 1 and d == 0 then dim.interval = dim.interval / share end
       dim.capacity = math.floor(burst * dim.interval)
       dim.tat = tonumber(redis.call('GET', dim.key) or '0')
     end
@@ -119,6 +135,17 @@ elseif op == 'pause' then
   local until_us = math.max(paused, now + tonumber(ARGV[first]))
   if until_us > now then
     redis.call('SET', pause_key, string.format('%.0f', until_us), 'PX', math.ceil((until_us - now) / 1000))
+    -- A 429 means someone else spends this budget: lower the request rate (the answers of requests
+    -- already in flight count as one signal).
+    local lowered = dims[1].interval and (share >= 1 or now - lowered_at >= @BACKOFF_SPACING@)
+    if lowered then
+      local before = share
+      share = math.max(@MIN_SHARE@, share * @BACKOFF_FACTOR@)
+      dims[1].interval = dims[1].interval * before / share
+      dims[1].capacity = math.floor(dims[1].burst * dims[1].interval)
+      local back_at_one = math.ceil((1 - share) / @RECOVERY_STEP@) * @RECOVERY_INTERVAL@
+      redis.call('SET', share_key, string.format('%.17g %.0f', share, now), 'PX', math.ceil(back_at_one / 1000) + 1000)
+    end
     -- The server has just refused us, so its bucket is full: one request when the pause ends, then one
     -- per interval (a whole burst then would earn a second round of 429s).
     restrict(dims[1], 1, until_us)
@@ -159,7 +186,25 @@ dimension_limit to_dimension(std::optional<double> limit, std::optional<double> 
 } // namespace
 
 std::string_view gcra_script() {
-    return script_source;
+    // The back-off constants are scope_state's, so that local_budget and redis_budget settle alike.
+    static std::string const script = [] {
+        std::string text{script_source};
+        auto const set = [&text](std::string_view name, std::string const& value) {
+            for (auto at = text.find(name); at != std::string::npos; at = text.find(name, at + value.size()))
+                text.replace(at, name.size(), value);
+        };
+        using std::chrono::microseconds;
+        using std::chrono::duration_cast;
+        set("@BACKOFF_FACTOR@", number(scope_state::backoff_factor));
+        set("@MIN_SHARE@", number(scope_state::min_share));
+        set("@RECOVERY_STEP@", number(scope_state::recovery_step));
+        set("@BACKOFF_SPACING@",
+            std::to_string(duration_cast<microseconds>(scope_state::backoff_spacing).count()));
+        set("@RECOVERY_INTERVAL@",
+            std::to_string(duration_cast<microseconds>(scope_state::recovery_interval).count()));
+        return text;
+    }();
+    return script;
 }
 
 scope_limits to_scope_limits(rate_limits const& limits) {
@@ -183,15 +228,16 @@ scope_ref make_scope_ref(std::string const& scope_key, scope_limits limits) {
 
 std::vector<std::string> evalsha_command(std::string_view sha, script_call const& call) {
     std::vector<std::string> cmd;
-    cmd.reserve(8 + call.scopes.size() * 6 + call.args.size());
+    cmd.reserve(9 + call.scopes.size() * 6 + call.args.size());
     cmd.emplace_back("EVALSHA");
     cmd.emplace_back(sha);
-    cmd.push_back(std::to_string(call.scopes.size() * 2 + 1));
+    cmd.push_back(std::to_string(call.scopes.size() * 2 + 2));
     for (auto const& s : call.scopes) {
         cmd.push_back(s.req_key);
         cmd.push_back(s.tok_key);
     }
     cmd.push_back(call.pause_key);
+    cmd.push_back(call.share_key);
     cmd.emplace_back(op_name(call.op));
     cmd.push_back(std::to_string(call.latency_allowance.count()));
     cmd.push_back(std::to_string(call.scopes.size()));

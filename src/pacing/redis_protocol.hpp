@@ -4,7 +4,7 @@
 //
 // Script protocol (EVALSHA sha numkeys KEYS... ARGV...):
 //   KEYS = req and tok key of every scope (the model scope first, then the endpoint scope when the
-//          request names a configured one), then the model scope's pause key.
+//          request names a configured one), then the model scope's pause key and its share key.
 //   ARGV = op, latency allowance (us), number of scopes S, then per scope: requests limit, requests
 //          burst, tokens limit, tokens burst (limit 0 = unlimited), then the op's own arguments:
 //     acquire  n_requests n_tokens  -> {0, 0} spent | {1, wait_us} | {2, scope, dimension, limit}
@@ -14,7 +14,9 @@
 //     pause    duration_us          -> {0, pause_left_us}
 // Times are integer microseconds on the server's clock (`TIME`); tat keys hold the theoretical arrival
 // time and expire once it has passed (then "absent" and "in the past" mean the same: nothing
-// outstanding).
+// outstanding). The share key holds "<share> <us>": the fraction of the model scope's request limit in
+// force since the last 429 lowered it at <us> (see scope_state::pause); every op reads the share climbed
+// back since then, and the key expires when it is back at 1.
 
 #include <paced/pacing/budget.hpp>
 #include <paced/pacing/local_budget.hpp>
@@ -81,6 +83,7 @@ struct script_call {
     script_op op = script_op::acquire;
     std::vector<scope_ref> scopes; ///< model scope first; at most two
     std::string pause_key;         ///< the model scope's `:pause` key
+    std::string share_key;         ///< the model scope's `:share` key (its request rate after 429s)
     std::chrono::microseconds latency_allowance{0};
     std::vector<std::int64_t> args; ///< the op's own arguments
 };

@@ -200,15 +200,111 @@ TEST_CASE("redis budget: one budget object's pause holds back another sharing th
         co_await b.acquire(org, {});
         CHECK(clock_type::now() - start >= 850ms);
         CHECK(b.counters().waited == 1);
-        // After a pause one request, then one per interval: the bucket is treated as full.
+        // The 429 lowered the shared request rate to 3/4 (600 -> 450 a minute: one per 133,333 us, the
+        // burst of 10 now spanning 1,333,333 us). After a pause one request, then one per interval: the
+        // bucket is treated as full, so b's request leaves a whole burst outstanding.
+        CHECK(server.command({"GET", "pause:org:share"}).starts_with("0.75 "));
         auto const out = outstanding_us(server, "pause:org:req");
-        CHECK(out > 900'000);
-        CHECK(out <= 1'000'000);
+        CHECK(out > 1'200'000);
+        CHECK(out <= 1'333'334);
         // The pause key expires with the pause (give or take the few milliseconds between b's clock,
         // which released it, and Redis's expiry).
         for (int i = 0; i < 20 && server.command({"EXISTS", "pause:org:pause"}) != "0"; ++i)
             co_await sleep_for(5ms);
         CHECK(server.command({"EXISTS", "pause:org:pause"}) == "0");
+    }());
+}
+
+/// The fraction of its request limit a scope uses after 429s, as its share key holds it (1 when absent).
+double stored_share(redis_server const& s, std::string const& key) {
+    auto const v = s.command({"GET", key});
+    return v == "(nil)" ? 1.0 : std::stod(v.substr(0, v.find(' ')));
+}
+
+/// Sets a share as if a 429 had lowered it `ago` before the server's now.
+void set_share(redis_server const& s, std::string const& key, std::string_view share,
+               std::chrono::seconds ago) {
+    auto const at = server_now_us(s) - std::chrono::duration_cast<std::chrono::microseconds>(ago).count();
+    s.command({"SET", key, std::string{share} + " " + std::to_string(at)});
+}
+
+TEST_CASE("redis budget: a 429 lowers the shared request rate to 3/4, once per second of answers",
+          "[redis]") {
+    if (!redis_server::available()) {
+        WARN("redis-server not installed: skipped");
+        return;
+    }
+    redis_server server;
+    asio::io_context ioc;
+    auto o = options_for(server, "share");
+    o.limits.defaults.requests_per_minute = 600;
+    o.limits.per_model["unpaced"] = {.tokens_per_minute = 1000};
+    paced::redis_budget a{ioc.get_executor(), o};
+    paced::redis_budget b{ioc.get_executor(), o};
+    paced::budget_scope const m{.model = "m"};
+    paced::budget_scope const unpaced{.model = "unpaced"};
+    std::string const key = "share:model:m:share";
+    run_coro(ioc, [&]() -> asio::awaitable<void> {
+        co_await until_connected(a);
+        co_await until_connected(b);
+        a.pause(m, 1ms);
+        co_await a.acquire(other_model, {}); // same connection: the pause is in Redis now
+        CHECK(stored_share(server, key) == 0.75);
+        // Back at 1 after 5 steps of 5 s (+1 s): the key expires then.
+        auto const ttl = std::stoll(server.command({"PTTL", key}));
+        CHECK(ttl > 20'000);
+        CHECK(ttl <= 31'000);
+        // The other requests in flight get their 429s too, in any process: one signal, not many.
+        b.pause(m, 1ms);
+        co_await b.acquire(other_model, {});
+        CHECK(stored_share(server, key) == 0.75);
+        // A second later it is a new signal.
+        set_share(server, key, "0.75", std::chrono::seconds{2});
+        b.pause(m, 1ms);
+        co_await b.acquire(other_model, {});
+        CHECK(stored_share(server, key) == Approx(0.5625));
+        // Never below a tenth of the limit.
+        set_share(server, key, "0.1", std::chrono::seconds{2});
+        a.pause(m, 1ms);
+        co_await a.acquire(other_model, {});
+        CHECK(stored_share(server, key) == Approx(0.1));
+        // A scope without a request limit has no rate to lower.
+        a.pause(unpaced, 1ms);
+        co_await a.acquire(other_model, {});
+        CHECK(server.command({"EXISTS", "share:model:unpaced:share"}) == "0");
+    }());
+}
+
+TEST_CASE("redis budget: after 429s the shared request rate climbs back by 5% every 5 s", "[redis]") {
+    if (!redis_server::available()) {
+        WARN("redis-server not installed: skipped");
+        return;
+    }
+    redis_server server;
+    asio::io_context ioc;
+    auto o = options_for(server, "climb");
+    o.limits.defaults.requests_per_minute = 600;
+    paced::redis_budget budget{ioc.get_executor(), o};
+    paced::budget_scope const m{.model = "m"};
+    run_coro(ioc, [&]() -> asio::awaitable<void> {
+        co_await until_connected(budget);
+        // Lowered to half 12 s ago: two steps since, 0.6 of 600 a minute = one request per 166,667 us.
+        set_share(server, "climb:model:m:share", "0.5", std::chrono::seconds{12});
+        co_await budget.acquire(m, {});
+        co_await budget.acquire(m, {});
+        auto out = outstanding_us(server, "climb:model:m:req");
+        CHECK(out > 300'000);
+        CHECK(out <= 333'334);
+        // Lowered long ago: back at the full limit, one request per 100,000 us.
+        set_share(server, "climb:model:m:share", "0.5", std::chrono::seconds{60});
+        server.command({"DEL", "climb:model:m:req"});
+        co_await budget.acquire(m, {});
+        co_await budget.acquire(m, {});
+        out = outstanding_us(server, "climb:model:m:req");
+        CHECK(out > 170'000);
+        CHECK(out <= 200'000);
+        // The org-wide scope is a budget of its own: untouched.
+        CHECK(server.command({"EXISTS", "climb:org:share"}) == "0");
     }());
 }
 

@@ -40,24 +40,26 @@ TEST_CASE("redis protocol: limits get the rate model's default burst, unset limi
           rp::dimension_limit{600, 3});
 }
 
-TEST_CASE("redis protocol: an acquire of two scopes names five keys, then op, allowance, limits and cost",
+TEST_CASE("redis protocol: an acquire of two scopes names six keys, then op, allowance, limits and cost",
           "[redis]") {
     rp::script_call c;
     c.op = rp::script_op::acquire;
     c.scopes.push_back(rp::make_scope_ref("p:model:m", {{60, 1}, {0, 0}}));
     c.scopes.push_back(rp::make_scope_ref("p:endpoint:e", {{1000, 16}, {0, 0}}));
     c.pause_key = "p:model:m:pause";
+    c.share_key = "p:model:m:share";
     c.latency_allowance = microseconds{50000};
     c.args = {1, 250};
     auto const cmd = rp::evalsha_command("abc123", c);
     std::vector<std::string> const expected{"EVALSHA",
                                             "abc123",
-                                            "5",
+                                            "6",
                                             "p:model:m:req",
                                             "p:model:m:tok",
                                             "p:endpoint:e:req",
                                             "p:endpoint:e:tok",
                                             "p:model:m:pause",
+                                            "p:model:m:share",
                                             "acquire",
                                             "50000",
                                             "2",
@@ -79,12 +81,15 @@ TEST_CASE("redis protocol: fractional limits keep their precision in the command
     c.op = rp::script_op::pause;
     c.scopes.push_back(rp::make_scope_ref("p:org", {{0.5, 1}, {0, 0}}));
     c.pause_key = "p:org:pause";
+    c.share_key = "p:org:share";
     c.args = {1500};
     auto const cmd = rp::evalsha_command("s", c);
-    REQUIRE(cmd.size() == 14);
-    CHECK(cmd[6] == "pause");
-    CHECK(cmd[9] == "0.5");
-    CHECK(cmd[13] == "1500");
+    REQUIRE(cmd.size() == 15);
+    CHECK(cmd[2] == "4");
+    CHECK(cmd[6] == "p:org:share");
+    CHECK(cmd[7] == "pause");
+    CHECK(cmd[10] == "0.5");
+    CHECK(cmd[14] == "1500");
 }
 
 TEST_CASE("redis protocol: the script's three acquire answers decode", "[redis]") {
@@ -137,6 +142,15 @@ TEST_CASE("redis protocol: the script reads the server's clock and stores whole 
     CHECK(s.find("redis.call('TIME')") != std::string::npos);
     CHECK(s.find("'%.0f'") != std::string::npos);
     CHECK(s.find("'PX'") != std::string::npos);
+}
+
+TEST_CASE("redis protocol: the script's 429 back-off uses local_budget's constants", "[redis]") {
+    auto const s = std::string{rp::gcra_script()};
+    CHECK(s.find('@') == std::string::npos); // every placeholder replaced
+    CHECK(s.find("share * 0.75") != std::string::npos);
+    CHECK(s.find("math.max(0.10000000000000001, ") != std::string::npos);
+    CHECK(s.find("/ 5000000) * 0.050000000000000003") != std::string::npos);
+    CHECK(s.find("now - lowered_at >= 1000000") != std::string::npos);
 }
 
 #endif

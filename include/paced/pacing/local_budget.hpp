@@ -181,7 +181,9 @@ public:
 
     /** @brief One shared cool-down for the scope's model budget: nothing is admitted before now +
      * `duration`; then one request, then one per emission interval (the server's bucket is full after
-     * it refused us). A shorter pause never shortens a longer one.
+     * it refused us). A shorter pause never shortens a longer one. The scope's request rate drops to
+     * 3/4 (at most once per second, never below a tenth of the limit) and climbs back by 5% of the limit
+     * every 5 s without a pause.
      * @par Thread safety
      * See the class.
      */

@@ -102,7 +102,8 @@ struct redis_budget_counters {
  * tokens of a scope (its model budget and, when configured, its endpoint budget) atomically, or answers
  * the exact time to wait. Inside one process every scope has a FIFO queue: only its head asks Redis,
  * sleeps on a timer for the answered wait, and asks again; the others wait behind it. A `pause` (the
- * cool-down after a 429) is a key in Redis with an expiry, so one worker's 429 pauses all of them.
+ * cool-down after a 429) is a key in Redis with an expiry, so one worker's 429 pauses all of them; it
+ * also lowers the scope's request rate for all of them, as `local_budget::pause` does for one process.
  *
  * Connection: one hiredis connection driven by the executor (never a blocking call on it), opened at
  * construction and re-opened with backoff when lost. See `unavailable_policy` for what happens while
@@ -180,8 +181,10 @@ public:
 
     /** @brief One cool-down shared by every process: nothing of the scope's model budget is admitted
      * before now + `duration` (on Redis' clock), then one request, then one per emission interval. A
-     * shorter pause never shortens a longer one. Asynchronous; kept and sent after a reconnect when Redis
-     * is unavailable (with what is left of it).
+     * shorter pause never shortens a longer one. The scope's request rate drops to 3/4 for every process
+     * (at most once per second, never below a tenth of the limit) and climbs back by 5% of the limit every
+     * 5 s without a pause. Asynchronous; kept and sent after a reconnect when Redis is unavailable (with
+     * what is left of it).
      * @par Thread safety
      * See the class.
      */
