@@ -21,8 +21,9 @@ local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 local pause_key = KEYS[2 * scopes + 1]
 local share_key = KEYS[2 * scopes + 2]
 
--- The model scope's share of its request limit after 429s: lowered by @BACKOFF_FACTOR@ at most once per
--- @BACKOFF_SPACING@ us, never below @MIN_SHARE@, climbing back by @RECOVERY_STEP@ every @RECOVERY_INTERVAL@ us.
+-- The model scope's share of its request limit after 429s: multiplied by @BACKOFF_FACTOR@ at most once
+-- per @BACKOFF_SPACING@ us, never below @MIN_SHARE@, climbing back by @RECOVERY_STEP@ of the limit every
+-- @RECOVERY_INTERVAL@ us.
 -- Stored as it was when last lowered; what has climbed back since is computed, so nothing is written
 -- while it recovers.
 local share, lowered_at = 1, 0
@@ -144,7 +145,8 @@ elseif op == 'pause' then
       dims[1].interval = dims[1].interval * before / share
       dims[1].capacity = math.floor(dims[1].burst * dims[1].interval)
       local back_at_one = math.ceil((1 - share) / @RECOVERY_STEP@) * @RECOVERY_INTERVAL@
-      redis.call('SET', share_key, string.format('%.17g %.0f', share, now), 'PX', math.ceil(back_at_one / 1000) + 1000)
+      redis.call('SET', share_key, string.format('%.17g %.0f', share, now),
+                 'PX', math.ceil(back_at_one / 1000) + 1000)
     end
     -- The server has just refused us, so its bucket is full: one request when the pause ends, then one
     -- per interval (a whole burst then would earn a second round of 429s).
