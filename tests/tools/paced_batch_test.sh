@@ -4,7 +4,7 @@
 #
 #   paced_batch_test.sh CASE EMULATOR BATCH
 #
-# CASE is one of: completes, resume, failures, usage, terminal, redis. Needs curl, jq, tmux and
+# CASE is one of: completes, connections, resume, failures, usage, terminal, redis. Needs curl, jq, tmux and
 # redis-server (scripts/setup.sh).
 set -euo pipefail
 case_name=$1
@@ -87,6 +87,30 @@ completes)
     per_file=$(jq -s 'map(.requests) | add' "$work/out.jsonl")
     expect_eq "requests counted" "$(stat requests_total)" "$((per_file + 1))"
     grep -q 'completed 15' "$work/err" || fail "no summary on stderr: $(cat "$work/err")"
+    ;;
+
+connections)
+    # In stream mode each file in flight holds a connection for its whole run: a --concurrency above the
+    # client's default pool of 64 is honoured, and --max-connections bounds the connections opened.
+    start_emulator --run-ms 1500
+    make_inputs 80
+    rc=0
+    "$batch" --model gpt-4o-mini --concurrency 80 --quiet "$work/in" || rc=$?
+    expect_eq "exit code" 0 "$rc"
+    opened=$(stat connections_accepted)
+    [ "$opened" -ge 80 ] || fail "80 files streamed at once need 80 connections; the emulator accepted $opened"
+    kill "$emulator_pid"
+    wait "$emulator_pid" 2>/dev/null || true
+    start_emulator --run-ms 300
+    rm -rf "$work/in"
+    make_inputs 16
+    rc=0
+    "$batch" --model gpt-4o-mini --concurrency 16 --max-connections 4 --quiet "$work/in" || rc=$?
+    expect_eq "exit code with 4 connections" 0 "$rc"
+    curl -sf "$base_url/emulator/stats" >"$work/stats.json" # one request: its own connection counts too
+    expect_eq "runs completed with 4 connections" 16 "$(jq -r .runs_completed "$work/stats.json")"
+    opened=$(jq -r .connections_accepted "$work/stats.json")
+    [ "$opened" -le 5 ] || fail "--max-connections 4: the emulator accepted $((opened - 1)) connections"
     ;;
 
 resume)

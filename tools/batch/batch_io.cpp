@@ -163,6 +163,10 @@ client_options client_options_for(settings const& cfg, boost::asio::any_io_execu
     o.organization = env("OPENAI_ORG_ID");
     o.project = env("OPENAI_PROJECT_ID");
     o.log = logger_from_env();
+    // In stream mode each file in flight holds a connection for its whole run: a pool smaller than the
+    // concurrency would quietly lower it.
+    o.max_connections =
+        cfg.max_connections > 0 ? cfg.max_connections : std::max(o.max_connections, cfg.concurrency);
     budget_options limits;
     if (cfg.rpm > 0)
         limits.defaults.requests_per_minute = cfg.rpm;

@@ -31,6 +31,7 @@ struct settings {
     double rpm = 0;
     double tpm = 0;
     std::size_t concurrency = 64;
+    std::size_t max_connections = 0; ///< 0: the larger of 64 (the client's default) and `concurrency`
     std::string mode = "stream";
     long poll_interval_ms = 1000;
     std::string redis_url;

@@ -16,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -38,6 +39,16 @@ struct file_outcome {
 /// Thrown for files not started because the user interrupted the batch (not written to --out).
 struct skipped_by_interrupt {};
 
+/// Lets the process use its hard limit of open files: up to --max-connections sockets are open at once,
+/// and the soft limit is often 1024. Left as it is when the system refuses.
+void raise_open_file_limit() {
+    rlimit l{};
+    if (::getrlimit(RLIMIT_NOFILE, &l) == 0 && l.rlim_cur < l.rlim_max) {
+        l.rlim_cur = l.rlim_max;
+        (void)::setrlimit(RLIMIT_NOFILE, &l);
+    }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -57,6 +68,11 @@ int main(int argc, char** argv) {
         ->check(CLI::PositiveNumber);
     app.add_option("--concurrency", cfg.concurrency, "Files processed at once")
         ->capture_default_str()
+        ->check(CLI::Range(1, 100000));
+    app.add_option(
+           "--max-connections", cfg.max_connections,
+           "Open connections at most (default: the larger of 64 and --concurrency; in stream mode each "
+           "file in flight holds one for its run)")
         ->check(CLI::Range(1, 100000));
     app.add_option("--mode", cfg.mode, "How runs are followed: stream (one request per run) or poll")
         ->capture_default_str()
@@ -95,6 +111,7 @@ int main(int argc, char** argv) {
         std::erase_if(files, [&](std::string const& f) { return already_done.contains(f); });
     }
 
+    raise_open_file_limit();
     asio::io_context ioc(1);
     std::unique_ptr<paced::client> client;
     try {
