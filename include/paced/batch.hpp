@@ -37,7 +37,8 @@ struct batch_progress {
 
 /// Options of `run_batch`.
 struct batch_options {
-    /// Inputs processed at once.
+    /// Inputs processed at once. A run followed in `run_mode::stream` holds one of the client's
+    /// connections until it ends: beyond `client_options::max_connections` (64) streams wait for one.
     std::size_t concurrency = 64;
     /// Called after each item finishes (on the batch's executor).
     std::function<void(batch_progress const&)> on_progress;
