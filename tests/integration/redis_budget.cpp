@@ -86,10 +86,7 @@ std::string message_of(std::exception_ptr e) {
 } // namespace
 
 TEST_CASE("redis budget: the burst is admitted at once, then requests are paced at the rate", "[redis]") {
-    if (!redis_server::available()) {
-        WARN("redis-server not installed: skipped");
-        return;
-    }
+    PACED_SKIP_WITHOUT_REDIS();
     redis_server server;
     asio::io_context ioc;
     auto o = options_for(server, "burst");
@@ -116,10 +113,7 @@ TEST_CASE("redis budget: the burst is admitted at once, then requests are paced 
 }
 
 TEST_CASE("redis budget: tokens are charged and paced like requests", "[redis]") {
-    if (!redis_server::available()) {
-        WARN("redis-server not installed: skipped");
-        return;
-    }
+    PACED_SKIP_WITHOUT_REDIS();
     redis_server server;
     asio::io_context ioc;
     auto o = options_for(server, "tokens");
@@ -142,10 +136,7 @@ TEST_CASE("redis budget: tokens are charged and paced like requests", "[redis]")
 
 TEST_CASE("redis budget: a request above a per-minute limit fails at once with request_too_large",
           "[redis]") {
-    if (!redis_server::available()) {
-        WARN("redis-server not installed: skipped");
-        return;
-    }
+    PACED_SKIP_WITHOUT_REDIS();
     redis_server server;
     asio::io_context ioc;
     auto o = options_for(server, "large");
@@ -180,10 +171,7 @@ TEST_CASE("redis budget: a request above a per-minute limit fails at once with r
 }
 
 TEST_CASE("redis budget: one budget object's pause holds back another sharing the prefix", "[redis]") {
-    if (!redis_server::available()) {
-        WARN("redis-server not installed: skipped");
-        return;
-    }
+    PACED_SKIP_WITHOUT_REDIS();
     redis_server server;
     asio::io_context ioc;
     auto o = options_for(server, "pause");
@@ -230,10 +218,7 @@ void set_share(redis_server const& s, std::string const& key, std::string_view s
 
 TEST_CASE("redis budget: a 429 lowers the shared request rate to 3/4, once per second of answers",
           "[redis]") {
-    if (!redis_server::available()) {
-        WARN("redis-server not installed: skipped");
-        return;
-    }
+    PACED_SKIP_WITHOUT_REDIS();
     redis_server server;
     asio::io_context ioc;
     auto o = options_for(server, "share");
@@ -276,10 +261,7 @@ TEST_CASE("redis budget: a 429 lowers the shared request rate to 3/4, once per s
 }
 
 TEST_CASE("redis budget: after 429s the shared request rate climbs back by 5% every 5 s", "[redis]") {
-    if (!redis_server::available()) {
-        WARN("redis-server not installed: skipped");
-        return;
-    }
+    PACED_SKIP_WITHOUT_REDIS();
     redis_server server;
     asio::io_context ioc;
     auto o = options_for(server, "climb");
@@ -309,10 +291,7 @@ TEST_CASE("redis budget: after 429s the shared request rate climbs back by 5% ev
 }
 
 TEST_CASE("redis budget: a shorter pause never shortens a longer one", "[redis]") {
-    if (!redis_server::available()) {
-        WARN("redis-server not installed: skipped");
-        return;
-    }
+    PACED_SKIP_WITHOUT_REDIS();
     redis_server server;
     asio::io_context ioc;
     auto o = options_for(server, "pauses");
@@ -329,10 +308,7 @@ TEST_CASE("redis budget: a shorter pause never shortens a longer one", "[redis]"
 }
 
 TEST_CASE("redis budget: observe tightens the shared state to the server's remaining count", "[redis]") {
-    if (!redis_server::available()) {
-        WARN("redis-server not installed: skipped");
-        return;
-    }
+    PACED_SKIP_WITHOUT_REDIS();
     redis_server server;
     asio::io_context ioc;
     auto o = options_for(server, "observe");
@@ -357,10 +333,7 @@ TEST_CASE("redis budget: observe tightens the shared state to the server's remai
 
 TEST_CASE("redis budget: refunded tokens can be spent again, extra charges delay the next request",
           "[redis]") {
-    if (!redis_server::available()) {
-        WARN("redis-server not installed: skipped");
-        return;
-    }
+    PACED_SKIP_WITHOUT_REDIS();
     redis_server server;
     asio::io_context ioc;
     auto o = options_for(server, "refund");
@@ -381,10 +354,7 @@ TEST_CASE("redis budget: refunded tokens can be spent again, extra charges delay
 }
 
 TEST_CASE("redis budget: an endpoint scope is charged with its model scope in one call", "[redis]") {
-    if (!redis_server::available()) {
-        WARN("redis-server not installed: skipped");
-        return;
-    }
+    PACED_SKIP_WITHOUT_REDIS();
     redis_server server;
     asio::io_context ioc;
     auto o = options_for(server, "endpoint");
@@ -406,10 +376,7 @@ TEST_CASE("redis budget: an endpoint scope is charged with its model scope in on
 
 TEST_CASE("redis budget: a flushed script is loaded again (NOSCRIPT) without failing the acquire",
           "[redis]") {
-    if (!redis_server::available()) {
-        WARN("redis-server not installed: skipped");
-        return;
-    }
+    PACED_SKIP_WITHOUT_REDIS();
     redis_server server;
     asio::io_context ioc;
     auto o = options_for(server, "noscript");
@@ -426,10 +393,7 @@ TEST_CASE("redis budget: a flushed script is loaded again (NOSCRIPT) without fai
 
 TEST_CASE("redis budget: AUTH and SELECT from the URL are sent, a wrong password is budget_unavailable",
           "[redis]") {
-    if (!redis_server::available()) {
-        WARN("redis-server not installed: skipped");
-        return;
-    }
+    PACED_SKIP_WITHOUT_REDIS();
     redis_server server{{"--requirepass", "s3cret"}};
     asio::io_context ioc;
     auto o = options_for(server, "auth");
@@ -464,10 +428,7 @@ TEST_CASE("redis budget: AUTH and SELECT from the URL are sent, a wrong password
 }
 
 TEST_CASE("redis budget: a cancelled waiter leaves the queue and spends nothing", "[redis]") {
-    if (!redis_server::available()) {
-        WARN("redis-server not installed: skipped");
-        return;
-    }
+    PACED_SKIP_WITHOUT_REDIS();
     using namespace asio::experimental::awaitable_operators;
     redis_server server;
     asio::io_context ioc;
@@ -489,10 +450,7 @@ TEST_CASE("redis budget: a cancelled waiter leaves the queue and spends nothing"
 
 TEST_CASE("redis budget: an unreachable Redis holds, then fails with budget_unavailable; nothing is admitted",
           "[redis]") {
-    if (!redis_server::available()) {
-        WARN("redis-server not installed: skipped");
-        return;
-    }
+    PACED_SKIP_WITHOUT_REDIS();
     std::uint16_t port = 0;
     {
         redis_server gone; // a port that was free a moment ago and now has nobody listening
@@ -523,10 +481,7 @@ TEST_CASE("redis budget: an unreachable Redis holds, then fails with budget_unav
 }
 
 TEST_CASE("redis budget: with fallback_local an unreachable Redis is replaced by a local share", "[redis]") {
-    if (!redis_server::available()) {
-        WARN("redis-server not installed: skipped");
-        return;
-    }
+    PACED_SKIP_WITHOUT_REDIS();
     std::uint16_t port = 0;
     {
         redis_server gone;
@@ -552,10 +507,7 @@ TEST_CASE("redis budget: with fallback_local an unreachable Redis is replaced by
 }
 
 TEST_CASE("redis budget: an idle budget keeps no work on the io_context", "[redis]") {
-    if (!redis_server::available()) {
-        WARN("redis-server not installed: skipped");
-        return;
-    }
+    PACED_SKIP_WITHOUT_REDIS();
     redis_server server;
     asio::io_context ioc;
     paced::redis_budget budget{ioc.get_executor(), options_for(server, "idle")};

@@ -25,10 +25,7 @@ using namespace std::chrono_literals;
 
 TEST_CASE("redis budget: four processes share one 120 RPM budget with no 429 and within the limit",
           "[redis][multiprocess]") {
-    if (!redis_server::available()) {
-        WARN("redis-server not installed: skipped");
-        return;
-    }
+    PACED_SKIP_WITHOUT_REDIS();
     redis_server server;
     emulator_process emu({"--rpm", "120"});
     constexpr int processes = 4;

@@ -54,10 +54,7 @@ paced::errc error_of(std::exception_ptr e) {
 
 TEST_CASE("redis restart: acquires hold while Redis is down and continue once it is back",
           "[redis][restart]") {
-    if (!redis_server::available()) {
-        WARN("redis-server not installed: skipped");
-        return;
-    }
+    PACED_SKIP_WITHOUT_REDIS();
     redis_server server;
     asio::io_context ioc;
     auto o = options_for(server, "restart");
@@ -91,10 +88,7 @@ TEST_CASE("redis restart: acquires hold while Redis is down and continue once it
 
 TEST_CASE("redis restart: many waiters of a paced queue all get through a restart, none lost",
           "[redis][restart]") {
-    if (!redis_server::available()) {
-        WARN("redis-server not installed: skipped");
-        return;
-    }
+    PACED_SKIP_WITHOUT_REDIS();
     redis_server server;
     asio::io_context ioc;
     auto o = options_for(server, "restart-queue");
@@ -134,10 +128,7 @@ TEST_CASE("redis restart: many waiters of a paced queue all get through a restar
 
 TEST_CASE("redis restart: past the deadline waiters fail with budget_unavailable, later ones succeed again",
           "[redis][restart]") {
-    if (!redis_server::available()) {
-        WARN("redis-server not installed: skipped");
-        return;
-    }
+    PACED_SKIP_WITHOUT_REDIS();
     redis_server server;
     asio::io_context ioc;
     auto o = options_for(server, "restart-deadline");
