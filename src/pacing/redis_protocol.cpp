@@ -36,6 +36,16 @@ if stored then
   end
 end
 
+-- A dimension's emission interval and burst capacity for the limit in force. Burst 0 is the rate model's
+-- default for that limit, max(1, floor(limit / 60)) (default_burst in gcra.cpp), so that a lowered share
+-- lowers it too.
+local function set_rate(dim, limit_in_force)
+  local burst = dim.burst
+  if burst == 0 then burst = math.max(1, math.floor(limit_in_force / 60)) end
+  dim.interval = 60000000 / limit_in_force
+  dim.capacity = math.floor(burst * dim.interval)
+end
+
 local dims = {}
 for i = 1, scopes do
   for d = 0, 1 do
@@ -43,9 +53,8 @@ for i = 1, scopes do
     local burst = tonumber(ARGV[5 + (i - 1) * 4 + 2 * d])
     local dim = {key = KEYS[2 * (i - 1) + 1 + d], limit = limit, burst = burst, scope = i, what = d}
     if limit > 0 then
-      dim.interval = 60000000 / limit
-      if i == 1 and d == 0 then dim.interval = dim.interval / share end
-      dim.capacity = math.floor(burst * dim.interval)
+      -- The share applies to the model scope's requests only (scope_state::apply_share).
+      set_rate(dim, (i == 1 and d == 0) and limit * share or limit)
       dim.tat = tonumber(redis.call('GET', dim.key) or '0')
     end
     dims[#dims + 1] = dim
@@ -140,10 +149,8 @@ elseif op == 'pause' then
     -- already in flight count as one signal).
     local lowered = dims[1].interval and (share >= 1 or now - lowered_at >= @BACKOFF_SPACING@)
     if lowered then
-      local before = share
       share = math.max(@MIN_SHARE@, share * @BACKOFF_FACTOR@)
-      dims[1].interval = dims[1].interval * before / share
-      dims[1].capacity = math.floor(dims[1].burst * dims[1].interval)
+      set_rate(dims[1], dims[1].limit * share)
       local back_at_one = math.ceil((1 - share) / @RECOVERY_STEP@) * @RECOVERY_INTERVAL@
       redis.call('SET', share_key, string.format('%.17g %.0f', share, now),
                  'PX', math.ceil(back_at_one / 1000) + 1000)
@@ -182,7 +189,7 @@ char const* op_name(script_op op) {
 dimension_limit to_dimension(std::optional<double> limit, std::optional<double> burst) {
     if (!limit)
         return {};
-    return {*limit, burst ? *burst : default_burst(*limit)};
+    return {*limit, burst ? *burst : 0.0}; // 0: the script's default for the limit in force
 }
 
 } // namespace

@@ -6,7 +6,8 @@
 //   KEYS = req and tok key of every scope (the model scope first, then the endpoint scope when the
 //          request names a configured one), then the model scope's pause key and its share key.
 //   ARGV = op, latency allowance (us), number of scopes S, then per scope: requests limit, requests
-//          burst, tokens limit, tokens burst (limit 0 = unlimited), then the op's own arguments:
+//          burst, tokens limit, tokens burst (limit 0 = unlimited, burst 0 = the default for the limit in
+//          force), then the op's own arguments:
 //     acquire  n_requests n_tokens  -> {0, 0} spent | {1, wait_us} | {2, scope, dimension, limit}
 //     refund   n_requests n_tokens  -> {0, 0}      (a grant nobody used)
 //     adjust   delta_tokens         -> {0, 0}      (positive: spend more; negative: refund)
@@ -45,7 +46,9 @@ struct reply {
 /// The Lua source of the script.
 std::string_view gcra_script();
 
-/// One dimension's limit as the script sees it: limit 0 means unlimited.
+/// One dimension's limit as the script sees it: limit 0 means unlimited; burst 0 means the rate model's
+/// default for the limit in force (`default_burst`), which the script computes so that a share lowered
+/// after 429s lowers it too.
 struct dimension_limit {
     double per_minute = 0;
     double burst = 0;
@@ -59,7 +62,7 @@ struct scope_limits {
     bool operator==(scope_limits const&) const = default;
 };
 
-/// Converts configured limits (with their default bursts) to the script's form.
+/// Converts configured limits to the script's form (an unset burst is 0: the default).
 scope_limits to_scope_limits(rate_limits const& limits);
 
 /// The two keys of one scope and its limits.

@@ -188,13 +188,13 @@ TEST_CASE("redis budget: one budget object's pause holds back another sharing th
         co_await b.acquire(org, {});
         CHECK(clock_type::now() - start >= 850ms);
         CHECK(b.counters().waited == 1);
-        // The 429 lowered the shared request rate to 3/4 (600 -> 450 a minute: one per 133,333 us, the
-        // burst of 10 now spanning 1,333,333 us). After a pause one request, then one per interval: the
-        // bucket is treated as full, so b's request leaves a whole burst outstanding.
+        // The 429 lowered the shared request rate to 3/4 (600 -> 450 a minute: one per 133,333 us, and
+        // the default burst for 450, 7, spans 933,333 us). After a pause one request, then one per
+        // interval: the bucket is treated as full, so b's request leaves a whole burst outstanding.
         CHECK(server.command({"GET", "pause:org:share"}).starts_with("0.75 "));
         auto const out = outstanding_us(server, "pause:org:req");
-        CHECK(out > 1'200'000);
-        CHECK(out <= 1'333'334);
+        CHECK(out > 800'000);
+        CHECK(out <= 933'334);
         // The pause key expires with the pause (give or take the few milliseconds between b's clock,
         // which released it, and Redis's expiry).
         for (int i = 0; i < 20 && server.command({"EXISTS", "pause:org:pause"}) != "0"; ++i)
@@ -287,6 +287,36 @@ TEST_CASE("redis budget: after 429s the shared request rate climbs back by 5% ev
         CHECK(out <= 200'000);
         // The org-wide scope is a budget of its own: untouched.
         CHECK(server.command({"EXISTS", "climb:org:share"}) == "0");
+    }());
+}
+
+TEST_CASE("redis budget: a lowered share lowers the default burst with the rate, not a configured one",
+          "[redis]") {
+    PACED_SKIP_WITHOUT_REDIS();
+    redis_server server;
+    asio::io_context ioc;
+    auto o = options_for(server, "burst");
+    o.limits.defaults.requests_per_minute = 600;                                    // default burst
+    o.limits.per_model["set"] = {.requests_per_minute = 600, .burst_requests = 10}; // the same, configured
+    paced::redis_budget budget{ioc.get_executor(), o};
+    paced::budget_scope const m{.model = "m"};
+    paced::budget_scope const set{.model = "set"};
+    run_coro(ioc, [&]() -> asio::awaitable<void> {
+        co_await until_connected(budget);
+        // Half the limit: 300 a minute, whose default burst is 5.
+        set_share(server, "burst:model:m:share", "0.5", std::chrono::seconds{0});
+        set_share(server, "burst:model:set:share", "0.5", std::chrono::seconds{0});
+        for (int i = 0; i < 5; ++i)
+            co_await budget.acquire(m, {});
+        CHECK(budget.counters().waited == 0);
+        co_await budget.acquire(m, {});
+        CHECK(budget.counters().waited == 1);
+        // A configured burst of 10 stays 10 at the lowered rate.
+        for (int i = 0; i < 10; ++i)
+            co_await budget.acquire(set, {});
+        CHECK(budget.counters().waited == 1);
+        co_await budget.acquire(set, {});
+        CHECK(budget.counters().waited == 2);
     }());
 }
 

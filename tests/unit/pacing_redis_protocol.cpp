@@ -30,11 +30,13 @@ TEST_CASE("redis protocol: scope keys are <prefix>:org, :model:<name> and :endpo
     CHECK(ref.tok_key == "p:org:tok");
 }
 
-TEST_CASE("redis protocol: limits get the rate model's default burst, unset limits are 0", "[redis]") {
+TEST_CASE(
+    "redis protocol: an unset burst is 0 (the script's default for the limit in force), unset limits are 0",
+    "[redis]") {
     auto const l = rp::to_scope_limits({.requests_per_minute = 120, .tokens_per_minute = 30000});
-    CHECK(l.requests == rp::dimension_limit{120, 2});
-    CHECK(l.tokens == rp::dimension_limit{30000, 500});
-    CHECK(rp::to_scope_limits({.requests_per_minute = 30}).requests == rp::dimension_limit{30, 1});
+    CHECK(l.requests == rp::dimension_limit{120, 0});
+    CHECK(l.tokens == rp::dimension_limit{30000, 0});
+    CHECK(rp::to_scope_limits({.requests_per_minute = 30}).requests == rp::dimension_limit{30, 0});
     CHECK(rp::to_scope_limits({}).tokens == rp::dimension_limit{});
     CHECK(rp::to_scope_limits({.requests_per_minute = 600, .burst_requests = 3}).requests ==
           rp::dimension_limit{600, 3});
