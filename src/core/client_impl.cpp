@@ -460,8 +460,12 @@ client_impl::attempt_verdict client_impl::judge(api_request const& req, request_
         code = make_error_code(classify_http_error(resp->status, api->code.value_or(""), api->message));
         if (code == errc::rate_limited) {
             counters_.rate_limited++;
-            // One shared cool-down for every coroutine of this scope, not each for itself.
-            budget_->pause(req.scope, cool_down_after_429(*api, snapshot));
+            // One shared cool-down for every coroutine of this scope, not each for itself, and what the
+            // refusal shows about the server's budgets.
+            auto refusal = sansio::parse_rate_limit_refusal(api->message, api->type);
+            refusal.cool_down = cool_down_after_429(*api, snapshot);
+            refusal.headers = snapshot;
+            budget_->refused(req.scope, refusal);
         }
         failure = {.kind = sansio::failure_kind::http_status,
                    .status = resp->status,

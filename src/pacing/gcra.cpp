@@ -90,6 +90,12 @@ nanoseconds gcra::until_full(time_point now) const noexcept {
     return std::max(tat_ - now, nanoseconds{0});
 }
 
+double gcra::outstanding(time_point now) const noexcept {
+    if (!limited() || tat_ <= now)
+        return 0;
+    return static_cast<double>((tat_ - now).count()) / interval_ns_;
+}
+
 void gcra::restrict_available(std::uint64_t units, time_point at) noexcept {
     if (!limited())
         return;
@@ -212,6 +218,12 @@ void scope_state::pause(nanoseconds d, time_point now) noexcept {
         share_changed_ = now;
         apply_share(now);
     }
+    cool_down(d, now);
+}
+
+void scope_state::cool_down(nanoseconds d, time_point now) noexcept {
+    if (d.count() <= 0)
+        return;
     paused_until_ = std::max(paused_until_, now + d);
     // The server has just refused us, so its bucket is full: when the pause ends it admits one request,
     // then one per T. Releasing a whole burst then would earn a second round of 429s.

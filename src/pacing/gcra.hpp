@@ -82,6 +82,8 @@ public:
     std::uint64_t available(time_point now) const noexcept;
     /// max(0, tat - now): how long until the bucket is full again (`x-ratelimit-reset-*`).
     nanoseconds until_full(time_point now) const noexcept;
+    /// Units charged and not yet drained at `now`, with their fraction: (tat - now) / T, at least 0.
+    double outstanding(time_point now) const noexcept;
 
     /// Never looser than "only `units` admissible at time `at`": pushes tat forward when needed,
     /// never back.
@@ -144,6 +146,9 @@ public:
      * 429, up to the limit: the client settles at the share the others leave it.
      */
     void pause(nanoseconds d, time_point now) noexcept;
+    /// The same cool-down without the share back-off: for a refusal that a mistake about the server's
+    /// budgets explains (now corrected), not another client.
+    void cool_down(nanoseconds d, time_point now) noexcept;
 
     static constexpr double backoff_factor = 0.75;
     static constexpr double min_share = 0.1;
@@ -153,6 +158,8 @@ public:
 
     /// The fraction of the request limit in use after 429s (1 when none).
     double share() const noexcept { return share_; }
+    /// The request limit configured or learnt, before the share: empty while unpaced.
+    std::optional<double> nominal_requests() const noexcept { return requests_nominal_; }
 
     time_point paused_until() const noexcept { return paused_until_; }
     gcra const& requests() const noexcept { return requests_; }

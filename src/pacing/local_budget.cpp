@@ -7,7 +7,7 @@
 
 #include <paced/pacing/local_budget.hpp>
 
-#include "pacing/gcra.hpp"
+#include "pacing/budget_book.hpp"
 #include "pacing/waiter.hpp"
 
 #include <paced/error.hpp>
@@ -41,74 +41,41 @@ struct budget_waiter : pacing::waiter {
 };
 
 struct scope_queue {
-    scope_queue(asio::any_io_executor const& ex, scope_state* m, scope_state* e)
-        : model(m), endpoint(e), timer(ex) {}
+    scope_queue(asio::any_io_executor const& ex, budget_scope s) : scope(std::move(s)), timer(ex) {}
 
-    scope_state* model;
-    scope_state* endpoint; // null: the scope names no configured endpoint
+    budget_scope scope;
+    pacing::budget_set budgets; // what the scope draws from, as of `layout_generation`
+    std::uint64_t layout_generation = ~std::uint64_t{0};
     std::list<std::shared_ptr<budget_waiter>> waiters;
     asio::steady_timer timer;
     std::uint64_t generation = 0;        // invalidates the handlers of superseded timer waits
     std::optional<time_point> armed_for; // the deadline of the current timer wait
 };
 
-scope_state make_state(rate_limits const& l, std::chrono::nanoseconds allowance) {
-    return scope_state({l.requests_per_minute, l.burst_requests}, {l.tokens_per_minute, l.burst_tokens},
-                       allowance);
-}
-
-budget_dimension_state describe(pacing::gcra const& g, time_point now) {
-    budget_dimension_state d;
-    if (g.limited()) {
-        d.limit_per_minute = g.limit();
-        d.burst = g.burst();
-        d.available = g.available(now);
-        d.until_full = g.until_full(now);
-    }
-    return d;
-}
-
-budget_limits_state describe(scope_state const& s, time_point now) {
-    budget_limits_state l{describe(s.requests(), now), describe(s.tokens(), now), std::nullopt};
-    if (s.paused_until() > now)
-        l.paused_until = s.paused_until();
-    return l;
-}
-
 } // namespace
 
 class local_budget_impl : public std::enable_shared_from_this<local_budget_impl> {
 public:
     local_budget_impl(asio::any_io_executor ex, budget_options opts)
-        : ex_(std::move(ex)), opts_(std::move(opts)), mutex_(opts_.thread_safe) {
-        if (opts_.latency_allowance.count() < 0)
-            throw_error(errc::invalid_argument, "budget_options::latency_allowance: must be >= 0");
-        // Validate every configured limit now, not at the first request of some model.
-        (void)make_state(opts_.defaults, opts_.latency_allowance);
-        for (auto const& [model, limits] : opts_.per_model)
-            models_.emplace(model,
-                            std::make_unique<scope_state>(make_state(limits, opts_.latency_allowance)));
-        for (auto const& [endpoint, limits] : opts_.per_endpoint)
-            endpoints_.emplace(endpoint,
-                               std::make_unique<scope_state>(make_state(limits, opts_.latency_allowance)));
-    }
+        : ex_(std::move(ex)), book_(opts), mutex_(opts.thread_safe) {}
 
     asio::any_io_executor const& executor() const noexcept { return ex_; }
-    budget_options const& options() const noexcept { return opts_; }
+    budget_options const& options() const noexcept { return book_.options(); }
 
     // True when granted at once; false when the caller must queue. Throws request_too_large.
     bool try_acquire_now(budget_scope const& scope, budget_cost cost) {
         auto lock = mutex_.lock();
         auto& q = queue_for(scope);
         auto const now = clock_type::now();
-        auto const v = check(q, cost, now);
+        auto const v = book_.check(budgets(q), cost, now);
         if (v.impossible()) {
             counters_.too_large++;
             throw_error(errc::request_too_large, too_large_message(scope, q, cost));
         }
-        if (closed_ || !q.waiters.empty() || !v.admitted())
+        // Queues of other scopes may wait for the same (global) budget: a newcomer does not overtake them.
+        if (closed_ || waiting_ != 0 || !v.admitted())
             return false;
-        commit(q, cost, now);
+        book_.commit(q.budgets, cost, now);
         counters_.acquired++;
         return true;
     }
@@ -125,6 +92,7 @@ public:
         node->queue = &q;
         node->enqueued = now;
         node->position = q.waiters.insert(q.waiters.end(), node);
+        ++waiting_;
         node->queued = true;
         pump(q, now);
     }
@@ -137,6 +105,7 @@ public:
         auto& q = *node->queue;
         bool const was_head = q.waiters.begin() == node->position;
         q.waiters.erase(node->position);
+        --waiting_;
         counters_.cancelled++;
         node->complete(asio::error::operation_aborted);
         if (was_head)
@@ -148,9 +117,7 @@ public:
         auto lock = mutex_.lock();
         auto& q = queue_for(scope);
         auto const now = clock_type::now();
-        q.model->refund(cost, now);
-        if (q.endpoint)
-            q.endpoint->refund(cost, now);
+        book_.refund(budgets(q), cost, now);
         counters_.acquired--;
         counters_.cancelled++;
         pump_all(now);
@@ -162,16 +129,14 @@ public:
         auto lock = mutex_.lock();
         auto& q = queue_for(scope);
         auto const now = clock_type::now();
-        q.model->adjust_tokens(delta, now);
-        if (q.endpoint)
-            q.endpoint->adjust_tokens(delta, now);
+        book_.adjust_tokens(budgets(q), delta, now);
         pump_all(now);
     }
 
     void observe(budget_scope const& scope, rate_limit_snapshot const& snapshot) {
         auto lock = mutex_.lock();
         auto const now = clock_type::now();
-        if (model_state(scope.model).observe(snapshot, now, opts_.learn_from_headers)) {
+        if (book_.observe(scope, snapshot, now)) {
             counters_.tightened++;
             pump_all(now);
         }
@@ -181,23 +146,43 @@ public:
         auto lock = mutex_.lock();
         auto const now = clock_type::now();
         counters_.pauses++;
-        model_state(scope.model).pause(d, now);
+        book_.pause(scope, d, now);
+        pump_all(now);
+    }
+
+    void refused(budget_scope const& scope, rate_limit_refusal const& refusal) {
+        auto lock = mutex_.lock();
+        auto const now = clock_type::now();
+        counters_.pauses++;
+        switch (book_.refused(scope, refusal, now)) {
+        case pacing::refusal_lesson::lower_limit:
+            counters_.limits_learnt++;
+            break;
+        case pacing::refusal_lesson::shared_budget:
+            counters_.budgets_merged++;
+            break;
+        case pacing::refusal_lesson::other_client:
+            counters_.share_lowered++;
+            break;
+        }
         pump_all(now);
     }
 
     budget_state state(budget_scope const& scope) const {
         auto lock = mutex_.lock();
-        auto const now = clock_type::now();
-        budget_state s;
-        if (auto it = models_.find(scope.model); it != models_.end())
-            s.model = describe(*it->second, now);
-        else
-            s.model = describe(make_state(config_for(scope.model), opts_.latency_allowance), now);
-        if (auto it = endpoints_.find(scope.endpoint); !scope.endpoint.empty() && it != endpoints_.end())
-            s.endpoint = describe(*it->second, now);
+        auto s = book_.describe(scope, clock_type::now());
         if (auto it = queues_.find({scope.model, scope.endpoint}); it != queues_.end())
             s.waiters = it->second->waiters.size();
         return s;
+    }
+
+    std::optional<time_point> next_admission() const {
+        auto lock = mutex_.lock();
+        std::optional<time_point> first;
+        for (auto const& [key, q] : queues_)
+            if (q->armed_for && (!first || *q->armed_for < *first))
+                first = q->armed_for;
+        return first;
     }
 
     budget_counters counters() const {
@@ -209,6 +194,9 @@ public:
         c.too_large = counters_.too_large.load(std::memory_order_relaxed);
         c.pauses = counters_.pauses.load(std::memory_order_relaxed);
         c.tightened = counters_.tightened.load(std::memory_order_relaxed);
+        c.limits_learnt = counters_.limits_learnt.load(std::memory_order_relaxed);
+        c.budgets_merged = counters_.budgets_merged.load(std::memory_order_relaxed);
+        c.share_lowered = counters_.share_lowered.load(std::memory_order_relaxed);
         return c;
     }
 
@@ -221,6 +209,7 @@ public:
             while (!q->waiters.empty()) {
                 auto node = std::move(q->waiters.front());
                 q->waiters.pop_front();
+                --waiting_;
                 counters_.cancelled++;
                 node->complete(asio::error::operation_aborted);
             }
@@ -228,66 +217,42 @@ public:
     }
 
 private:
-    rate_limits const& config_for(std::string const& model) const {
-        auto it = opts_.per_model.find(model);
-        return it != opts_.per_model.end() ? it->second : opts_.defaults;
-    }
-
-    scope_state& model_state(std::string const& model) {
-        auto it = models_.find(model);
-        if (it == models_.end())
-            it = models_
-                     .emplace(model, std::make_unique<scope_state>(
-                                         make_state(config_for(model), opts_.latency_allowance)))
-                     .first;
-        return *it->second;
-    }
-
     scope_queue& queue_for(budget_scope const& scope) {
         auto key = std::make_pair(scope.model, scope.endpoint);
         auto it = queues_.find(key);
-        if (it == queues_.end()) {
-            scope_state* endpoint = nullptr;
-            if (!scope.endpoint.empty())
-                if (auto e = endpoints_.find(scope.endpoint); e != endpoints_.end())
-                    endpoint = e->second.get();
-            it = queues_
-                     .emplace(std::move(key),
-                              std::make_unique<scope_queue>(ex_, &model_state(scope.model), endpoint))
-                     .first;
-        }
+        if (it == queues_.end())
+            it = queues_.emplace(std::move(key), std::make_unique<scope_queue>(ex_, scope)).first;
         return *it->second;
     }
 
-    static verdict check(scope_queue const& q, budget_cost cost, time_point now) {
-        auto v = q.model->check(cost, now);
-        if (q.endpoint)
-            v = both(v, q.endpoint->check(cost, now));
-        return v;
+    // The budgets the queue's scope draws from, re-asked when a refusal changed the layout.
+    pacing::budget_set const& budgets(scope_queue& q) {
+        if (q.layout_generation != book_.generation()) {
+            q.budgets = book_.budgets_of(q.scope);
+            q.layout_generation = book_.generation();
+        }
+        return q.budgets;
     }
 
-    static void commit(scope_queue& q, budget_cost cost, time_point now) {
-        q.model->commit(cost, now);
-        if (q.endpoint)
-            q.endpoint->commit(cost, now);
-    }
-
-    static std::string too_large_message(budget_scope const& scope, scope_queue const& q, budget_cost cost) {
-        auto limits = [](scope_state const& s) {
-            return pacing::per_minute_limits{.requests = s.requests().limit(), .tokens = s.tokens().limit()};
-        };
-        return pacing::too_large_message(scope, cost, limits(*q.model),
-                                         q.endpoint ? std::optional(limits(*q.endpoint)) : std::nullopt);
+    std::string too_large_message(budget_scope const& scope, scope_queue& q, budget_cost cost) {
+        auto const keys = book_.keys_of(scope);
+        std::vector<pacing::per_minute_limits> limits;
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+            auto const* b = budgets(q).members[i];
+            limits.push_back({keys[i].kind_name(), b->requests().limit(), b->tokens().limit()});
+        }
+        return pacing::too_large_message(scope, cost, limits);
     }
 
     // Admits the queue's heads that fit now, in order, and arms the timer for the next one.
     void pump(scope_queue& q, time_point now) {
         while (!q.waiters.empty()) {
             auto& head = q.waiters.front();
-            auto const v = check(q, head->cost, now);
+            auto const v = book_.check(budgets(q), head->cost, now);
             if (v.impossible()) { // a lower limit was learnt while it waited
                 auto node = std::move(head);
                 q.waiters.pop_front();
+                --waiting_;
                 counters_.too_large++;
                 node->complete(make_error_code(errc::request_too_large));
                 continue;
@@ -298,7 +263,8 @@ private:
             }
             auto node = std::move(head);
             q.waiters.pop_front();
-            commit(q, node->cost, now);
+            --waiting_;
+            book_.commit(q.budgets, node->cost, now);
             counters_.acquired++;
             counters_.waited++;
             counters_.total_wait_ns += static_cast<std::uint64_t>((now - node->enqueued).count());
@@ -340,15 +306,14 @@ private:
     }
 
     asio::any_io_executor ex_;
-    budget_options opts_;
+    pacing::budget_book book_;
     pacing::optional_mutex mutex_;
     bool closed_ = false;
-    std::map<std::string, std::unique_ptr<scope_state>> models_;
-    std::map<std::string, std::unique_ptr<scope_state>> endpoints_;
+    std::size_t waiting_ = 0; // waiters in all queues
     std::map<std::pair<std::string, std::string>, std::unique_ptr<scope_queue>> queues_;
     struct {
         std::atomic<std::uint64_t> acquired{0}, waited{0}, total_wait_ns{0}, cancelled{0}, too_large{0},
-            pauses{0}, tightened{0};
+            pauses{0}, tightened{0}, limits_learnt{0}, budgets_merged{0}, share_lowered{0};
     } counters_;
 };
 
@@ -388,9 +353,10 @@ local_budget::~local_budget() {
     impl_->close();
 }
 
-boost::asio::awaitable<void> local_budget::acquire(budget_scope const& scope, budget_cost cost) {
-    // Copies the scope now: the coroutine starts later, when the caller's argument may be gone.
-    return detail::acquire_in(impl_, scope, cost);
+boost::asio::awaitable<void> local_budget::acquire(budget_scope scope, budget_cost cost) {
+    // Not a coroutine: the scope is the caller's copy, moved into a coroutine that owns it, and the
+    // budget's state is shared with it, so neither depends on the caller's objects after this returns.
+    return detail::acquire_in(impl_, std::move(scope), cost);
 }
 
 void local_budget::adjust_tokens(budget_scope const& scope, std::int64_t delta) {
@@ -405,8 +371,16 @@ void local_budget::pause(budget_scope const& scope, std::chrono::nanoseconds dur
     impl_->pause(scope, duration);
 }
 
+void local_budget::refused(budget_scope const& scope, rate_limit_refusal const& refusal) {
+    impl_->refused(scope, refusal);
+}
+
 budget_state local_budget::state(budget_scope const& scope) const {
     return impl_->state(scope);
+}
+
+std::optional<std::chrono::steady_clock::time_point> local_budget::next_admission() const {
+    return impl_->next_admission();
 }
 
 budget_counters local_budget::counters() const {

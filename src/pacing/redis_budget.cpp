@@ -12,6 +12,7 @@
 
 #include <paced/pacing/redis_budget.hpp>
 
+#include "pacing/budget_book.hpp"
 #include "pacing/redis_link.hpp"
 #include "pacing/redis_protocol.hpp"
 #include "pacing/waiter.hpp"
@@ -124,8 +125,8 @@ class redis_budget_impl : public std::enable_shared_from_this<redis_budget_impl>
 public:
     redis_budget_impl(asio::any_io_executor ex, redis_budget_options opts)
         : ex_(std::move(ex)), strand_(asio::make_strand(ex_)), opts_(std::move(opts)), url_(check(opts_)),
-          resolver_(strand_), connect_timer_(strand_), hold_timer_(strand_), watchdog_(strand_),
-          backoff_(opts_.backoff_initial), rng_(std::random_device{}()) {
+          layout_(opts_.limits), resolver_(strand_), connect_timer_(strand_), hold_timer_(strand_),
+          watchdog_(strand_), backoff_(opts_.backoff_initial), rng_(std::random_device{}()) {
         // The local budget validates limits, bursts and the latency allowance exactly as it would.
         (void)local_budget(ex_, opts_.limits);
         if (opts_.on_unavailable == unavailable_policy::fallback_local)
@@ -147,6 +148,9 @@ public:
         c.unavailable = counters_.unavailable.load();
         c.connects = counters_.connects.load();
         c.connect_failures = counters_.connect_failures.load();
+        c.limits_learnt = counters_.limits_learnt.load();
+        c.budgets_merged = counters_.budgets_merged.load();
+        c.share_lowered = counters_.share_lowered.load();
         return c;
     }
 
@@ -167,18 +171,18 @@ public:
                     static_cast<double>(cost.requests) <= l.requests.per_minute) &&
                    (l.tokens.per_minute <= 0 || static_cast<double>(cost.tokens) <= l.tokens.per_minute);
         };
-        auto const model = model_limits(scope.model);
-        auto const endpoint = endpoint_limits(scope.endpoint);
-        if (fits(model) && (!endpoint || fits(*endpoint)))
+        auto const keys = budget_keys(scope);
+        std::vector<pacing::per_minute_limits> limits;
+        bool all_fit = true;
+        for (auto const& key : keys) {
+            auto const l = limits_for(key);
+            all_fit = all_fit && fits(l);
+            limits.push_back({key.kind_name(), l.requests.per_minute, l.tokens.per_minute});
+        }
+        if (all_fit)
             return;
         counters_.too_large++;
-        auto limits = [](rp::scope_limits const& l) {
-            return pacing::per_minute_limits{.requests = l.requests.per_minute,
-                                             .tokens = l.tokens.per_minute};
-        };
-        throw_error(errc::request_too_large,
-                    pacing::too_large_message(scope, cost, limits(model),
-                                              endpoint ? std::optional(limits(*endpoint)) : std::nullopt));
+        throw_error(errc::request_too_large, pacing::too_large_message(scope, cost, limits));
     }
 
     bool fallback_now() const noexcept { return fallback_ && fallback_active_.load(); }
@@ -229,7 +233,7 @@ public:
             fallback_->observe(scope, s);
         }
         if (opts_.limits.learn_from_headers)
-            learn(scope.model, snapshot);
+            learn(scope, snapshot);
         if (!snapshot.remaining_requests && !snapshot.remaining_tokens)
             return;
         auto const rem = [](std::optional<std::uint64_t> v) {
@@ -247,9 +251,42 @@ public:
             return;
         if (fallback_)
             fallback_->pause(scope, d);
-        auto const until = clock_type::now() + d;
-        asio::post(strand_,
-                   [self = shared_from_this(), model = scope.model, until] { self->do_pause(model, until); });
+        post_pause(scope, d, true);
+    }
+
+    /// What a refusal teaches (see local_budget::refused); the lesson is this process's, the cool-down
+    /// everybody's.
+    void refused(budget_scope const& scope, rate_limit_refusal const& refusal) {
+        if (fallback_)
+            fallback_->refused(scope, refusal);
+        bool layout_mistake = false;
+        {
+            std::lock_guard lock{limits_mutex_};
+            auto const keys = layout_.keys_of(scope);
+            bool const tokens = refusal.what == rate_limit_refusal::dimension::tokens;
+            if (refusal.limit && *refusal.limit > 0) {
+                auto const& key = refusal_target(keys, refusal.limit, tokens);
+                auto const l = limits_locked(key);
+                auto const believed = tokens ? l.tokens.per_minute : l.requests.per_minute;
+                if (believed <= 0 || static_cast<double>(*refusal.limit) < believed) {
+                    auto& learnt = learnt_[key];
+                    (tokens ? learnt.tokens_per_minute : learnt.requests_per_minute) =
+                        static_cast<double>(*refusal.limit);
+                    layout_mistake = true;
+                    counters_.limits_learnt++;
+                }
+            }
+            // This process cannot see the others' charges in the other budgets, so in the per-model
+            // layout the first refusal that no lower limit explains is taken as the server sharing them.
+            if (!layout_mistake && layout_.models_apart()) {
+                layout_.merge_models(clock_type::now());
+                layout_mistake = true;
+                counters_.budgets_merged++;
+            }
+        }
+        if (!layout_mistake)
+            counters_.share_lowered++;
+        post_pause(scope, refusal.cool_down, !layout_mistake);
     }
 
 private:
@@ -260,13 +297,30 @@ private:
         return parse_redis_url(o.url);
     }
 
-    // ---- limits (any thread; guarded by limits_mutex_) ---------------------------------------------
+    // ---- limits and layout (any thread; guarded by limits_mutex_) -----------------------------------
 
-    rp::scope_limits model_limits(std::string const& model) const {
-        auto it = opts_.limits.per_model.find(model);
-        rate_limits l = it != opts_.limits.per_model.end() ? it->second : opts_.limits.defaults;
+    void post_pause(budget_scope const& scope, nanoseconds d, bool lower_share) {
+        if (d.count() <= 0)
+            return;
+        auto const until = clock_type::now() + d;
+        asio::post(strand_, [self = shared_from_this(), model = scope.model, until, lower_share] {
+            self->do_pause(model, until, lower_share);
+        });
+    }
+
+    std::vector<pacing::budget_key> budget_keys(budget_scope const& scope) const {
         std::lock_guard lock{limits_mutex_};
-        if (auto m = learnt_.find(model); m != learnt_.end()) {
+        return layout_.keys_of(scope);
+    }
+
+    rp::scope_limits limits_for(pacing::budget_key const& key) const {
+        std::lock_guard lock{limits_mutex_};
+        return limits_locked(key);
+    }
+
+    rp::scope_limits limits_locked(pacing::budget_key const& key) const {
+        rate_limits l = layout_.limits_of(key);
+        if (auto m = learnt_.find(key); m != learnt_.end()) {
             if (m->second.requests_per_minute &&
                 (!l.requests_per_minute || *m->second.requests_per_minute < *l.requests_per_minute))
                 l.requests_per_minute = m->second.requests_per_minute;
@@ -277,39 +331,66 @@ private:
         return rp::to_scope_limits(l);
     }
 
-    std::optional<rp::scope_limits> endpoint_limits(std::string const& endpoint) const {
-        if (endpoint.empty())
-            return std::nullopt;
-        auto it = opts_.limits.per_endpoint.find(endpoint);
-        if (it == opts_.limits.per_endpoint.end())
-            return std::nullopt;
-        return rp::to_scope_limits(it->second);
+    /// The budget among `keys` that a server limit speaks of: as budget_book::observe_target.
+    pacing::budget_key const& refusal_target(std::vector<pacing::budget_key> const& keys,
+                                             std::optional<std::uint64_t> limit, bool tokens) const {
+        auto limit_of = [&](pacing::budget_key const& k) {
+            auto const l = limits_locked(k);
+            return tokens ? l.tokens.per_minute : l.requests.per_minute;
+        };
+        auto const* best = &keys.front();
+        for (auto const& k : keys) {
+            auto const l = limit_of(k);
+            if (limit && l > 0 && l == static_cast<double>(*limit))
+                return k;
+            auto const best_limit = limit_of(*best);
+            if (l > 0 && (best_limit <= 0 || l <= best_limit))
+                best = &k;
+        }
+        return *best;
     }
 
-    void learn(std::string const& model, rate_limit_snapshot const& s) {
+    void learn(budget_scope const& scope, rate_limit_snapshot const& s) {
         std::lock_guard lock{limits_mutex_};
-        auto& l = learnt_[model];
-        if (s.limit_requests && *s.limit_requests > 0 &&
-            (!l.requests_per_minute || static_cast<double>(*s.limit_requests) < *l.requests_per_minute))
-            l.requests_per_minute = static_cast<double>(*s.limit_requests);
-        if (s.limit_tokens && *s.limit_tokens > 0 &&
-            (!l.tokens_per_minute || static_cast<double>(*s.limit_tokens) < *l.tokens_per_minute))
-            l.tokens_per_minute = static_cast<double>(*s.limit_tokens);
+        auto const keys = layout_.keys_of(scope);
+        auto adopt = [&](std::optional<std::uint64_t> limit, bool tokens) {
+            if (!limit || *limit == 0)
+                return;
+            auto& l = learnt_[refusal_target(keys, limit, tokens)];
+            auto& dim = tokens ? l.tokens_per_minute : l.requests_per_minute;
+            if (!dim || static_cast<double>(*limit) < *dim)
+                dim = static_cast<double>(*limit);
+        };
+        adopt(s.limit_requests, false);
+        adopt(s.limit_tokens, true);
     }
 
-    rp::script_call make_call(rp::script_op op, budget_scope const& scope, bool with_endpoint,
+    std::string redis_key(pacing::budget_key const& key) const {
+        switch (key.what) {
+        case pacing::budget_key::kind::model:
+            return rp::model_scope_key(opts_.key_prefix, key.name);
+        case pacing::budget_key::kind::endpoint:
+            return rp::endpoint_scope_key(opts_.key_prefix, key.name);
+        case pacing::budget_key::kind::global:
+            break;
+        }
+        return rp::model_scope_key(opts_.key_prefix, {}); // the org-wide key of earlier versions
+    }
+
+    rp::script_call make_call(rp::script_op op, budget_scope const& scope, bool with_nested,
                               std::vector<std::int64_t> args) const {
         rp::script_call c;
         c.op = op;
         c.latency_allowance = microseconds{rp::ceil_micros(opts_.limits.latency_allowance)};
-        auto const model_key = rp::model_scope_key(opts_.key_prefix, scope.model);
-        c.scopes.push_back(rp::make_scope_ref(model_key, model_limits(scope.model)));
-        if (with_endpoint)
-            if (auto e = endpoint_limits(scope.endpoint))
-                c.scopes.push_back(
-                    rp::make_scope_ref(rp::endpoint_scope_key(opts_.key_prefix, scope.endpoint), *e));
-        c.pause_key = model_key + ":pause";
-        c.share_key = model_key + ":share";
+        auto const keys = budget_keys(scope);
+        for (auto const& key : keys) {
+            c.scopes.push_back(rp::make_scope_ref(redis_key(key), limits_for(key)));
+            if (!with_nested)
+                break;
+        }
+        auto const primary = redis_key(keys.front());
+        c.pause_key = primary + ":pause";
+        c.share_key = primary + ":share";
         c.args = std::move(args);
         return c;
     }
@@ -451,7 +532,7 @@ private:
                      "budget: the shared budget's " +
                          std::string{answer->dimension == 0 ? "requests" : "tokens"} + " limit of " +
                          std::to_string(answer->limit) + "/min (" +
-                         (answer->scope_index == 1 ? "model" : "endpoint") + " scope of " +
+                         (answer->scope_index == 1 ? "primary" : "nested") + " budget of " +
                          pacing::describe_scope(q.scope) + ") leaves no room for this request");
             }
             break;
@@ -541,18 +622,20 @@ private:
                    });
     }
 
-    void do_pause(std::string const& model, time_point until) {
+    void do_pause(std::string const& model, time_point until, bool lower_share) {
         auto const left = until - clock_type::now();
         if (left.count() <= 0)
             return;
-        auto keep = [model, until](redis_budget_impl& self, bool ok) {
+        auto keep = [model, until, lower_share](redis_budget_impl& self, bool ok) {
             if (ok)
                 return;
             auto& p = self.pending_pauses_[model];
-            p = std::max(p, until);
+            p.until = std::max(p.until, until);
+            p.lower_share = p.lower_share || lower_share;
             self.ensure_connecting();
         };
-        send_op(rp::script_op::pause, budget_scope{model, {}}, false, {rp::ceil_micros(left)}, keep);
+        send_op(rp::script_op::pause, budget_scope{model, {}}, false,
+                {rp::ceil_micros(left), lower_share ? 1 : 0}, keep);
     }
 
     void do_adjust(budget_scope const& scope, std::int64_t delta) {
@@ -578,8 +661,8 @@ private:
     void flush_pending() {
         auto pauses = std::exchange(pending_pauses_, {});
         auto adjusts = std::exchange(pending_adjusts_, {});
-        for (auto const& [model, until] : pauses)
-            do_pause(model, until);
+        for (auto const& [model, p] : pauses)
+            do_pause(model, p.until, p.lower_share);
         for (auto const& [key, delta] : adjusts)
             if (delta != 0)
                 do_adjust(budget_scope{key.first, key.second}, delta);
@@ -797,7 +880,8 @@ private:
     std::unique_ptr<local_budget> fallback_;
 
     mutable std::mutex limits_mutex_;
-    std::map<std::string, rate_limits> learnt_;
+    pacing::budget_book layout_; // the layout only: the budgets' state is in Redis
+    std::map<pacing::budget_key, rate_limits> learnt_;
 
     // Strand state.
     bool closed_ = false;
@@ -815,14 +899,19 @@ private:
     std::string last_error_;
     std::minstd_rand rng_;
     std::map<std::pair<std::string, std::string>, std::unique_ptr<redis_scope_queue>> queues_;
-    std::map<std::string, time_point> pending_pauses_;
+    struct pending_pause {
+        time_point until{};
+        bool lower_share = false;
+    };
+    std::map<std::string, pending_pause> pending_pauses_;
     std::map<std::pair<std::string, std::string>, std::int64_t> pending_adjusts_;
 
     std::atomic<bool> connected_{false};
     std::atomic<bool> fallback_active_{false};
     struct {
         std::atomic<std::uint64_t> acquired{0}, acquired_local{0}, waited{0}, round_trips{0}, cancelled{0},
-            too_large{0}, unavailable{0}, connects{0}, connect_failures{0};
+            too_large{0}, unavailable{0}, connects{0}, connect_failures{0}, limits_learnt{0},
+            budgets_merged{0}, share_lowered{0};
     } counters_;
 };
 
@@ -872,9 +961,10 @@ redis_budget::~redis_budget() {
     impl_->shutdown();
 }
 
-boost::asio::awaitable<void> redis_budget::acquire(budget_scope const& scope, budget_cost cost) {
-    // Copies the scope now: the coroutine starts later, when the caller's argument may be gone.
-    return detail::acquire_in(impl_, scope, cost);
+boost::asio::awaitable<void> redis_budget::acquire(budget_scope scope, budget_cost cost) {
+    // Not a coroutine: the scope is the caller's copy, moved into a coroutine that owns it, and the
+    // budget's state is shared with it, so neither depends on the caller's objects after this returns.
+    return detail::acquire_in(impl_, std::move(scope), cost);
 }
 
 void redis_budget::adjust_tokens(budget_scope const& scope, std::int64_t delta) {
@@ -887,6 +977,10 @@ void redis_budget::observe(budget_scope const& scope, rate_limit_snapshot const&
 
 void redis_budget::pause(budget_scope const& scope, std::chrono::nanoseconds duration) {
     impl_->pause(scope, duration);
+}
+
+void redis_budget::refused(budget_scope const& scope, rate_limit_refusal const& refusal) {
+    impl_->refused(scope, refusal);
 }
 
 redis_budget_counters redis_budget::counters() const {

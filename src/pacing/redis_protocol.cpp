@@ -21,7 +21,7 @@ local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 local pause_key = KEYS[2 * scopes + 1]
 local share_key = KEYS[2 * scopes + 2]
 
--- The model scope's share of its request limit after 429s: multiplied by @BACKOFF_FACTOR@ at most once
+-- The primary budget's share of its request limit after 429s: multiplied by @BACKOFF_FACTOR@ at most once
 -- per @BACKOFF_SPACING@ us, never below @MIN_SHARE@, climbing back by @RECOVERY_STEP@ of the limit every
 -- @RECOVERY_INTERVAL@ us.
 -- Stored as it was when last lowered; what has climbed back since is computed, so nothing is written
@@ -53,7 +53,7 @@ for i = 1, scopes do
     local burst = tonumber(ARGV[5 + (i - 1) * 4 + 2 * d])
     local dim = {key = KEYS[2 * (i - 1) + 1 + d], limit = limit, burst = burst, scope = i, what = d}
     if limit > 0 then
-      -- The share applies to the model scope's requests only (scope_state::apply_share).
+      -- The share applies to the primary budget's requests only (scope_state::apply_share).
       set_rate(dim, (i == 1 and d == 0) and limit * share or limit)
       dim.tat = tonumber(redis.call('GET', dim.key) or '0')
     end
@@ -145,9 +145,11 @@ elseif op == 'pause' then
   local until_us = math.max(paused, now + tonumber(ARGV[first]))
   if until_us > now then
     redis.call('SET', pause_key, string.format('%.0f', until_us), 'PX', math.ceil((until_us - now) / 1000))
-    -- A 429 means someone else spends this budget: lower the request rate (the answers of requests
-    -- already in flight count as one signal).
-    local lowered = dims[1].interval and (share >= 1 or now - lowered_at >= @BACKOFF_SPACING@)
+    -- A 429 that no mistake about the server's budgets explains means someone else spends this budget:
+    -- lower the request rate (the answers of requests already in flight count as one signal).
+    local lower_share = tonumber(ARGV[first + 1] or '1') ~= 0
+    local lowered = lower_share and dims[1].interval and
+                    (share >= 1 or now - lowered_at >= @BACKOFF_SPACING@)
     if lowered then
       share = math.max(@MIN_SHARE@, share * @BACKOFF_FACTOR@)
       set_rate(dims[1], dims[1].limit * share)
@@ -277,7 +279,7 @@ std::optional<acquire_answer> decode_acquire(reply const& r) {
         return acquire_answer{.what = acquire_answer::kind::wait,
                               .wait = std::chrono::microseconds{e[1].integer}};
     case 2:
-        if (e.size() != 4 || (e[1].integer != 1 && e[1].integer != 2) ||
+        if (e.size() != 4 || e[1].integer < 1 || e[1].integer > 3 ||
             (e[2].integer != 0 && e[2].integer != 1) || e[3].integer < 0)
             return std::nullopt;
         return acquire_answer{.what = acquire_answer::kind::too_large,

@@ -3,8 +3,8 @@
 // call it, and the decoding of its answers. No hiredis, no I/O: unit-tested without a server.
 //
 // Script protocol (EVALSHA sha numkeys KEYS... ARGV...):
-//   KEYS = req and tok key of every scope (the model scope first, then the endpoint scope when the
-//          request names a configured one), then the model scope's pause key and its share key.
+//   KEYS = req and tok key of every budget the request draws from (budget_book::keys_of: the primary
+//          first, then nested ones), then the primary's pause key and its share key.
 //   ARGV = op, latency allowance (us), number of scopes S, then per scope: requests limit, requests
 //          burst, tokens limit, tokens burst (limit 0 = unlimited, burst 0 = the default for the limit in
 //          force), then the op's own arguments:
@@ -12,10 +12,11 @@
 //     refund   n_requests n_tokens  -> {0, 0}      (a grant nobody used)
 //     adjust   delta_tokens         -> {0, 0}      (positive: spend more; negative: refund)
 //     observe  remaining_requests remaining_tokens (-1 = absent) -> {0, changed}
-//     pause    duration_us          -> {0, pause_left_us}
+//     pause    duration_us lower_share (1: lower the primary's share, 0: a cool-down only)
+//                                   -> {0, pause_left_us}
 // Times are integer microseconds on the server's clock (`TIME`); tat keys hold the theoretical arrival
 // time and expire once it has passed (then "absent" and "in the past" mean the same: nothing
-// outstanding). The share key holds "<share> <us>": the fraction of the model scope's request limit in
+// outstanding). The share key holds "<share> <us>": the fraction of the primary budget's request limit in
 // force since the last 429 lowered it at <us> (see scope_state::pause); every op reads the share climbed
 // back since then, and the key expires when it is back at 1.
 
@@ -84,9 +85,9 @@ enum class script_op { acquire, refund, adjust, observe, pause };
 /// What the script is asked to do (everything but the script's hash).
 struct script_call {
     script_op op = script_op::acquire;
-    std::vector<scope_ref> scopes; ///< model scope first; at most two
-    std::string pause_key;         ///< the model scope's `:pause` key
-    std::string share_key;         ///< the model scope's `:share` key (its request rate after 429s)
+    std::vector<scope_ref> scopes; ///< the primary budget first; at most three
+    std::string pause_key;         ///< the primary's `:pause` key
+    std::string share_key;         ///< the primary's `:share` key (its request rate after 429s)
     std::chrono::microseconds latency_allowance{0};
     std::vector<std::int64_t> args; ///< the op's own arguments
 };
@@ -99,7 +100,7 @@ struct acquire_answer {
     enum class kind { admitted, wait, too_large };
     kind what = kind::admitted;
     std::chrono::microseconds wait{0}; ///< kind::wait: from the server's now until the charge fits (> 0)
-    int scope_index = 0;               ///< kind::too_large: 1 = model scope, 2 = endpoint scope
+    int scope_index = 0;               ///< kind::too_large: the budget's place in the call, from 1
     int dimension = 0;                 ///< kind::too_large: 0 = requests, 1 = tokens
     std::uint64_t limit = 0;           ///< kind::too_large: the per-minute limit exceeded
 };

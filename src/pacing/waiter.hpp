@@ -32,7 +32,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 namespace paced::pacing {
 
@@ -44,27 +46,27 @@ inline std::string describe_scope(budget_scope const& scope) {
     return s;
 }
 
-/// One scope's per-minute limits as the budgets' errors name them (0: not limited).
+/// One budget's per-minute limits as the budgets' errors name them (0: not limited), with what it is:
+/// "global", "model" or "endpoint".
 struct per_minute_limits {
+    std::string_view budget;
     double requests = 0;
     double tokens = 0;
 };
 
-/// Both budgets' request_too_large message: the cost, the scope, and the limits it can never fit.
-inline std::string too_large_message(budget_scope const& scope, budget_cost cost, per_minute_limits model,
-                                     std::optional<per_minute_limits> endpoint) {
+/// Both budgets' request_too_large message: the cost, the scope, and the limits of every budget it draws
+/// from (the one it can never fit among them).
+inline std::string too_large_message(budget_scope const& scope, budget_cost cost,
+                                     std::vector<per_minute_limits> const& budgets) {
     std::string m = "budget: a request of " + std::to_string(cost.requests) + " request(s) and " +
                     std::to_string(cost.tokens) + " token(s) can never fit the per-minute limits of " +
                     describe_scope(scope);
-    auto limits = [&](char const* what, per_minute_limits const& l) {
+    for (auto const& l : budgets) {
         if (l.requests > 0)
-            m += std::string{"; "} + what + " requests/min " + std::to_string(l.requests);
+            m += "; " + std::string{l.budget} + " requests/min " + std::to_string(l.requests);
         if (l.tokens > 0)
-            m += std::string{"; "} + what + " tokens/min " + std::to_string(l.tokens);
-    };
-    limits("model", model);
-    if (endpoint)
-        limits("endpoint", *endpoint);
+            m += "; " + std::string{l.budget} + " tokens/min " + std::to_string(l.tokens);
+    }
     return m;
 }
 

@@ -2,6 +2,7 @@
 
 #include <paced/resources/runs.hpp>
 
+#include "sansio/rate_limit_headers.hpp"
 #include "sansio/retry_hints.hpp"
 
 namespace paced::detail {
@@ -57,8 +58,10 @@ void observe_run(client_impl& impl, run const& r) {
         // The server refused the run's model call for rate: pause the scope like a 429 would.
         auto scope = impl.job_scope(r.id).value_or(
             budget_scope{.model = impl.model_of(r.assistant_id), .endpoint = {}});
-        auto wait = sansio::parse_try_again_in(r.last_error->message).value_or(std::chrono::seconds(1));
-        impl.pacing().pause(scope, wait);
+        auto refusal = sansio::parse_rate_limit_refusal(r.last_error->message, {});
+        refusal.cool_down =
+            sansio::parse_try_again_in(r.last_error->message).value_or(std::chrono::seconds(1));
+        impl.pacing().refused(scope, refusal);
     }
     if (r.usage)
         impl.settle_tokens(r.id, static_cast<std::uint64_t>(r.usage->total_tokens));

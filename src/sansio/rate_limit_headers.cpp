@@ -4,6 +4,7 @@
 #include "sansio/retry_hints.hpp"
 
 #include <charconv>
+#include <cstdint>
 
 namespace paced::sansio {
 
@@ -55,6 +56,66 @@ rate_limit_snapshot parse_rate_limit_headers(header_list const& headers) noexcep
     read(headers, "x-ratelimit-remaining-tokens", s.remaining_tokens, parse_header_uint);
     read(headers, "x-ratelimit-reset-tokens", s.reset_tokens, parse_reset);
     return s;
+}
+
+namespace {
+
+/// The decimal integer at the start of `text` ("30000", "30,000"); nullopt when there is none.
+std::optional<std::uint64_t> leading_count(std::string_view text) noexcept {
+    std::uint64_t v = 0;
+    bool any = false;
+    for (char c : text) {
+        if (c == ',' && any)
+            continue;
+        if (c < '0' || c > '9')
+            break;
+        if (v > (UINT64_MAX - 9) / 10)
+            return std::nullopt;
+        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+        any = true;
+    }
+    return any ? std::optional(v) : std::nullopt;
+}
+
+} // namespace
+
+rate_limit_refusal parse_rate_limit_refusal(std::string_view message, std::string_view type) {
+    rate_limit_refusal r;
+    using dimension = rate_limit_refusal::dimension;
+    if (type == "requests")
+        r.what = dimension::requests;
+    else if (type == "tokens")
+        r.what = dimension::tokens;
+
+    constexpr std::string_view intro = "Rate limit reached for ";
+    auto at = message.find(intro);
+    if (at == std::string_view::npos)
+        return r;
+    auto rest = message.substr(at + intro.size());
+    if (auto end = rest.find(" in "); end != std::string_view::npos) {
+        auto name = rest.substr(0, end);
+        if (name.size() >= 2 && (name.front() == '\'' || name.front() == '"') && name.back() == name.front())
+            name = name.substr(1, name.size() - 2);
+        r.budget_name = std::string{name};
+    }
+    auto on = rest.find(" on ");
+    if (on == std::string_view::npos)
+        return r;
+    auto what = rest.substr(on + 4);
+    bool per_minute = false;
+    if (what.starts_with("requests per ")) {
+        r.what = dimension::requests;
+        per_minute = what.substr(13).starts_with("min");
+    } else if (what.starts_with("tokens per ")) {
+        r.what = dimension::tokens;
+        per_minute = what.substr(11).starts_with("min");
+    } else {
+        return r; // another kind of limit (images, audio): neither dimension of the budget
+    }
+    constexpr std::string_view limit_word = "Limit ";
+    if (auto l = what.find(limit_word); per_minute && l != std::string_view::npos)
+        r.limit = leading_count(what.substr(l + limit_word.size()));
+    return r;
 }
 
 } // namespace paced::sansio

@@ -30,6 +30,7 @@ namespace {
 paced::budget_scope const org{};
 paced::budget_scope const other_model{.model = "other"};
 paced::budget_scope const files_create{.endpoint = "files.create"};
+paced::budget_scope const gpt_4o{.model = "gpt-4o"};
 paced::budget_scope const unconfigured{.endpoint = "unconfigured"};
 
 paced::redis_budget_options options_for(redis_server const& server, std::string prefix) {
@@ -162,7 +163,7 @@ TEST_CASE("redis budget: a request above a per-minute limit fails at once with r
         CHECK(error_of(e1) == paced::errc::request_too_large);
         CHECK(error_of(e2) == paced::errc::request_too_large);
         CHECK(message_of(e2).find("can never fit the per-minute limits of model '', endpoint 'files.create'; "
-                                  "model requests/min 600") != std::string::npos);
+                                  "global requests/min 600") != std::string::npos);
         CHECK(message_of(e2).find("; endpoint tokens/min 10") != std::string::npos);
         CHECK(budget.counters().round_trips == trips); // decided without asking Redis
         CHECK(budget.counters().too_large == 2);
@@ -222,6 +223,7 @@ TEST_CASE("redis budget: a 429 lowers the shared request rate to 3/4, once per s
     redis_server server;
     asio::io_context ioc;
     auto o = options_for(server, "share");
+    o.limits.layout = paced::rate_layout::per_model; // each model a budget of its own, as on the server
     o.limits.defaults.requests_per_minute = 600;
     o.limits.per_model["unpaced"] = {.tokens_per_minute = 1000};
     paced::redis_budget a{ioc.get_executor(), o};
@@ -265,6 +267,7 @@ TEST_CASE("redis budget: after 429s the shared request rate climbs back by 5% ev
     redis_server server;
     asio::io_context ioc;
     auto o = options_for(server, "climb");
+    o.limits.layout = paced::rate_layout::per_model; // each model a budget of its own, as on the server
     o.limits.defaults.requests_per_minute = 600;
     paced::redis_budget budget{ioc.get_executor(), o};
     paced::budget_scope const m{.model = "m"};
@@ -296,6 +299,7 @@ TEST_CASE("redis budget: a lowered share lowers the default burst with the rate,
     redis_server server;
     asio::io_context ioc;
     auto o = options_for(server, "burst");
+    o.limits.layout = paced::rate_layout::per_model; // each model a budget of its own, as on the server
     o.limits.defaults.requests_per_minute = 600;                                    // default burst
     o.limits.per_model["set"] = {.requests_per_minute = 600, .burst_requests = 10}; // the same, configured
     paced::redis_budget budget{ioc.get_executor(), o};
@@ -325,6 +329,7 @@ TEST_CASE("redis budget: a shorter pause never shortens a longer one", "[redis]"
     redis_server server;
     asio::io_context ioc;
     auto o = options_for(server, "pauses");
+    o.limits.layout = paced::rate_layout::per_model; // each model a budget of its own, as on the server
     paced::redis_budget budget{ioc.get_executor(), o};
     run_coro(ioc, [&]() -> asio::awaitable<void> {
         co_await until_connected(budget);
@@ -342,6 +347,7 @@ TEST_CASE("redis budget: observe tightens the shared state to the server's remai
     redis_server server;
     asio::io_context ioc;
     auto o = options_for(server, "observe");
+    o.limits.layout = paced::rate_layout::per_model; // each model a budget of its own, as on the server
     o.limits.defaults.requests_per_minute = 600; // B = 10
     paced::redis_budget budget{ioc.get_executor(), o};
     run_coro(ioc, [&]() -> asio::awaitable<void> {
@@ -572,3 +578,84 @@ TEST_CASE("redis budget: bad options are invalid arguments", "[redis]") {
 }
 
 #endif
+
+TEST_CASE("redis budget: by default every request of every process draws from the one global key",
+          "[redis]") {
+    PACED_SKIP_WITHOUT_REDIS();
+    redis_server server;
+    asio::io_context ioc;
+    auto o = options_for(server, "global");
+    o.limits.defaults.requests_per_minute = 600; // B = 10
+    paced::redis_budget a{ioc.get_executor(), o};
+    paced::redis_budget b{ioc.get_executor(), o};
+    run_coro(ioc, [&]() -> asio::awaitable<void> {
+        co_await until_connected(a);
+        co_await until_connected(b);
+        for (int i = 0; i < 5; ++i) {
+            co_await a.acquire(gpt_4o, {});       // runs
+            co_await b.acquire(files_create, {}); // uploads, in another process
+        }
+        CHECK(a.counters().waited + b.counters().waited == 0);
+        co_await a.acquire(org, {}); // the eleventh request of the key waits, whatever its scope
+        CHECK(a.counters().waited == 1);
+        CHECK(server.command({"EXISTS", "global:model:gpt-4o:req"}) == "0");
+        CHECK(outstanding_us(server, "global:org:req") > 900'000);
+    }());
+}
+
+TEST_CASE("redis budget: a refusal's lower limit is adopted without lowering the share; others lower it",
+          "[redis]") {
+    PACED_SKIP_WITHOUT_REDIS();
+    redis_server server;
+    asio::io_context ioc;
+    auto o = options_for(server, "lesson");
+    o.limits.defaults.requests_per_minute = 600;
+    paced::redis_budget budget{ioc.get_executor(), o};
+    run_coro(ioc, [&]() -> asio::awaitable<void> {
+        co_await until_connected(budget);
+        paced::rate_limit_refusal lower;
+        lower.cool_down = 1ms;
+        lower.what = paced::rate_limit_refusal::dimension::requests;
+        lower.limit = 60; // the server's budget is a tenth of what we were told
+        budget.refused(gpt_4o, lower);
+        co_await sleep_for(5ms);
+        co_await budget.acquire(org, {});
+        CHECK(server.command({"EXISTS", "lesson:org:share"}) == "0");
+        // One request per second from now on: the second waits about a second.
+        auto const start = clock_type::now();
+        co_await budget.acquire(org, {});
+        CHECK(clock_type::now() - start >= 850ms);
+        CHECK(budget.counters().limits_learnt == 1);
+        // The same limit again teaches nothing: another client spends the key.
+        budget.refused(org, lower);
+        co_await budget.acquire(other_model, {}); // flushed through the same connection
+        CHECK(stored_share(server, "lesson:org:share") == 0.75);
+        CHECK(budget.counters().share_lowered == 1);
+    }());
+}
+
+TEST_CASE("redis budget: in the per-model layout the first unexplained refusal merges the budgets",
+          "[redis]") {
+    PACED_SKIP_WITHOUT_REDIS();
+    redis_server server;
+    asio::io_context ioc;
+    auto o = options_for(server, "merge");
+    o.limits.defaults.requests_per_minute = 600;
+    o.limits.layout = paced::rate_layout::per_model;
+    paced::redis_budget budget{ioc.get_executor(), o};
+    run_coro(ioc, [&]() -> asio::awaitable<void> {
+        co_await until_connected(budget);
+        co_await budget.acquire(gpt_4o, {});
+        CHECK(server.command({"EXISTS", "merge:model:gpt-4o:req"}) == "1");
+        paced::rate_limit_refusal const same_limit{.cool_down = 1ms, .limit = 600, .budget_name = "gpt-4o"};
+        budget.refused(gpt_4o, same_limit);
+        CHECK(budget.counters().budgets_merged == 1);
+        co_await sleep_for(5ms);
+        server.command({"DEL", "merge:org:req"});
+        co_await budget.acquire(gpt_4o, {});
+        CHECK(server.command({"EXISTS", "merge:org:req"}) ==
+              "1"); // the model's runs draw from the key's budget
+        CHECK(stored_share(server, "merge:model:gpt-4o:share") == 1.0);
+        CHECK(stored_share(server, "merge:org:share") == 1.0);
+    }());
+}

@@ -354,13 +354,17 @@ TEST_CASE("local_budget: a pause holds every waiter of the scope until it ends",
         CHECK((out.done && !out.error));
     CHECK(b.counters().pauses == 1);
     CHECK(b.counters().waited == 5);
-    // Another model's budget is not paused.
+    // In the global layout every model draws from the paused budget.
+    b.pause({}, 1h);
+    CHECK(b.state({"other-model", ""}).model.paused_until);
+    // In the per-model layout another model's budget is not paused.
+    local_budget apart(ioc.get_executor(), budget_options{.layout = paced::rate_layout::per_model});
     paced::test::run_coro(ioc, [&]() -> asio::awaitable<void> {
-        b.pause({}, 1h);
-        co_await b.acquire(other_model, {});
+        apart.pause({}, 1h);
+        co_await apart.acquire(other_model, {});
     }());
-    CHECK(b.state({}).model.paused_until);
-    CHECK_FALSE(b.state({"other-model", ""}).model.paused_until);
+    CHECK(apart.state({}).model.paused_until);
+    CHECK_FALSE(apart.state({"other-model", ""}).model.paused_until);
 }
 
 TEST_CASE("local_budget: observe learns limits and tightens to the server's remaining", "[pacing][budget]") {
@@ -378,8 +382,13 @@ TEST_CASE("local_budget: observe learns limits and tightens to the server's rema
     CHECK(s.model.requests.until_full >= 500ms); // 1 s when observed
     CHECK(s.model.tokens.limit_per_minute == 60000);
     CHECK(b.counters().tightened == 1);
-    // The org-wide budget learnt nothing.
-    CHECK_FALSE(b.state({}).model.requests.limit_per_minute);
+    // In the global layout the model's requests drew from the one budget, which learnt it.
+    CHECK(b.state({}).model.requests.limit_per_minute == 600);
+    // In the per-model layout the budget of the requests that name no model learnt nothing.
+    local_budget apart(ioc.get_executor(), budget_options{.layout = paced::rate_layout::per_model});
+    apart.observe({"gpt-4o", ""}, snap);
+    CHECK(apart.state({"gpt-4o", ""}).model.requests.limit_per_minute == 600);
+    CHECK_FALSE(apart.state({}).model.requests.limit_per_minute);
 
     budget_options no_learning;
     no_learning.learn_from_headers = false;
@@ -423,11 +432,34 @@ TEST_CASE("local_budget: an endpoint scope is charged on top of the model budget
     CHECK_FALSE(b.state({"", "not-configured"}).endpoint);
 }
 
-TEST_CASE("local_budget: each model has its own budget, from per_model or the defaults", "[pacing][budget]") {
+TEST_CASE("local_budget: in the global layout a model in per_model nests in the one budget",
+          "[pacing][budget]") {
     asio::io_context ioc;
     budget_options o;
     o.defaults.requests_per_minute = 600;
     o.per_model["slow"].requests_per_minute = 60;
+    local_budget b(ioc.get_executor(), exact(o));
+    CHECK(b.state({"slow", ""}).model.requests.limit_per_minute == 600);
+    CHECK(b.state({"slow", ""}).nested_model->requests.limit_per_minute == 60);
+    CHECK_FALSE(b.state({"any", ""}).nested_model);
+    paced::test::run_coro(ioc, [&]() -> asio::awaitable<void> {
+        co_await b.acquire(slow, {});
+        auto r = co_await (b.acquire(slow, {}) || b.acquire(fast, {}));
+        CHECK(r.index() == 1); // "fast" is held back by the global budget only
+    }());
+    CHECK(b.state({"slow", ""}).nested_model->requests.available == 0);
+    CHECK(b.state({"fast", ""}).model.requests.available == 8); // both models spent the global ten
+    CHECK(b.state({}).model.requests.available == 8);
+}
+
+TEST_CASE("local_budget: in the per-model layout each model has its own budget, from per_model or the "
+          "defaults",
+          "[pacing][budget]") {
+    asio::io_context ioc;
+    budget_options o;
+    o.defaults.requests_per_minute = 600;
+    o.per_model["slow"].requests_per_minute = 60;
+    o.layout = paced::rate_layout::per_model;
     local_budget b(ioc.get_executor(), exact(o));
     CHECK(b.state({"slow", ""}).model.requests.limit_per_minute == 60);
     CHECK(b.state({"any", ""}).model.requests.limit_per_minute == 600);
@@ -469,4 +501,33 @@ TEST_CASE("local_budget: invalid options are typed errors", "[pacing][budget]") 
     budget_options l;
     l.latency_allowance = -1ms;
     CHECK_THROWS_AS(local_budget(ioc.get_executor(), l), paced::error);
+}
+
+TEST_CASE("local_budget: refusals are counted by what they taught", "[pacing][budget]") {
+    asio::io_context ioc;
+    budget_options o;
+    o.defaults.requests_per_minute = 600;
+    o.layout = paced::rate_layout::per_model;
+    local_budget b(ioc.get_executor(), exact(o));
+    paced::test::run_coro(ioc, [&]() -> asio::awaitable<void> { co_await b.acquire(slow, {}); }());
+    CHECK(b.state(slow).models_apart);
+    // An upload refused in the name of a model this budget paces apart: the server shares them.
+    b.refused(org, {.cool_down = 1ms, .budget_name = "slow"});
+    CHECK_FALSE(b.state(slow).models_apart);
+    // A lower limit in the message.
+    b.refused(slow, {.cool_down = 1ms, .what = paced::rate_limit_refusal::dimension::requests, .limit = 300});
+    CHECK(b.state(slow).model.requests.limit_per_minute == 300);
+    // Nothing to learn: another client.
+    b.refused(slow, {.cool_down = 1ms, .limit = 300});
+    auto const c = b.counters();
+    CHECK(c.budgets_merged == 1);
+    CHECK(c.limits_learnt == 1);
+    CHECK(c.share_lowered == 1);
+    CHECK(c.pauses == 3);
+    CHECK(b.state(fast).model.share == 0.75);
+    // The waiters of every scope go on after the cool-downs.
+    paced::test::run_coro(ioc, [&]() -> asio::awaitable<void> {
+        co_await b.acquire(fast, {});
+        co_await b.acquire(org, {});
+    }());
 }

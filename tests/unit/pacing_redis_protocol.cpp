@@ -118,7 +118,9 @@ TEST_CASE("redis protocol: answers the script cannot give are rejected, not gues
     CHECK_FALSE(rp::decode_acquire(array({})));
     CHECK_FALSE(rp::decode_acquire(array({integer(1), integer(0)})));
     CHECK_FALSE(rp::decode_acquire(array({integer(1)})));
-    CHECK_FALSE(rp::decode_acquire(array({integer(2), integer(3), integer(0), integer(1)})));
+    CHECK_FALSE(
+        rp::decode_acquire(array({integer(2), integer(4), integer(0), integer(1)}))); // 3 budgets at most
+    CHECK_FALSE(rp::decode_acquire(array({integer(2), integer(0), integer(0), integer(1)})));
     CHECK_FALSE(rp::decode_acquire(array({integer(7), integer(0)})));
     CHECK_FALSE(
         rp::decode_acquire(array({integer(0), rp::reply{.what = rp::reply::kind::string, .str = "0"}})));

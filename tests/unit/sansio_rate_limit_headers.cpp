@@ -80,3 +80,65 @@ TEST_CASE("rate limit headers: counts accept the whole 64-bit range", "[sansio][
     CHECK_FALSE(parse_header_uint("18446744073709551616"));
     CHECK_FALSE(parse_header_uint("   "));
 }
+
+// The messages of ../shared/docs/protocol.md section 4 ("The 429 error body").
+TEST_CASE("rate limit refusal: the RPM message names its budget and limit", "[sansio][rate_limit]") {
+    using paced::sansio::parse_rate_limit_refusal;
+    using dimension = paced::rate_limit_refusal::dimension;
+    auto const r = parse_rate_limit_refusal("Rate limit reached for gpt-4o-mini in organization org-XXXX on "
+                                            "requests per min (RPM): Limit 3, Used 3, "
+                                            "Requested 1. Please try again in 20s. Visit "
+                                            "https://platform.openai.com/account/rate-limits to learn more.",
+                                            "requests");
+    CHECK(r.budget_name == "gpt-4o-mini");
+    CHECK(r.what == dimension::requests);
+    CHECK(r.limit == 3u);
+}
+
+TEST_CASE("rate limit refusal: the TPM message, with a project, and the request-too-large variant",
+          "[sansio][rate_limit]") {
+    using paced::sansio::parse_rate_limit_refusal;
+    using dimension = paced::rate_limit_refusal::dimension;
+    auto const tpm = parse_rate_limit_refusal(
+        "Rate limit reached for gpt-4o in project proj_abc organization org-XXXX on tokens per min (TPM): "
+        "Limit 50000, Used 47949, Requested 3006. Please try again in 1.146s.",
+        "tokens");
+    CHECK(tpm.budget_name == "gpt-4o");
+    CHECK(tpm.what == dimension::tokens);
+    CHECK(tpm.limit == 50000u);
+    // Not "Rate limit reached": only the type is read (retrying does not help, and it is no lesson).
+    auto const too_large = parse_rate_limit_refusal("Request too large for gpt-4o in organization org on "
+                                                    "tokens per min (TPM): Limit 30000, Requested 34307.",
+                                                    "tokens");
+    CHECK(too_large.budget_name.empty());
+    CHECK(too_large.what == dimension::tokens);
+    CHECK_FALSE(too_large.limit);
+}
+
+TEST_CASE("rate limit refusal: a day limit is no per-minute limit; other forms give what the type tells",
+          "[sansio][rate_limit]") {
+    using paced::sansio::parse_rate_limit_refusal;
+    using dimension = paced::rate_limit_refusal::dimension;
+    auto const day = parse_rate_limit_refusal(
+        "Rate limit reached for 'gpt-4o' in organization org on requests per day (RPD): Limit 200, Used 200, "
+        "Requested 1.",
+        "requests");
+    CHECK(day.budget_name == "gpt-4o");
+    CHECK(day.what == dimension::requests);
+    CHECK_FALSE(day.limit);
+    auto const commas = parse_rate_limit_refusal("Rate limit reached for m in organization o on tokens per "
+                                                 "min (TPM): Limit 2,000,000, Used 1, Requested 2.",
+                                                 "");
+    CHECK(commas.limit == 2000000u);
+    CHECK(commas.what == dimension::tokens);
+    auto const other = parse_rate_limit_refusal("Too many requests", "requests");
+    CHECK(other.what == dimension::requests);
+    CHECK(other.budget_name.empty());
+    CHECK_FALSE(other.limit);
+    CHECK(parse_rate_limit_refusal("", "").what == dimension::unknown);
+    // A limit too large for 64 bits is dropped, not wrapped.
+    CHECK_FALSE(parse_rate_limit_refusal("Rate limit reached for m in o on requests per min (RPM): Limit "
+                                         "99999999999999999999999, Used 1",
+                                         "")
+                    .limit);
+}

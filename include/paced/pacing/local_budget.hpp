@@ -34,17 +34,37 @@ struct rate_limits {
     std::optional<double> burst_tokens;        ///< B for tokens; default max(1, floor(TPM / 60)).
 };
 
-/** @brief Configuration of a `local_budget`.
+/** @brief How the server's budgets are laid out, as far as the client is told.
  *
- * Each model gets its own budget on first use, with `per_model[model]` or else `defaults`; the empty
- * model is the org-wide budget. An endpoint budget exists only for the endpoints named in `per_endpoint`
- * (e.g. "files.create"); a request that names one must be admitted by both its model budget and it.
+ * Where the server is not known, `global` is right: it can never send more than any layout admits. A
+ * layout that is wrong for the server is corrected by its first refusal (see `local_budget::refused`).
+ */
+enum class rate_layout {
+    /** One budget for every request of the key, `budget_options::defaults`. A model in `per_model` and
+     * an endpoint in `per_endpoint` add a budget of their own that the model's (endpoint's) requests must
+     * fit as well. The default. */
+    global,
+    /** Each model has its own budget, `per_model[model]` or else `defaults`, and the requests that name
+     * no model (uploads, polls, threads) draw from one more, `defaults`. Endpoints nest as in `global`.
+     * For servers known to keep a budget per model (twice the throughput of `global` there). */
+    per_model,
+};
+
+/** @brief Configuration of a `local_budget` (and, in `redis_budget_options::limits`, a `redis_budget`).
+ *
+ * By default every request draws from one budget with the limits in `defaults`; `layout`, `per_model`
+ * and `per_endpoint` declare more of the server's budgets (see `rate_layout`). A request must fit every
+ * budget it belongs to.
  */
 struct budget_options {
-    rate_limits defaults;                         ///< Limits of every model not in `per_model`.
-    std::map<std::string, rate_limits> per_model; ///< Per-model limits (key: the model name).
-    std::map<std::string, rate_limits>
-        per_endpoint; ///< Extra endpoint scopes (key: `budget_scope::endpoint`).
+    /// The global budget's limits (`global` layout); in the `per_model` layout, those of every model
+    /// not in `per_model` and of the requests that name no model.
+    rate_limits defaults;
+    /// Per-model limits (key: the model name): a budget nested in the global one, or the model's own.
+    std::map<std::string, rate_limits> per_model;
+    /// Endpoint budgets (key: `budget_scope::endpoint`), nested in the others.
+    std::map<std::string, rate_limits> per_endpoint;
+    rate_layout layout = rate_layout::global; ///< See `rate_layout`.
     /// Adopt the server's `x-ratelimit-limit-*` for limits we do not have, or that are lower than ours.
     bool learn_from_headers = true;
     /// Make one budget safe to share between threads (an io_context run by several threads, or several
@@ -68,19 +88,25 @@ struct budget_dimension_state {
     std::chrono::nanoseconds until_full{0}; ///< Time until the burst is full again.
 };
 
-/// A model or endpoint budget, as seen now.
+/// One budget, as seen now.
 struct budget_limits_state {
     budget_dimension_state requests;
     budget_dimension_state tokens;
     /// The end of the current cool-down (`budget::pause`), if one is in force.
     std::optional<std::chrono::steady_clock::time_point> paused_until;
+    /// The fraction of the request limit in use after refusals that showed another client (1: none).
+    double share = 1.0;
 };
 
 /// What `local_budget::state` reports for one scope (for metrics and logs).
 struct budget_state {
-    budget_limits_state model;                   ///< The scope's model (or org-wide) budget.
-    std::optional<budget_limits_state> endpoint; ///< The endpoint budget, when one is configured.
-    std::size_t waiters = 0;                     ///< Coroutines waiting in this scope's queue.
+    /// The budget that paces the scope first: the global one, or in the per-model layout the model's.
+    budget_limits_state model;
+    std::optional<budget_limits_state> nested_model; ///< A model budget nested in the global one.
+    std::optional<budget_limits_state> endpoint;     ///< The endpoint budget, when one is configured.
+    std::size_t waiters = 0;                         ///< Coroutines waiting in this scope's queue.
+    /// Whether models still draw from budgets of their own (per-model layout, not merged by a refusal).
+    bool models_apart = false;
 };
 
 /// Running totals of a `local_budget`, since its construction.
@@ -90,19 +116,23 @@ struct budget_counters {
     std::chrono::nanoseconds total_wait{0}; ///< Time spent waiting by the granted acquisitions, summed.
     std::uint64_t cancelled = 0;            ///< Waits that ended by cancellation (nothing spent).
     std::uint64_t too_large = 0;            ///< Acquisitions refused with `errc::request_too_large`.
-    std::uint64_t pauses = 0;               ///< Calls to `pause`.
+    std::uint64_t pauses = 0;               ///< Calls to `pause` and `refused`.
     std::uint64_t tightened = 0;            ///< Calls to `observe` that changed the local state.
+    std::uint64_t limits_learnt = 0;        ///< Refusals that showed a lower limit than configured.
+    std::uint64_t budgets_merged = 0;       ///< Refusals that showed the server shares budgets (0 or 1).
+    std::uint64_t share_lowered = 0;        ///< Refusals taken as another client spending the key.
 };
 
 /** @brief The in-process `budget`: a shared async semaphore whose permits are request and token units
  * that refill at the budget's rate.
  *
- * Every scope (model, endpoint) keeps a FIFO queue of waiting coroutines and one timer. The head of the
- * queue is admitted at the exact time the rate rule allows; a small request never overtakes a bigger
- * one waiting ahead of it in the same scope. `observe`, `pause` and `adjust_tokens` wake the queues,
- * which re-evaluate their heads. The pacing rule is the server's (a GCRA per dimension: see
- * `rate_limits`), so a process that draws every request from one budget receives no 429 from limits
- * it knows about.
+ * Every scope (model, endpoint) keeps a FIFO queue of waiting coroutines and one timer; a request must
+ * fit every budget its scope draws from (see `rate_layout`). The head of the queue is admitted at the
+ * exact time the rate rule allows; a small request never overtakes a bigger one waiting ahead of it in
+ * the same scope, and no request passes without queueing while any scope has waiters. `observe`, `pause` and
+ * `adjust_tokens` wake the queues, which re-evaluate their heads. The pacing rule is the server's (a GCRA per
+ * dimension: see `rate_limits`), so a process that draws every request from one budget receives no 429 from
+ * limits it knows about.
  *
  * @par Object lifetimes
  * Waiters keep the budget's state alive; destroying the `local_budget` ends every pending `acquire` with
@@ -160,7 +190,7 @@ public:
      * if (r.index() == 1) { } // gave up waiting: nothing was spent
      * @endcode
      */
-    boost::asio::awaitable<void> acquire(budget_scope const& scope, budget_cost cost) override;
+    boost::asio::awaitable<void> acquire(budget_scope scope, budget_cost cost) override;
 
     /** @brief Corrects an earlier token estimate of `scope` (positive: spend more; negative: refund,
      * never into the past). Wakes the waiters of the scope.
@@ -169,11 +199,13 @@ public:
      */
     void adjust_tokens(budget_scope const& scope, std::int64_t delta) override;
 
-    /** @brief Feeds the `x-ratelimit-*` headers of an answer to the scope's model budget.
+    /** @brief Feeds the `x-ratelimit-*` headers of an answer to the budget they speak of: among the
+     * scope's budgets, the one whose limit equals the header's, else the one with the lowest limit (the
+     * most specific on ties), for each dimension apart.
      *
      * Learns unset (or lower) limits when `learn_from_headers`; when the server reports fewer units
      * remaining than we believe admissible (another client shares the key), our state is tightened to
-     * match. Never loosens. Endpoint budgets are client-side only and are not touched.
+     * match. Never loosens.
      * @par Thread safety
      * See the class.
      */
@@ -188,6 +220,31 @@ public:
      * See the class.
      */
     void pause(budget_scope const& scope, std::chrono::nanoseconds duration) override;
+
+    /** @brief A refusal for rate of a request of `scope` (the client calls it for every `429
+     * rate_limit_exceeded` and every run that failed with that code). What it teaches, in this order:
+     * - its limit is lower than the one the budget believed: that budget adopts it
+     *   (`budget_counters::limits_learnt`);
+     * - in the per-model layout, the server shares budgets believed apart: the message names another
+     *   budget than the request's model, or this budget's own charges in its other budgets would have
+     *   filled one shared budget. Every model then draws from the global budget; models in `per_model`
+     *   keep theirs, nested (`budget_counters::budgets_merged`);
+     * - else another client spends the key: `pause` with its share back-off
+     *   (`budget_counters::share_lowered`).
+     *
+     * Either way nothing is admitted before now + `refusal.cool_down`, then one request per emission
+     * interval. The first two are mistakes about the server, corrected at once: they do not lower the
+     * share, so a corrected layout costs no throughput afterwards.
+     * @par Thread safety
+     * See the class.
+     */
+    void refused(budget_scope const& scope, rate_limit_refusal const& refusal) override;
+
+    /** @brief The earliest time a queue's head is due (the armed timers), if anybody waits.
+     * @par Thread safety
+     * See the class; with `thread_safe` it may be called from any thread.
+     */
+    std::optional<std::chrono::steady_clock::time_point> next_admission() const override;
 
     /** @brief The scope's budgets as they are now: limits, units available, waiters, cool-down.
      * Does not create the scope's budget when it was never used.

@@ -92,6 +92,9 @@ struct redis_budget_counters {
     std::uint64_t unavailable = 0;      ///< Acquisitions failed with `errc::budget_unavailable`.
     std::uint64_t connects = 0;         ///< Successful connections (the first one included).
     std::uint64_t connect_failures = 0; ///< Failed connection attempts and lost connections.
+    std::uint64_t limits_learnt = 0;    ///< Refusals that showed a lower limit (see `refused`).
+    std::uint64_t budgets_merged = 0;   ///< Refusals that merged the per-model layout (0 or 1).
+    std::uint64_t share_lowered = 0;    ///< Refusals taken as another client spending the key.
 };
 
 /** @brief The shared `budget`: the same rate rule as `local_budget` (a GCRA per dimension, see
@@ -160,7 +163,7 @@ public:
      * @par Thread safety
      * See the class.
      */
-    boost::asio::awaitable<void> acquire(budget_scope const& scope, budget_cost cost) override;
+    boost::asio::awaitable<void> acquire(budget_scope scope, budget_cost cost) override;
 
     /** @brief Corrects an earlier token estimate of `scope` in Redis (positive: spend more; negative:
      * refund, never into the past). Asynchronous: returns at once; kept and sent after a reconnect when
@@ -179,7 +182,7 @@ public:
      */
     void observe(budget_scope const& scope, rate_limit_snapshot const& snapshot) override;
 
-    /** @brief One cool-down shared by every process: nothing of the scope's model budget is admitted
+    /** @brief One cool-down shared by every process: nothing of the scope's primary budget is admitted
      * before now + `duration` (on Redis' clock), then one request, then one per emission interval. A
      * shorter pause never shortens a longer one. The scope's request rate drops to 3/4 for every process
      * (at most once per second, never below a tenth of the limit) and climbs back by 5% of the limit every
@@ -189,6 +192,17 @@ public:
      * See the class.
      */
     void pause(budget_scope const& scope, std::chrono::nanoseconds duration) override;
+
+    /** @brief A refusal for rate: the lessons of `local_budget::refused`, learnt by this process, and one
+     * cool-down shared by every process as in `pause`, which lowers the share only when no lesson
+     * explains the refusal. A lower limit in the refusal is adopted by the budget it speaks of. In the
+     * per-model layout, this process cannot see what the others charged to the other budgets, so the
+     * first refusal that no lower limit explains merges the layout (every model draws from the global
+     * budget from then on); each process learns it from its own first refusal.
+     * @par Thread safety
+     * See the class.
+     */
+    void refused(budget_scope const& scope, rate_limit_refusal const& refusal) override;
 
     /// Totals since construction. Safe to call from any thread at any time.
     redis_budget_counters counters() const;
