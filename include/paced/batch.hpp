@@ -40,7 +40,8 @@ struct batch_options {
     /// Inputs processed at once. A run followed in `run_mode::stream` holds one of the client's
     /// connections until it ends: beyond `client_options::max_connections` (64) streams wait for one.
     std::size_t concurrency = 64;
-    /// Called after each item finishes (on the batch's executor).
+    /// Called when an item starts and after each finishes (on the batch's executor); `metrics` are
+    /// refreshed when an item finishes.
     std::function<void(batch_progress const&)> on_progress;
     /// Called when an item finishes with its index; lets a caller write results as they come.
     std::function<void(std::size_t index)> on_item_done;
@@ -113,6 +114,8 @@ auto run_batch(client& c, std::vector<Input> const& inputs, Work work, batch_opt
         for (std::size_t i = 0; i < inputs.size(); ++i) {
             auto permit = co_await slots.acquire();
             ++st->progress.in_flight;
+            if (options.on_progress)
+                options.on_progress(st->progress); // `metrics` as of the last item that finished
             // The item's awaitable is spawned itself, without a coroutine around it: with thousands of
             // items in flight, a frame per item (and the copy of its captures) adds up. The permit lives
             // in the completion handler and is given back before the item is counted as done.

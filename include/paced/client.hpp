@@ -25,9 +25,13 @@ struct client_metrics {
     std::uint64_t rate_limited = 0; ///< 429 rate_limit_exceeded answers received.
     std::uint64_t retries = 0;      ///< Attempts that were retries.
     std::uint64_t failures = 0;     ///< Logical requests that ended in an error.
-    std::chrono::nanoseconds budget_wait{0}; ///< Total time requests waited for the budget.
+    /// Total time requests waited for the budget, the waits still under way included.
+    std::chrono::nanoseconds budget_wait{0};
     std::uint64_t connections_opened = 0;
     std::uint64_t connections_reused = 0;
+    std::uint64_t waiting_for_budget = 0; ///< Requests waiting for the budget right now.
+    /// When the budget admits its next waiter, when it knows (`budget::next_admission`).
+    std::optional<std::chrono::steady_clock::time_point> next_admission;
 };
 
 /** @brief The OpenAI client: resources mirror the official SDKs, every operation is an awaitable, and every
@@ -96,7 +100,10 @@ public:
      * run's parameters are in `params`. */
     boost::asio::awaitable<paced::run> run(thread_and_run_create_params params, run_options options = run_options());
 
-    /// Counters since the client was built.
+    /** @brief Counters since the client was built, and the requests waiting for the budget now.
+     * @par Thread safety
+     * The counters may be read from any thread; `next_admission` asks the budget, so call it where the
+     * budget may be called (any thread for a `thread_safe` or Redis budget). */
     client_metrics metrics() const;
     /// The budget every attempt draws from (the one given in the options, or the client's own).
     budget& pacing() const;

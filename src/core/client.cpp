@@ -2,6 +2,8 @@
 
 #include "core/client_impl.hpp"
 
+#include <algorithm>
+
 namespace paced {
 
 client::client(boost::asio::any_io_executor executor, client_options options)
@@ -10,15 +12,23 @@ client::client(boost::asio::any_io_executor executor, client_options options)
 client_metrics client::metrics() const {
     auto& c = impl_->counters();
     auto pool = impl_->pool().stats();
+    // The waits under way count for the time they have lasted: n * now - (sum of their starts).
+    auto const waiting = c.budget_waiting.load();
+    auto const now = std::chrono::steady_clock::now().time_since_epoch().count();
+    auto const ongoing = waiting == 0 ? std::int64_t{0}
+                                      : std::max<std::int64_t>(0, static_cast<std::int64_t>(waiting) * now -
+                                                                      c.budget_waiting_since_ns.load());
     return client_metrics{
         .requests = c.requests.load(),
         .responses = c.responses.load(),
         .rate_limited = c.rate_limited.load(),
         .retries = c.retries.load(),
         .failures = c.failures.load(),
-        .budget_wait = std::chrono::nanoseconds(static_cast<std::int64_t>(c.budget_wait_ns.load())),
+        .budget_wait = std::chrono::nanoseconds(static_cast<std::int64_t>(c.budget_wait_ns.load()) + ongoing),
         .connections_opened = pool.connections_opened,
         .connections_reused = pool.connections_reused,
+        .waiting_for_budget = waiting,
+        .next_admission = waiting == 0 ? std::nullopt : impl_->pacing().next_admission(),
     };
 }
 

@@ -316,6 +316,26 @@ asio::awaitable<std::string> drain(transport::body_stream& stream, std::size_t l
     }
 }
 
+/// Counts a wait for the budget as under way while it lasts (client_metrics::waiting_for_budget).
+class budget_wait_gauge {
+public:
+    budget_wait_gauge(metrics_counters& c, steady_clock::time_point start) noexcept
+        : counters_(c), start_(start.time_since_epoch().count()) {
+        counters_.budget_waiting_since_ns += start_;
+        ++counters_.budget_waiting;
+    }
+    ~budget_wait_gauge() {
+        --counters_.budget_waiting;
+        counters_.budget_waiting_since_ns -= start_;
+    }
+    budget_wait_gauge(budget_wait_gauge const&) = delete;
+    budget_wait_gauge& operator=(budget_wait_gauge const&) = delete;
+
+private:
+    metrics_counters& counters_;
+    std::int64_t start_;
+};
+
 /// The wait before a retry, in a frame of its own that exists only while retrying.
 asio::awaitable<void> sleep_for(asio::any_io_executor ex, std::chrono::nanoseconds delay) {
     asio::steady_timer timer(ex, delay);
@@ -363,32 +383,51 @@ client_impl::run_attempts(std::shared_ptr<client_impl> self, api_request req, re
     std::chrono::nanoseconds waited{0};
     int rate_limit_retries = 0;
     for (int attempt = 0;; ++attempt) {
-        auto const wait_start = steady_clock::now();
-        co_await self->budget_->acquire(req.scope, req.cost);
-        std::chrono::nanoseconds const wait = steady_clock::now() - wait_start;
-        waited += wait;
-        self->note_attempt(wait, opts);
-
         std::optional<transport::response> resp;
         std::unique_ptr<transport::body_stream> stream;
         std::exception_ptr transport_failure;
         boost::system::error_code transport_code;
+        std::chrono::nanoseconds wait{0};
+        // A connection slot first, then the budget, then at once the exchange: a request admitted by the
+        // budget and then kept waiting for a connection (every slot held by a streamed run) would reach
+        // the server late and bunched with others, outside the limits the budget kept.
+        std::optional<transport::connection_pool::lease> slot;
         try {
-            auto const deadline = steady_clock::now() + opts.timeout.value_or(self->options_.request_timeout);
-            auto reserved = self->pool_.try_reserve(self->endpoint_.origin, deadline);
+            auto reserved = self->pool_.try_reserve(
+                self->endpoint_.origin,
+                steady_clock::now() + opts.timeout.value_or(self->options_.request_timeout));
             if (auto* queued = std::get_if<transport::connection_pool::place>(&reserved)) {
                 // Waited for in this frame: thousands of requests may be queued for a connection.
                 auto [ec] = co_await queued->wait();
-                reserved.emplace<transport::connection_pool::lease>(queued->take(ec));
+                slot.emplace(queued->take(ec));
+            } else {
+                slot.emplace(std::move(std::get<transport::connection_pool::lease>(reserved)));
             }
-            auto sent = self->send_on<Streamed>(std::move(std::get<transport::connection_pool::lease>(reserved)),
-                                                req, opts, deadline, resp, stream);
-            co_await std::move(sent);
         } catch (paced::error const& e) {
-            resp.reset();
-            stream.reset();
-            transport_failure = std::current_exception();
+            transport_failure = std::current_exception(); // no slot before the deadline: nothing sent
             transport_code = e.code();
+        }
+        if (slot) {
+            auto const wait_start = steady_clock::now();
+            {
+                auto acquired = self->budget_->acquire(req.scope, req.cost);
+                budget_wait_gauge gauge(self->counters_, wait_start);
+                co_await std::move(acquired);
+            }
+            wait = steady_clock::now() - wait_start;
+            waited += wait;
+            self->note_attempt(wait, opts);
+            try {
+                auto const deadline =
+                    steady_clock::now() + opts.timeout.value_or(self->options_.request_timeout);
+                auto sent = self->send_on<Streamed>(std::move(*slot), req, opts, deadline, resp, stream);
+                co_await std::move(sent);
+            } catch (paced::error const& e) {
+                resp.reset();
+                stream.reset();
+                transport_failure = std::current_exception();
+                transport_code = e.code();
+            }
         }
         auto const verdict =
             self->judge(req, opts, attempt, rate_limit_retries, wait, waited, started, resp, transport_failure,

@@ -62,7 +62,9 @@ struct metrics_counters {
     std::atomic<std::uint64_t> rate_limited{0}; ///< 429 rate_limit_exceeded answers.
     std::atomic<std::uint64_t> retries{0};
     std::atomic<std::uint64_t> failures{0}; ///< Logical requests that ended in an error.
-    std::atomic<std::uint64_t> budget_wait_ns{0};
+    std::atomic<std::uint64_t> budget_wait_ns{0};         ///< Finished waits.
+    std::atomic<std::uint64_t> budget_waiting{0};         ///< Waits under way.
+    std::atomic<std::int64_t> budget_waiting_since_ns{0}; ///< The sum of their starts (steady clock).
     std::atomic<std::uint64_t> stale_connection_retries{0};
 };
 

@@ -262,7 +262,8 @@ progress_display::progress_display(bool quiet, bool terminal, std::size_t total,
     last_.total = total;
 }
 
-void progress_display::start(boost::asio::io_context& ioc) {
+void progress_display::start(boost::asio::io_context& ioc, std::function<client_metrics()> metrics) {
+    metrics_ = std::move(metrics);
     if (quiet_)
         return;
     timer_ = std::make_unique<boost::asio::steady_timer>(ioc);
@@ -306,11 +307,25 @@ void progress_display::render(bool final_line) {
     double elapsed = std::chrono::duration<double>(now - started_).count();
     double rate = elapsed > 0 ? last_.done / elapsed : 0;
     double eta = rate > 0 ? (total_ - last_.done) / rate : -1;
-    double waited = std::chrono::duration<double>(last_.metrics.budget_wait).count();
-    char stats[256];
-    std::snprintf(stats, sizeof stats, "%zu/%zu  %.1f files/min  ETA %s  failed %zu  429s %llu  in flight %zu  budget wait %.0fs",
+    // The client's counters now, not as of the last file that finished: at a low limit minutes pass
+    // between two, and the setup requests (the assistant) come before any.
+    auto const m = metrics_ ? metrics_() : last_.metrics;
+    double waited = std::chrono::duration<double>(m.budget_wait).count();
+    std::string waiting;
+    if (m.waiting_for_budget > 0) {
+        waiting = "  waiting for budget " + std::to_string(m.waiting_for_budget);
+        if (m.next_admission) {
+            auto const in = std::chrono::duration<double>(*m.next_admission - now).count();
+            waiting += " (next in " + format_duration(std::max(0.0, in)) + ")";
+        }
+    }
+    char stats[320];
+    std::snprintf(stats, sizeof stats,
+                  "%zu/%zu  %.1f files/min  ETA %s  failed %zu  429s %llu  requests %llu  in flight %zu%s  "
+                  "budget wait %.0fs",
                   last_.done, total_, rate * 60, format_duration(eta).c_str(), last_.failed,
-                  static_cast<unsigned long long>(last_.metrics.rate_limited), last_.in_flight, waited);
+                  static_cast<unsigned long long>(m.rate_limited),
+                  static_cast<unsigned long long>(m.requests), last_.in_flight, waiting.c_str(), waited);
     if (terminal_) {
         constexpr int width = 30;
         int filled = total_ ? static_cast<int>(width * last_.done / total_) : width;

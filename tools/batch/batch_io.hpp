@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -100,7 +101,8 @@ bool write_stats(std::string const& path, totals const& t, std::string& problem)
 class progress_display {
 public:
     progress_display(bool quiet, bool terminal, std::size_t total, std::size_t previously_done);
-    void start(boost::asio::io_context& ioc);
+    /// Starts drawing; `metrics` is read at every tick, so that waits show while nothing finishes.
+    void start(boost::asio::io_context& ioc, std::function<client_metrics()> metrics);
     void update(batch_progress const& p);
     void note(std::string const& message);
     void stop();
@@ -118,6 +120,7 @@ private:
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
     std::chrono::steady_clock::time_point last_plain_line_ = started_;
     std::unique_ptr<boost::asio::steady_timer> timer_;
+    std::function<client_metrics()> metrics_;
     bool stopped_ = false;
     bool drawn_ = false;
 };

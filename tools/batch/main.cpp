@@ -215,7 +215,7 @@ int main(int argc, char** argv) {
                        signals.cancel();
                        display.stop();
                    }));
-    display.start(ioc);
+    display.start(ioc, [&] { return client->metrics(); });
     ioc.run();
 
     auto const wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
