@@ -141,6 +141,14 @@ std::string route_name(const route_def& r) {
     return std::string(http::to_string(r.method)) + " " + std::string(r.pattern);
 }
 
+// By route id: what endpoint budgets (--endpoint-rpm) are keyed by.
+const std::vector<std::string> route_names = [] {
+    std::vector<std::string> names;
+    for (const auto& r : routes)
+        names.push_back(route_name(r));
+    return names;
+}();
+
 // ---- errors ------------------------------------------------------------------------------------------
 
 struct api_failure {
@@ -570,7 +578,10 @@ std::size_t api::route_count() {
 } // the last slot counts unknown routes
 
 api::api(const config& cfg)
-    : cfg_(cfg), stats_(route_count()), store_(cfg, stats_), limiter_(cfg.rpm, cfg.tpm) {}
+    : cfg_(cfg), stats_(route_count()), store_(cfg, stats_),
+      limiter_(cfg.rpm, cfg.tpm,
+               cfg.rate_layout == "per-model" ? rate_layout::per_model : rate_layout::global,
+               cfg.endpoint_rpm) {}
 
 route_match api::match(http::verb method, std::string_view target) const {
     route_match m;
@@ -679,8 +690,8 @@ api_response api::handle(api_request& req, const route_match& route, const fault
     bool charged = false;
     auto fail = [&](const api_failure& f) {
         res = api_response{};
-        if (!charged)
-            limiter_.charge({}, 0, steady); // a refused charge here would still be an error answer
+        if (!charged) // a refused charge here would still be an error answer
+            limiter_.charge({}, 0, steady, route.id < 0 ? std::string_view{} : route_names[route.id]);
         limiter_.headers({}, steady, res.headers);
         res.status = f.status;
         res.body = error_body(f.message, f.type, f.param, f.code);
@@ -736,7 +747,7 @@ api_response api::handle(api_request& req, const route_match& route, const fault
         const bool run_creating = route.id == run_create || route.id == thread_and_run;
         if (!run_creating) {
             charged = true;
-            auto d = limiter_.charge({}, 0, steady);
+            auto d = limiter_.charge({}, 0, steady, route_names[route.id]);
             if (!d.admitted) {
                 ++stats_.rate_limited;
                 res.status = 429;
@@ -850,7 +861,7 @@ api_response api::handle(api_request& req, const route_match& route, const fault
         };
         auto charge_run = [&](const std::string& model, std::int64_t tokens) {
             charged = true;
-            auto d = limiter_.charge(model, tokens, steady);
+            auto d = limiter_.charge(model, tokens, steady, route_names[route.id]);
             if (!d.admitted) {
                 ++stats_.rate_limited;
                 res.status = 429;

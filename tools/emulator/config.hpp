@@ -2,6 +2,8 @@
 // The emulator's settings, filled from the command line by main.cpp.
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 
 namespace paced::emulator {
@@ -12,6 +14,9 @@ struct config {
     std::uint16_t port = 0;
     std::int64_t rpm = 0;           ///< requests per minute per budget, 0 = unlimited
     std::int64_t tpm = 0;           ///< tokens per minute per budget, 0 = unlimited
+    std::string rate_layout = "global";                            ///< --rate-layout: global | per-model
+    std::map<std::string, std::int64_t, std::less<>> endpoint_rpm; ///< --endpoint-rpm "POST /v1/files=20"
+    std::int64_t transit_jitter_ms = 0; ///< a request is handled up to this long after it arrived
     std::int64_t run_ms = 1000;     ///< nominal duration of a run
     std::int64_t run_jitter_ms = 0; ///< uniform +- jitter on run_ms
     std::int64_t poll_after_ms = 0; ///< openai-poll-after-ms header value, 0 = not sent

@@ -17,11 +17,24 @@ int main(int argc, char** argv) {
                  "benchmarks, with OpenAI's rate limits, streaming and injectable faults."};
     app.add_option("--host", cfg.host, "Address to listen on")->capture_default_str();
     app.add_option("--port", cfg.port, "Port to listen on; 0 picks a free port")->capture_default_str();
-    app.add_option("--rpm", cfg.rpm,
-                   "Requests per minute of every budget (per model and org-wide); 0 = no limit")
+    app.add_option("--rpm", cfg.rpm, "Requests per minute of every budget of the layout; 0 = no limit")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     app.add_option("--tpm", cfg.tpm, "Tokens per minute of every budget; 0 = no limit")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option("--rate-layout", cfg.rate_layout,
+                   "Which requests share a budget: 'global' (one budget for every request of the key) or "
+                   "'per-model' (one per model for the requests that name one, one for the others)")
+        ->check(CLI::IsMember({"global", "per-model"}))
+        ->capture_default_str();
+    std::vector<std::string> endpoint_limits;
+    app.add_option("--endpoint-rpm", endpoint_limits,
+                   "An extra budget for one route, charged on top of the layout's: 'METHOD /v1/path=RPM', "
+                   "e.g. 'POST /v1/files=20' (repeatable)");
+    app.add_option("--transit-jitter-ms", cfg.transit_jitter_ms,
+                   "Handle (and count) each request at a random moment up to this long after it arrived, "
+                   "so that requests are counted later and in another order than they were sent")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     app.add_option("--run-ms", cfg.run_ms, "How long a run takes from queued to completed, in ms")
@@ -80,6 +93,22 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         app.exit(e);
         return 2;
+    }
+
+    for (const auto& e : endpoint_limits) {
+        const auto eq = e.rfind('=');
+        std::int64_t rpm = 0;
+        try {
+            rpm = eq == std::string::npos ? 0 : std::stoll(e.substr(eq + 1));
+        } catch (const std::exception&) {
+            rpm = 0;
+        }
+        if (eq == std::string::npos || rpm <= 0 || e.find(" /v1/") == std::string::npos) {
+            std::fprintf(stderr, "paced-emulator: --endpoint-rpm '%s': expected 'METHOD /v1/path=RPM'\n",
+                         e.c_str());
+            return 2;
+        }
+        cfg.endpoint_rpm[e.substr(0, eq)] = rpm;
     }
 
     try {

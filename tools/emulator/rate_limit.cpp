@@ -75,10 +75,22 @@ std::int64_t gcra_dimension::used(std::int64_t now) {
 }
 
 rate_limiter::budget& rate_limiter::get(std::string_view model) {
-    auto it = budgets_.find(model);
+    const std::string_view key = layout_ == rate_layout::global ? std::string_view{} : model;
+    auto it = budgets_.find(key);
     if (it == budgets_.end())
-        it = budgets_.emplace(std::string(model), budget{gcra_dimension(rpm_), gcra_dimension(tpm_)}).first;
+        it = budgets_.emplace(std::string(key), budget{gcra_dimension(rpm_), gcra_dimension(tpm_)}).first;
     return it->second;
+}
+
+rate_limiter::budget* rate_limiter::endpoint(std::string_view route) {
+    auto limit = endpoint_rpm_.find(route);
+    if (route.empty() || limit == endpoint_rpm_.end())
+        return nullptr;
+    const std::string key = "route:" + std::string(route);
+    auto it = budgets_.find(key);
+    if (it == budgets_.end())
+        it = budgets_.emplace(key, budget{gcra_dimension(limit->second), gcra_dimension(0)}).first;
+    return &it->second;
 }
 
 void rate_limiter::append_headers(budget& b, std::int64_t now, std::vector<header_pair>& out) {
@@ -101,57 +113,64 @@ void rate_limiter::headers(std::string_view model, std::int64_t now, std::vector
     append_headers(get(model), now, out);
 }
 
-rate_decision rate_limiter::charge(std::string_view model, std::int64_t tokens, std::int64_t now) {
+rate_decision rate_limiter::charge(std::string_view model, std::int64_t tokens, std::int64_t now,
+                                   std::string_view route) {
     rate_decision d;
     if (!enabled())
         return d;
     budget& b = get(model);
+    budget* e = endpoint(route);
     const std::string_view model_text = model.empty() ? std::string_view("default") : model;
     const bool tokens_too_large = !b.tokens.unlimited() && tokens > b.tokens.limit();
     const bool req_ok = b.requests.admits(1, now);
     const bool tok_ok = tokens == 0 || b.tokens.admits(tokens, now);
-    if (req_ok && tok_ok && !tokens_too_large) {
+    const bool endpoint_ok = !e || e->requests.admits(1, now);
+    if (req_ok && tok_ok && !tokens_too_large && endpoint_ok) {
         b.requests.commit(1, now);
         b.tokens.commit(tokens, now);
+        if (e)
+            e->requests.commit(1, now);
         append_headers(b, now, d.headers);
         return d;
     }
-    d.admitted = false;
-    std::string message;
-    std::string type;
     if (tokens_too_large) {
+        d.admitted = false;
         b.requests.count_refused(now);
-        type = "tokens";
-        message = "Request too large for " + std::string(model_text) +
-                  " in organization org-emulator on tokens per min (TPM): Limit " +
-                  std::to_string(b.tokens.limit()) + ", Requested " + std::to_string(tokens) +
-                  ". The input or output tokens must be reduced in order to run successfully. Visit "
-                  "https://platform.openai.com/account/rate-limits to learn more.";
-        d.body = error_body(message, type, {}, "rate_limit_exceeded");
+        const std::string message =
+            "Request too large for " + std::string(model_text) +
+            " in organization org-emulator on tokens per min (TPM): Limit " +
+            std::to_string(b.tokens.limit()) + ", Requested " + std::to_string(tokens) +
+            ". The input or output tokens must be reduced in order to run successfully. Visit "
+            "https://platform.openai.com/account/rate-limits to learn more.";
+        d.body = error_body(message, "tokens", {}, "rate_limit_exceeded");
         append_headers(b, now, d.headers);
         return d;
     }
-    std::int64_t used = 0;
-    std::int64_t limit = 0;
-    std::int64_t requested = 1;
-    if (!req_ok) {
-        type = "requests";
-        used = b.requests.used(now);
-        limit = b.requests.limit();
-    } else {
-        type = "tokens";
-        used = b.tokens.used(now);
-        limit = b.tokens.limit();
-        requested = tokens;
+    if (!endpoint_ok && req_ok && tok_ok) {
+        b.requests.count_refused(now); // a refused request still counts against the key's budget
+        return refuse(*e, model_text, true, 0, now);
     }
+    return refuse(b, model_text, !req_ok, tokens, now);
+}
+
+rate_decision rate_limiter::refuse(budget& b, std::string_view model_text, bool requests_ran_out,
+                                   std::int64_t tokens, std::int64_t now) {
+    rate_decision d;
+    d.admitted = false;
+    const std::string type = requests_ran_out ? "requests" : "tokens";
+    const std::int64_t used = requests_ran_out ? b.requests.used(now) : b.tokens.used(now);
+    const std::int64_t limit = requests_ran_out ? b.requests.limit() : b.tokens.limit();
+    const std::int64_t requested = requests_ran_out ? 1 : tokens;
     b.requests.count_refused(now);
-    std::int64_t wait = std::max(b.requests.wait_ns(1, now), tokens > 0 ? b.tokens.wait_ns(tokens, now) : 0);
+    const std::int64_t wait =
+        std::max(b.requests.wait_ns(1, now), tokens > 0 ? b.tokens.wait_ns(tokens, now) : 0);
     const std::int64_t wait_ms = std::max<std::int64_t>(1, ceil_div(wait, 1'000'000));
-    message = "Rate limit reached for " + std::string(model_text) + " in organization org-emulator on " +
-              (type == "requests" ? "requests per min (RPM)" : "tokens per min (TPM)") + ": Limit " +
-              std::to_string(limit) + ", Used " + std::to_string(used) + ", Requested " +
-              std::to_string(requested) + ". Please try again in " + go_duration(wait_ms * 1'000'000) +
-              ". Visit https://platform.openai.com/account/rate-limits to learn more.";
+    const std::string message =
+        "Rate limit reached for " + std::string(model_text) + " in organization org-emulator on " +
+        (requests_ran_out ? "requests per min (RPM)" : "tokens per min (TPM)") + ": Limit " +
+        std::to_string(limit) + ", Used " + std::to_string(used) + ", Requested " +
+        std::to_string(requested) + ". Please try again in " + go_duration(wait_ms * 1'000'000) +
+        ". Visit https://platform.openai.com/account/rate-limits to learn more.";
     d.body = error_body(message, type, {}, "rate_limit_exceeded");
     append_headers(b, now, d.headers);
     d.headers.push_back({"retry-after", std::to_string(std::max<std::int64_t>(1, ceil_div(wait_ms, 1000)))});

@@ -1,6 +1,12 @@
 #pragma once
-// The rate-limit model the emulator enforces: one GCRA budget per model plus an org-wide one, each with
-// a requests and a tokens dimension. Sans-io: every call takes `now` (steady nanoseconds).
+// The rate-limit model the emulator enforces, each budget a GCRA with a requests and a tokens dimension.
+// The real service's layout is not documented (../shared/docs/protocol.md section 4 documents the headers
+// and 429 bodies, not which requests share a budget), so each plausible one is an option:
+//   global     one budget for every request of the key (the problem report's server: the polls counted
+//              against the model's "RPM: Limit 3"); 429 bodies name the request's model;
+//   per_model  one budget per model for the requests that name one, one more for the others;
+// plus optional endpoint budgets, charged on top of the layout's for one route.
+// Sans-io: every call takes `now` (steady nanoseconds).
 
 #include <cstdint>
 #include <deque>
@@ -55,18 +61,28 @@ struct rate_decision {
     std::vector<header_pair> headers; ///< x-ratelimit-* (and retry-after on refusal)
 };
 
+/** @brief Which requests share a budget (see the file comment). */
+enum class rate_layout { global, per_model };
+
 /** @brief All budgets of the emulator. Thread safety: single-threaded (the server's io_context). */
 class rate_limiter {
 public:
-    rate_limiter(std::int64_t rpm, std::int64_t tpm) : rpm_(rpm), tpm_(tpm) {}
+    /// `endpoint_rpm`: requests per minute of an endpoint budget, by route name ("POST /v1/files").
+    rate_limiter(std::int64_t rpm, std::int64_t tpm, rate_layout layout = rate_layout::global,
+                 std::map<std::string, std::int64_t, std::less<>> endpoint_rpm = {})
+        : rpm_(rpm), tpm_(tpm), layout_(layout), endpoint_rpm_(std::move(endpoint_rpm)) {}
 
-    bool enabled() const { return rpm_ > 0 || tpm_ > 0; }
+    bool enabled() const { return rpm_ > 0 || tpm_ > 0 || !endpoint_rpm_.empty(); }
     /**
-     * @brief Charges 1 request and `tokens` tokens to the budget of `model` (empty = org-wide).
+     * @brief Charges 1 request and `tokens` tokens to the budget the layout gives a request of `model`
+     * (empty: the request names none) and to the endpoint budget of `route`, when one is configured. A
+     * refusal by either charges neither; the headers are those of the budget that refused, else of the
+     * layout's budget.
      * @par Errors
      * A refusal is a decision, not an exception: `admitted` false, `body` the exact 429 body.
      */
-    rate_decision charge(std::string_view model, std::int64_t tokens, std::int64_t now);
+    rate_decision charge(std::string_view model, std::int64_t tokens, std::int64_t now,
+                         std::string_view route = {});
     /** @brief The x-ratelimit-* headers of a budget without charging it. */
     void headers(std::string_view model, std::int64_t now, std::vector<header_pair>& out);
     void reset() { budgets_.clear(); }
@@ -77,11 +93,16 @@ private:
         gcra_dimension tokens;
     };
     budget& get(std::string_view model);
+    budget* endpoint(std::string_view route);
     void append_headers(budget& b, std::int64_t now, std::vector<header_pair>& out);
+    rate_decision refuse(budget& b, std::string_view model_text, bool requests_ran_out, std::int64_t tokens,
+                         std::int64_t now);
 
     std::int64_t rpm_;
     std::int64_t tpm_;
-    std::map<std::string, budget, std::less<>> budgets_;
+    rate_layout layout_;
+    std::map<std::string, std::int64_t, std::less<>> endpoint_rpm_;
+    std::map<std::string, budget, std::less<>> budgets_; // key: model ("" = no model), or "route:" + route
 };
 
 } // namespace paced::emulator

@@ -72,7 +72,7 @@ void graceful_close(tcp::socket& s) {
 } // namespace
 
 server::server(asio::io_context& ioc, const config& cfg)
-    : ioc_(ioc), cfg_(cfg), api_(cfg), faults_(cfg), acceptor_(ioc) {
+    : ioc_(ioc), cfg_(cfg), api_(cfg), faults_(cfg), jitter_rng_(cfg.seed ^ 0x7a5e17ULL), acceptor_(ioc) {
     if (!cfg.request_log.empty())
         log_ = std::make_unique<request_log>(cfg.request_log);
     if (!cfg.tls_cert.empty()) {
@@ -205,8 +205,16 @@ asio::awaitable<void> server::serve(Stream& stream, tcp::socket& lowest) {
                     req.upload_error = "The multipart body ended before its closing boundary.";
                 req.upload = &multipart->result();
             }
-            if (!route.emulator)
+            if (!route.emulator) {
                 plan = faults_.draw();
+                if (cfg_.transit_jitter_ms > 0) {
+                    // Counted up to J ms after it arrived: requests sent in one order on several
+                    // connections reach the budget later and in another order.
+                    timer.expires_after(std::chrono::microseconds(std::uniform_int_distribution<std::int64_t>(
+                        0, cfg_.transit_jitter_ms * 1000)(jitter_rng_)));
+                    co_await timer.async_wait(token);
+                }
+            }
             res = api_.handle(req, route, plan);
         }
         if (log_ && !route.emulator) {

@@ -13,6 +13,7 @@
 
 #include <memory>
 #include <optional>
+#include <random>
 
 namespace paced::emulator {
 
@@ -46,6 +47,7 @@ private:
     const config& cfg_;
     api api_;
     fault_injector faults_;
+    std::mt19937_64 jitter_rng_; ///< --transit-jitter-ms draws, apart from the faults' sequence
     asio::ip::tcp::acceptor acceptor_;
     std::optional<asio::ssl::context> ssl_;
     std::unique_ptr<request_log> log_; ///< --request-log, null when off
