@@ -4,8 +4,8 @@
 #
 #   paced_batch_test.sh CASE EMULATOR BATCH
 #
-# CASE is one of: completes, connections, resume, failures, usage, terminal, redis. Needs curl, jq, tmux and
-# redis-server (scripts/setup.sh).
+# CASE is one of: completes, connections, resume, failures, usage, terminal, redis, low-limit, global-300,
+# jitter, per-model. Needs curl, jq, tmux and redis-server (scripts/setup.sh).
 set -euo pipefail
 case_name=$1
 emulator=$2
@@ -14,8 +14,13 @@ work=$(mktemp -d)
 emulator_pid=
 tmux_socket="paced-batch-test-$$"
 
+more_emulators=()
+
 cleanup() {
     [ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null && wait "$emulator_pid" 2>/dev/null
+    for pid in "${more_emulators[@]}"; do
+        kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    done
     tmux -L "$tmux_socket" kill-server 2>/dev/null || true
     rm -rf "$work"
 }
@@ -42,9 +47,46 @@ start_emulator() {
     export OPENAI_BASE_URL="$base_url" OPENAI_API_KEY=sk-batch-test
 }
 
-# One field of the emulator's statistics.
+# Starts one more paced-emulator (beside the one of start_emulator); prints its base URL.
+spawn_emulator() {
+    local out
+    out=$(mktemp -p "$work")
+    "$emulator" --port 0 "$@" >"$out" 2>&1 &
+    more_emulators+=($!)
+    local url=
+    for _ in $(seq 1 200); do
+        url=$(sed -n 's/^listening on \(.*\)$/\1/p' "$out" | head -n1)
+        [ -n "$url" ] && break
+        sleep 0.05
+    done
+    [ -n "$url" ] || fail "an emulator did not start: $(cat "$out")"
+    echo "$url/v1"
+}
+
+# One field of the emulator's statistics (of the emulator at $2 when given).
 stat() {
-    curl -sf "$base_url/emulator/stats" | jq -r ".$1"
+    curl -sf "${2:-$base_url}/emulator/stats" | jq -r ".$1"
+}
+
+# Runs paced-batch on $work/in against the emulator at URL, in MODE, writing $work/NAME.jsonl, with more
+# flags; fails unless every file completed. Meant to run in the background, several at once.
+batch_against() { # url name mode flags...
+    local url=$1 name=$2 mode=$3
+    shift 3
+    local rc=0
+    OPENAI_BASE_URL=$url OPENAI_API_KEY=sk-batch-test "$batch" --model gpt-4o-mini --mode "$mode" --quiet \
+        --out "$work/$name.jsonl" --stats-json "$work/$name.stats.json" "$@" "$work/in" 2>"$work/$name.err" || rc=$?
+    echo "$rc" >"$work/$name.rc"
+}
+
+# Checks what batch_against left: exit code 0, every one of N files completed, no 429 at the emulator.
+expect_clean_batch() { # url name files
+    local url=$1 name=$2 files=$3
+    expect_eq "$name: exit code ($(cat "$work/$name.err"))" 0 "$(cat "$work/$name.rc")"
+    expect_eq "$name: completed files" "$files" \
+        "$(jq -r 'select(.status == "completed") | .file' "$work/$name.jsonl" | sort -u | wc -l)"
+    expect_eq "$name: 429s served by the emulator" 0 "$(stat rate_limited_429 "$url")"
+    expect_eq "$name: 429s seen by paced-batch" 0 "$(jq -r .rate_limited_429 "$work/$name.stats.json")"
 }
 
 # N small text files under $work/in.
@@ -231,8 +273,9 @@ terminal)
     ;;
 
 redis)
-    # Two paced-batch processes share one 120 RPM budget through Redis: together they stay under the
-    # server's limit (no 429), where each alone would believe it had the whole budget.
+    # Three paced-batch processes share one 120 RPM budget through Redis: together they stay under the
+    # server's limit (no 429, on its default global layout), where each alone would believe it had the
+    # whole budget.
     command -v redis-server >/dev/null || fail "redis-server is not installed (scripts/setup.sh installs it)"
     start_emulator --rpm 120 --run-ms 200
     for _ in $(seq 1 20); do
@@ -250,25 +293,78 @@ redis)
     done
     [ -n "$redis_pid" ] || fail "could not start redis-server"
     trap 'kill $redis_pid 2>/dev/null || true; cleanup' EXIT
-    mkdir -p "$work/a" "$work/b"
-    for i in 1 2 3 4 5 6; do
-        echo "worker a item $i looks good" >"$work/a/$i.txt"
-        echo "worker b item $i looks bad" >"$work/b/$i.txt"
+    pids=()
+    for w in a b c; do
+        mkdir -p "$work/$w"
+        for i in 1 2 3 4 5 6; do
+            echo "worker $w item $i looks good" >"$work/$w/$i.txt"
+        done
+        "$batch" --model gpt-4o-mini --rpm 120 --redis "redis://127.0.0.1:$redis_port/0" --quiet \
+            --out "$work/$w.jsonl" "$work/$w" 2>"$work/err-$w" &
+        pids+=($!)
     done
-    "$batch" --model gpt-4o-mini --rpm 120 --redis "redis://127.0.0.1:$redis_port/0" --quiet \
-        --out "$work/a.jsonl" "$work/a" 2>"$work/err-a" &
-    pid_a=$!
-    "$batch" --model gpt-4o-mini --rpm 120 --redis "redis://127.0.0.1:$redis_port/0" --quiet \
-        --out "$work/b.jsonl" "$work/b" 2>"$work/err-b" &
-    pid_b=$!
-    rc_a=0
-    rc_b=0
-    wait "$pid_a" || rc_a=$?
-    wait "$pid_b" || rc_b=$?
-    expect_eq "exit code of worker a ($(cat "$work/err-a"))" 0 "$rc_a"
-    expect_eq "exit code of worker b ($(cat "$work/err-b"))" 0 "$rc_b"
-    expect_eq "completed files" 12 "$(cat "$work/a.jsonl" "$work/b.jsonl" | jq -r .status | grep -cx completed)"
+    i=0
+    for w in a b c; do
+        rc=0
+        wait "${pids[$i]}" || rc=$?
+        expect_eq "exit code of worker $w ($(cat "$work/err-$w"))" 0 "$rc"
+        i=$((i + 1))
+    done
+    expect_eq "completed files" 18 "$(cat "$work"/[abc].jsonl | jq -r .status | grep -cx completed)"
     expect_eq "429s served by the emulator" 0 "$(stat rate_limited_429)"
+    ;;
+
+low-limit)
+    # The limit of the problem this project exists for: RPM 3 for every request of the key (uploads, runs,
+    # polls, the reply), in both modes at once against two emulators. Zero 429s, every file done.
+    stream_url=$(spawn_emulator --rpm 3 --rate-layout global --run-ms 500)
+    poll_url=$(spawn_emulator --rpm 3 --rate-layout global --run-ms 500)
+    make_inputs 3
+    batch_against "$stream_url" stream stream --rpm 3 &
+    batch_against "$poll_url" poll poll --rpm 3 &
+    wait
+    expect_clean_batch "$stream_url" stream 3
+    expect_clean_batch "$poll_url" poll 3
+    # Every request the emulator saw came from the batch (+1: the assistant).
+    expect_eq "stream: requests" "$(stat requests_total "$stream_url")" \
+        "$(($(jq -s 'map(.requests) | add' "$work/stream.jsonl") + 1))"
+    ;;
+
+global-300)
+    # 60 files at 300 RPM on one global budget, poll and stream at once against two emulators.
+    stream_url=$(spawn_emulator --rpm 300 --rate-layout global --run-ms 1000 --run-jitter-ms 300)
+    poll_url=$(spawn_emulator --rpm 300 --rate-layout global --run-ms 1000 --run-jitter-ms 300)
+    make_inputs 60
+    batch_against "$stream_url" stream stream --rpm 300 &
+    batch_against "$poll_url" poll poll --rpm 300 &
+    wait
+    expect_clean_batch "$stream_url" stream 60
+    expect_clean_batch "$poll_url" poll 60
+    ;;
+
+jitter)
+    # Requests are counted up to 80 ms after they arrive, so in another order than they were admitted:
+    # the budget's latency allowance keeps them inside the limit all the same.
+    stream_url=$(spawn_emulator --rpm 300 --transit-jitter-ms 80 --run-ms 800 --seed 5)
+    poll_url=$(spawn_emulator --rpm 300 --transit-jitter-ms 80 --run-ms 800 --seed 6)
+    make_inputs 40
+    batch_against "$stream_url" stream stream --rpm 300 &
+    batch_against "$poll_url" poll poll --rpm 300 &
+    wait
+    expect_clean_batch "$stream_url" stream 40
+    expect_clean_batch "$poll_url" poll 40
+    ;;
+
+per-model)
+    # A server with a budget per model, and paced-batch told so: zero 429s, and both budgets used (the
+    # uploads and the assistant in one, the runs in the model's), which one budget could never do: at
+    # 60 RPM it would admit at most 61 requests in any minute.
+    url=$(spawn_emulator --rpm 60 --rate-layout per-model --run-ms 300)
+    make_inputs 45
+    batch_against "$url" per-model stream --rpm 60 --rate-layout per-model
+    expect_clean_batch "$url" per-model 45
+    busiest=$(stat max_requests_60s "$url")
+    [ "$busiest" -gt 70 ] || fail "both budgets used: expected more than 70 requests in one minute, got $busiest"
     ;;
 
 *)

@@ -172,6 +172,8 @@ client_options client_options_for(settings const& cfg, boost::asio::any_io_execu
         limits.defaults.requests_per_minute = cfg.rpm;
     if (cfg.tpm > 0)
         limits.defaults.tokens_per_minute = cfg.tpm;
+    limits.layout = cfg.rate_layout == "per-model" ? rate_layout::per_model : rate_layout::global;
+    limits.latency_allowance = std::chrono::milliseconds(cfg.latency_allowance_ms);
 #ifdef PACED_BATCH_REDIS
     if (!cfg.redis_url.empty()) {
         redis_budget_options ro;

@@ -3,6 +3,7 @@
 
 #include <paced/batch.hpp>
 #include <paced/client_options.hpp>
+#include <paced/pacing/local_budget.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
@@ -31,6 +32,9 @@ struct settings {
     std::string prompt = "Classify the attached file: answer with a label (yes or no) and a one-line reason.";
     double rpm = 0;
     double tpm = 0;
+    std::string rate_layout = "global";
+    long latency_allowance_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(budget_options{}.latency_allowance).count();
     std::size_t concurrency = 64;
     std::size_t max_connections = 0; ///< 0: the larger of 64 (the client's default) and `concurrency`
     std::string mode = "stream";

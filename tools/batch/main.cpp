@@ -62,10 +62,21 @@ int main(int argc, char** argv) {
     app.add_option("--instructions", cfg.instructions, "Instructions of the created assistant")->needs(model_opt);
     assistant_opt->excludes(model_opt);
     app.add_option("--prompt", cfg.prompt, "The user message sent with each file")->capture_default_str();
-    app.add_option("--rpm", cfg.rpm, "Requests per minute (default: learnt from the server's headers)")
+    app.add_option("--rpm", cfg.rpm,
+                   "Requests per minute of everything the batch sends: uploads, runs, polls, replies and the "
+                   "assistant (default: learnt from the server's headers)")
         ->check(CLI::PositiveNumber);
     app.add_option("--tpm", cfg.tpm, "Tokens per minute (default: learnt from the server's headers)")
         ->check(CLI::PositiveNumber);
+    app.add_option("--rate-layout", cfg.rate_layout,
+                   "'global': --rpm and --tpm are one budget for every request (right for any server); "
+                   "'per-model': the server keeps them for the model's requests and again for the others")
+        ->check(CLI::IsMember({"global", "per-model"}))
+        ->capture_default_str();
+    app.add_option("--latency-allowance-ms", cfg.latency_allowance_ms,
+                   "How much later than admitted a request may be counted by the server (transit, queueing)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     app.add_option("--concurrency", cfg.concurrency, "Files processed at once")
         ->capture_default_str()
         ->check(CLI::Range(1, 100000));
