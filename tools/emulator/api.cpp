@@ -581,7 +581,7 @@ api::api(const config& cfg)
     : cfg_(cfg), stats_(route_count()), store_(cfg, stats_),
       limiter_(cfg.rpm, cfg.tpm,
                cfg.rate_layout == "per-model" ? rate_layout::per_model : rate_layout::global,
-               cfg.endpoint_rpm) {}
+               cfg.endpoint_rpm, cfg.rate_limit_headers) {}
 
 route_match api::match(http::verb method, std::string_view target) const {
     route_match m;

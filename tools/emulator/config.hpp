@@ -17,6 +17,7 @@ struct config {
     std::string rate_layout = "global";                            ///< --rate-layout: global | per-model
     std::map<std::string, std::int64_t, std::less<>> endpoint_rpm; ///< --endpoint-rpm "POST /v1/files=20"
     std::int64_t transit_jitter_ms = 0; ///< a request is handled up to this long after it arrived
+    bool rate_limit_headers = true;     ///< --no-rate-limit-headers: answers carry no x-ratelimit-*
     std::int64_t run_ms = 1000;     ///< nominal duration of a run
     std::int64_t run_jitter_ms = 0; ///< uniform +- jitter on run_ms
     std::int64_t poll_after_ms = 0; ///< openai-poll-after-ms header value, 0 = not sent

@@ -37,6 +37,11 @@ int main(int argc, char** argv) {
                    "so that requests are counted later and in another order than they were sent")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
+    bool no_rate_limit_headers = false;
+    app.add_flag(
+        "--no-rate-limit-headers", no_rate_limit_headers,
+        "Send no x-ratelimit-* headers (whether the Assistants endpoints send them is not documented); "
+        "429s keep retry-after");
     app.add_option("--run-ms", cfg.run_ms, "How long a run takes from queued to completed, in ms")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
@@ -95,6 +100,7 @@ int main(int argc, char** argv) {
         return 2;
     }
 
+    cfg.rate_limit_headers = !no_rate_limit_headers;
     for (const auto& e : endpoint_limits) {
         const auto eq = e.rfind('=');
         std::int64_t rpm = 0;

@@ -95,6 +95,8 @@ rate_limiter::budget* rate_limiter::endpoint(std::string_view route) {
 
 void rate_limiter::append_headers(budget& b, std::int64_t now, std::vector<header_pair>& out) {
     // An unlimited dimension has no meaningful numbers, so its headers are left out.
+    if (!send_headers_)
+        return;
     if (!b.requests.unlimited()) {
         out.push_back({"x-ratelimit-limit-requests", std::to_string(b.requests.limit())});
         out.push_back({"x-ratelimit-remaining-requests", std::to_string(b.requests.remaining(now))});

@@ -68,9 +68,11 @@ enum class rate_layout { global, per_model };
 class rate_limiter {
 public:
     /// `endpoint_rpm`: requests per minute of an endpoint budget, by route name ("POST /v1/files").
+    /// `send_headers`: whether answers carry `x-ratelimit-*` (not every server sends them).
     rate_limiter(std::int64_t rpm, std::int64_t tpm, rate_layout layout = rate_layout::global,
-                 std::map<std::string, std::int64_t, std::less<>> endpoint_rpm = {})
-        : rpm_(rpm), tpm_(tpm), layout_(layout), endpoint_rpm_(std::move(endpoint_rpm)) {}
+                 std::map<std::string, std::int64_t, std::less<>> endpoint_rpm = {}, bool send_headers = true)
+        : rpm_(rpm), tpm_(tpm), layout_(layout), endpoint_rpm_(std::move(endpoint_rpm)),
+          send_headers_(send_headers) {}
 
     bool enabled() const { return rpm_ > 0 || tpm_ > 0 || !endpoint_rpm_.empty(); }
     /**
@@ -102,6 +104,7 @@ private:
     std::int64_t tpm_;
     rate_layout layout_;
     std::map<std::string, std::int64_t, std::less<>> endpoint_rpm_;
+    bool send_headers_;
     std::map<std::string, budget, std::less<>> budgets_; // key: model ("" = no model), or "route:" + route
 };
 
