@@ -74,10 +74,12 @@ struct budget_options {
      * transit). Charges made while the budget is idle are booked that much later, so that requests that
      * travel at different speeds still arrive inside the server's limits. With the default bursts
      * (B*T is about 1 s) it costs part of the first burst after an idle period, not the sustained rate.
-     * When B*T is shorter than allowance + T (limits under 60/min, or a small configured burst), the
-     * budget sends at most one request per allowance + T: the server could not absorb faster sending
-     * with that much jitter. Zero: exactly the server's rule. */
-    std::chrono::nanoseconds latency_allowance = std::chrono::milliseconds(50);
+     * When B*T is shorter than allowance + T (limits under 120/min, whose burst is 1, or a small
+     * configured burst), the budget sends at most one request per allowance + T: the server could not
+     * absorb faster sending with that much jitter. Zero: exactly the server's rule. The default covers
+     * requests counted up to 100 ms late and out of order (measured in docs/pacing.md: 50 ms let 429s
+     * through at 80 ms of jitter on a server that sends no rate-limit headers). */
+    std::chrono::nanoseconds latency_allowance = std::chrono::milliseconds(100);
 };
 
 /// One dimension (requests or tokens) of a budget, as seen now.
