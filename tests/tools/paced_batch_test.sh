@@ -5,7 +5,7 @@
 #   paced_batch_test.sh CASE EMULATOR BATCH
 #
 # CASE is one of: completes, connections, resume, failures, usage, terminal, redis, low-limit, global-300,
-# jitter, per-model. Needs curl, jq, tmux and redis-server (scripts/setup.sh).
+# jitter, per-model, learns. Needs curl, jq, tmux and redis-server (scripts/setup.sh).
 set -euo pipefail
 case_name=$1
 emulator=$2
@@ -100,6 +100,11 @@ make_inputs() {
 # Counts the lines of the --out file whose status is $1.
 count_status() {
     jq -r .status "$work/out.jsonl" | grep -cx "$1" || true
+}
+
+# Counts the lines of $work/NAME.jsonl whose status is $2.
+count_status_in() {
+    jq -r .status "$work/$1.jsonl" | grep -cx "$2" || true
 }
 
 expect_eq() { # what expected actual
@@ -366,6 +371,26 @@ per-model)
     expect_clean_batch "$url" per-model 45
     busiest=$(stat max_requests_60s "$url")
     [ "$busiest" -gt 70 ] || fail "both budgets used: expected more than 70 requests in one minute, got $busiest"
+    ;;
+
+learns)
+    # Told the wrong layout or limit, paced-batch learns the server's from its first answers and refusals,
+    # and then sends no second 429 of the same cause: a per-model layout declared on a server with one
+    # budget for the key (merged at the first refusal), and a limit ten times the server's (its headers
+    # carry the real one).
+    merged_url=$(spawn_emulator --rpm 60 --rate-layout global --run-ms 300)
+    lower_url=$(spawn_emulator --rpm 60 --rate-layout global --run-ms 300)
+    make_inputs 12
+    batch_against "$merged_url" merged stream --rpm 60 --rate-layout per-model &
+    batch_against "$lower_url" lower stream --rpm 600 &
+    wait
+    for name in merged lower; do
+        url_var="${name}_url"
+        expect_eq "$name: exit code ($(cat "$work/$name.err"))" 0 "$(cat "$work/$name.rc")"
+        expect_eq "$name: completed files" 12 "$(count_status_in "$name" completed)"
+        refused=$(stat rate_limited_429 "${!url_var}")
+        [ "$refused" -le 3 ] || fail "$name: expected at most the first refusals (3), got $refused 429s"
+    done
     ;;
 
 *)
