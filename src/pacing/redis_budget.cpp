@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <list>
 #include <map>
 #include <mutex>
@@ -86,6 +87,8 @@ void validate(redis_budget_options const& o) {
         throw_error(errc::invalid_argument, "redis_budget_options::reconnect_deadline: must be >= 0");
     if (o.connect_timeout.count() <= 0)
         throw_error(errc::invalid_argument, "redis_budget_options::connect_timeout: must be > 0");
+    if (o.layout_refresh.count() <= 0)
+        throw_error(errc::invalid_argument, "redis_budget_options::layout_refresh: must be > 0");
     if (o.backoff_initial.count() <= 0 || o.backoff_max < o.backoff_initial)
         throw_error(errc::invalid_argument,
                     "redis_budget_options: backoff_initial must be > 0 and backoff_max >= backoff_initial");
@@ -260,6 +263,7 @@ public:
         if (fallback_)
             fallback_->refused(scope, refusal);
         bool layout_mistake = false;
+        std::vector<std::pair<std::string, std::string>> lesson; // for the other processes
         {
             std::lock_guard lock{limits_mutex_};
             auto const keys = layout_.keys_of(scope);
@@ -274,6 +278,7 @@ public:
                         static_cast<double>(*refusal.limit);
                     layout_mistake = true;
                     counters_.limits_learnt++;
+                    lesson.emplace_back(layout_field(key, tokens), std::to_string(*refusal.limit));
                 }
             }
             // This process cannot see the others' charges in the other budgets, so in the per-model
@@ -282,11 +287,15 @@ public:
                 layout_.merge_models(clock_type::now());
                 layout_mistake = true;
                 counters_.budgets_merged++;
+                lesson.emplace_back("merged", "1");
             }
         }
         if (!layout_mistake)
             counters_.share_lowered++;
         post_pause(scope, refusal.cool_down, !layout_mistake);
+        if (!lesson.empty())
+            asio::post(strand_,
+                       [self = shared_from_this(), lesson = std::move(lesson)] { self->publish(lesson); });
     }
 
 private:
@@ -375,6 +384,81 @@ private:
             break;
         }
         return rp::model_scope_key(opts_.key_prefix, {}); // the org-wide key of earlier versions
+    }
+
+    // ---- the learnt layout, shared through Redis ------------------------------------------------------
+    // One hash, <prefix>:layout: "merged" once any process merged the per-model layout, and
+    // "<global|model|endpoint>:<name>:<rpm|tpm>" the lowest limit a refusal taught for that budget. Each
+    // process writes its lessons and reads the others' before an acquire, at most once per
+    // layout_refresh (no timer of its own: an idle budget keeps no io_context busy).
+
+    std::string layout_key() const { return opts_.key_prefix + ":layout"; }
+
+    static std::string layout_field(pacing::budget_key const& key, bool tokens) {
+        return std::string{key.kind_name()} + ":" + key.name + (tokens ? ":tpm" : ":rpm");
+    }
+
+    /// Strand. Lessons written while Redis is away are not kept: each process learns them again.
+    void publish(std::vector<std::pair<std::string, std::string>> const& lesson) {
+        if (state_ != link_state::ready)
+            return;
+        // The lowest limit wins, whichever process writes last. The lessons expire an hour after the last
+        // one: a key's limits may be raised, and a stale lesson would cost throughput for good.
+        static constexpr char const* keep_lowest =
+            "local v = tonumber(redis.call('HGET', KEYS[1], ARGV[1])) "
+            "if ARGV[1] == 'merged' or not v or tonumber(ARGV[2]) < v then "
+            "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end "
+            "redis.call('EXPIRE', KEYS[1], 3600) return 0";
+        for (auto const& [field, value] : lesson)
+            send({"EVAL", keep_lowest, "1", layout_key(), field, value},
+                 [](redis_budget_impl&, rp::reply) {});
+    }
+
+    /// Strand, before an acquire: asks for the others' lessons when the last look is older than
+    /// layout_refresh. Pipelined ahead of the acquire on the same connection.
+    void refresh_layout() {
+        auto const now = clock_type::now();
+        if (last_layout_read_ && now - *last_layout_read_ < opts_.layout_refresh)
+            return;
+        last_layout_read_ = now;
+        send({"HGETALL", layout_key()}, [](redis_budget_impl& self, rp::reply r) { self.adopt_layout(r); });
+    }
+
+    void adopt_layout(rp::reply const& r) {
+        if (r.what != rp::reply::kind::array)
+            return;
+        std::lock_guard lock{limits_mutex_};
+        for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+            std::string_view const field = r.elements[i].str;
+            std::string const& value = r.elements[i + 1].str;
+            if (field == "merged") {
+                layout_.merge_models(clock_type::now());
+                continue;
+            }
+            auto const first = field.find(':');
+            auto const last = field.rfind(':');
+            if (first == std::string_view::npos || last == first)
+                continue;
+            pacing::budget_key key;
+            auto const kind = field.substr(0, first);
+            if (kind == "model")
+                key.what = pacing::budget_key::kind::model;
+            else if (kind == "endpoint")
+                key.what = pacing::budget_key::kind::endpoint;
+            else if (kind != "global")
+                continue;
+            key.name = std::string{field.substr(first + 1, last - first - 1)};
+            auto const dim = field.substr(last + 1);
+            char* end = nullptr;
+            double const limit = std::strtod(value.c_str(), &end);
+            if (end == value.c_str() || !(limit > 0) || !std::isfinite(limit) ||
+                (dim != "rpm" && dim != "tpm"))
+                continue;
+            auto& learnt = learnt_[key];
+            auto& slot = dim == "tpm" ? learnt.tokens_per_minute : learnt.requests_per_minute;
+            if (!slot || limit < *slot)
+                slot = limit;
+        }
     }
 
     rp::script_call make_call(rp::script_op op, budget_scope const& scope, bool with_nested,
@@ -485,6 +569,7 @@ private:
         }
         auto head = q.waiters.front();
         q.asking = head;
+        refresh_layout();
         auto call = make_call(rp::script_op::acquire, q.scope, true,
                               {head->cost.requests, static_cast<std::int64_t>(head->cost.tokens)});
         run_script(std::move(call), [q = &q](redis_budget_impl& self, std::optional<rp::reply> r) {
@@ -822,6 +907,7 @@ private:
         down_since_.reset();
         last_error_.clear();
         fallback_active_ = false;
+        last_layout_read_.reset(); // what the others learnt while we were away
         flush_pending();
         pump_all();
     }
@@ -899,6 +985,7 @@ private:
     std::string last_error_;
     std::minstd_rand rng_;
     std::map<std::pair<std::string, std::string>, std::unique_ptr<redis_scope_queue>> queues_;
+    std::optional<time_point> last_layout_read_; // the last HGETALL of the layout hash
     struct pending_pause {
         time_point until{};
         bool lower_share = false;

@@ -659,3 +659,38 @@ TEST_CASE("redis budget: in the per-model layout the first unexplained refusal m
         CHECK(stored_share(server, "merge:org:share") == 1.0);
     }());
 }
+
+TEST_CASE("redis budget: what one process learns from a refusal, the others adopt", "[redis]") {
+    PACED_SKIP_WITHOUT_REDIS();
+    redis_server server;
+    asio::io_context ioc;
+    auto o = options_for(server, "shared");
+    o.limits.defaults.requests_per_minute = 600;
+    o.limits.layout = paced::rate_layout::per_model;
+    o.layout_refresh = 20ms;
+    paced::redis_budget a{ioc.get_executor(), o};
+    paced::redis_budget b{ioc.get_executor(), o};
+    run_coro(ioc, [&]() -> asio::awaitable<void> {
+        co_await until_connected(a);
+        co_await until_connected(b);
+        co_await b.acquire(gpt_4o, {}); // b's first look at the layout: nothing learnt yet
+        CHECK(server.command({"EXISTS", "shared:model:gpt-4o:req"}) == "1");
+        // a learns that the server keeps one budget (merged) of 60 a minute (a lower limit).
+        paced::rate_limit_refusal const lower{.cool_down = 1ms, .limit = 60};
+        a.refused(org, lower);
+        paced::rate_limit_refusal const shared{.cool_down = 1ms, .limit = 60, .budget_name = "gpt-4o"};
+        a.refused(org, shared);
+        co_await a.acquire(other_model, {}); // the lessons went out on the same connection
+        CHECK(server.command({"HGET", "shared:layout", "global::rpm"}) == "60");
+        CHECK(server.command({"HGET", "shared:layout", "merged"}) == "1");
+        // b reads them before its next acquire once layout_refresh has passed, and paces by them.
+        co_await sleep_for(30ms);
+        co_await b.acquire(gpt_4o, {});
+        server.command({"DEL", "shared:org:req", "shared:model:gpt-4o:req"});
+        co_await b.acquire(gpt_4o, {});
+        CHECK(server.command({"EXISTS", "shared:model:gpt-4o:req"}) == "0"); // merged: the key's budget
+        auto const out = outstanding_us(server, "shared:org:req");
+        CHECK(out > 900'000); // one request of a 60-a-minute budget outstanding: about a second
+        CHECK(b.counters().budgets_merged == 0); // learnt from a, not from a refusal of its own
+    }());
+}

@@ -79,6 +79,10 @@ struct redis_budget_options {
     /** `fallback_local` only: the share of every limit (and burst) the local fallback may use, in
      * (0, 1]. With N processes, N * share <= 1 keeps their sum under the server's limits. */
     double fallback_share = 0.25;
+    /** How often a process reads what the others learnt from refusals (`refused`: a merged per-model
+     * layout, lower limits), kept in `<key_prefix>:layout`; read before an acquire, never while idle.
+     * Must be > 0. */
+    std::chrono::milliseconds layout_refresh = std::chrono::seconds(5);
 };
 
 /// Running totals of a `redis_budget`, since its construction.
@@ -193,12 +197,13 @@ public:
      */
     void pause(budget_scope const& scope, std::chrono::nanoseconds duration) override;
 
-    /** @brief A refusal for rate: the lessons of `local_budget::refused`, learnt by this process, and one
-     * cool-down shared by every process as in `pause`, which lowers the share only when no lesson
-     * explains the refusal. A lower limit in the refusal is adopted by the budget it speaks of. In the
-     * per-model layout, this process cannot see what the others charged to the other budgets, so the
-     * first refusal that no lower limit explains merges the layout (every model draws from the global
-     * budget from then on); each process learns it from its own first refusal.
+    /** @brief A refusal for rate: the lessons of `local_budget::refused`, and one cool-down shared by
+     * every process as in `pause`, which lowers the share only when no lesson explains the refusal. A
+     * lower limit in the refusal is adopted by the budget it speaks of. In the per-model layout, this
+     * process cannot see what the others charged to the other budgets, so the first refusal that no
+     * lower limit explains merges the layout (every model draws from the global budget from then on).
+     * Lessons are written to `<key_prefix>:layout`, and the other processes adopt them within
+     * `layout_refresh` of their next acquire.
      * @par Thread safety
      * See the class.
      */
