@@ -169,10 +169,10 @@ public:
     local_budget(local_budget const&) = delete;
     local_budget& operator=(local_budget const&) = delete;
 
-    /** @brief Waits until `cost` may be spent in `scope` (its model budget and, when configured, its
-     * endpoint budget), then spends it.
+    /** @brief Waits until `cost` may be spent in every budget `scope` draws from (see `rate_layout`),
+     * then spends it.
      *
-     * Returns without suspending when the scope's queue is empty and the cost fits now.
+     * Returns without suspending when no queue has waiters and the cost fits now.
      *
      * @par Errors
      * `errc::request_too_large` at once when the cost exceeds a per-minute limit (also when a lower
@@ -213,7 +213,7 @@ public:
      */
     void observe(budget_scope const& scope, rate_limit_snapshot const& snapshot) override;
 
-    /** @brief One shared cool-down for the scope's model budget: nothing is admitted before now +
+    /** @brief One shared cool-down for the scope's primary budget: nothing is admitted before now +
      * `duration`; then one request, then one per emission interval (the server's bucket is full after
      * it refused us). A shorter pause never shortens a longer one. The scope's request rate drops to
      * 3/4 (at most once per second, never below a tenth of the limit) and climbs back by 5% of the limit

@@ -106,7 +106,7 @@ struct redis_budget_counters {
  * uses the same URL and key prefix draws from one budget.
  *
  * One Lua script, loaded once per connection and run with `EVALSHA`, checks and spends the requests and
- * tokens of a scope (its model budget and, when configured, its endpoint budget) atomically, or answers
+ * tokens of every budget a request draws from (see `rate_layout`) atomically, or answers
  * the exact time to wait. Inside one process every scope has a FIFO queue: only its head asks Redis,
  * sleeps on a timer for the answered wait, and asks again; the others wait behind it. A `pause` (the
  * cool-down after a 429) is a key in Redis with an expiry, so one worker's 429 pauses all of them; it
