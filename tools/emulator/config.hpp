@@ -26,6 +26,7 @@ struct config {
     double fault_slow = 0;
     double fault_truncate = 0;
     double fault_run_fail = 0;
+    bool fault_run_fail_permanent = false; ///< the runs of an input fail every time, not by chance
     std::int64_t slow_ms = 3000; ///< delay of a slow answer
     bool quota_exhausted = false;
     std::string tls_cert;

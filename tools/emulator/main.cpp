@@ -75,6 +75,9 @@ int main(int argc, char** argv) {
                    "Share of runs that end failed with last_error.code server_error")
         ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
+    app.add_flag("--fault-run-fail-permanent", cfg.fault_run_fail_permanent,
+                 "--fault-run-fail chooses by the run's input, not by chance: every run of a failing input "
+                 "fails (a fault no retry cures), the others never do");
     app.add_flag("--quota-exhausted", cfg.quota_exhausted,
                  "Answer every API request with 429 insufficient_quota (no retry-after)");
     auto* cert = app.add_option("--tls-cert", cfg.tls_cert, "PEM certificate chain: serve HTTPS")

@@ -290,9 +290,13 @@ run_rec& store::add_run(thread_rec& t, run_params p, ms_t now) {
         static_cast<std::int64_t>(input_bytes + p.instructions.size() + p.additional_instructions.size()), 4);
     const ms_t d = draw_duration();
     const std::uint64_t seq = ++run_seq_;
-    r->fail = cfg_.fault_run_fail > 0 &&
-              static_cast<double>(mix64(cfg_.seed * 0x2545f4914f6cdd1dULL + seq) >> 11) * 0x1.0p-53 <
-                  cfg_.fault_run_fail;
+    // Transient: each run draws anew, so a new run of the same input may succeed. Permanent: the draw
+    // depends on the input alone, so every run of it fails.
+    const std::uint64_t draw = cfg_.fault_run_fail_permanent
+                                   ? fnv1a(input, mix64(cfg_.seed ^ 0x9e3779b97f4a7c15ULL))
+                                   : mix64(cfg_.seed * 0x2545f4914f6cdd1dULL + seq);
+    r->fail =
+        cfg_.fault_run_fail > 0 && static_cast<double>(mix64(draw) >> 11) * 0x1.0p-53 < cfg_.fault_run_fail;
     r->created = now;
     r->duration = d;
     r->start = now + d / 10;
