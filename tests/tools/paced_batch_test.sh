@@ -5,7 +5,7 @@
 #   paced_batch_test.sh CASE EMULATOR BATCH
 #
 # CASE is one of: completes, connections, resume, failures, usage, terminal, redis, low-limit, global-300,
-# jitter, per-model, learns. Needs curl, jq, tmux and redis-server (scripts/setup.sh).
+# jitter, per-model, learns, run-retries, shard. Needs curl, jq, tmux and redis-server (scripts/setup.sh).
 set -euo pipefail
 case_name=$1
 emulator=$2
@@ -196,12 +196,13 @@ resume)
     ;;
 
 failures)
-    # Runs that fail on the server are reported per file, with the error, and the exit code is 1.
+    # Runs that fail on the server are reported per file, with the error, and the exit code is 1 (no new
+    # runs here: run-retries tests those).
     start_emulator --fault-run-fail 0.5 --seed 11 --run-ms 100
     make_inputs 12
     rc=0
-    "$batch" --model gpt-4o-mini --out "$work/out.jsonl" --stats-json "$work/stats.json" "$work/in" \
-        2>"$work/err" || rc=$?
+    "$batch" --model gpt-4o-mini --run-retries 0 --out "$work/out.jsonl" --stats-json "$work/stats.json" \
+        "$work/in" 2>"$work/err" || rc=$?
     expect_eq "exit code" 1 "$rc"
     expect_eq "lines in --out" 12 "$(wc -l <"$work/out.jsonl")"
     failed=$(count_status failed)
@@ -213,7 +214,7 @@ failures)
         "$(jq -r 'select(.status == "failed" and (.error == null or .error.message == null or .run_id == "")) | .file' "$work/out.jsonl" | wc -l)"
     expect_eq "stats-json failed" "$failed" "$(jq -r .failed "$work/stats.json")"
     # A second batch with --resume retries only the failed files.
-    "$batch" --model gpt-4o-mini --out "$work/out.jsonl" --resume "$work/in" 2>"$work/err2" || true
+    "$batch" --model gpt-4o-mini --run-retries 0 --out "$work/out.jsonl" --resume "$work/in" 2>"$work/err2" || true
     expect_eq "runs created after resuming the failed files" "$((12 + failed))" "$(stat runs_created)"
     ;;
 
@@ -371,6 +372,59 @@ per-model)
     expect_clean_batch "$url" per-model 45
     busiest=$(stat max_requests_60s "$url")
     [ "$busiest" -gt 70 ] || fail "both budgets used: expected more than 70 requests in one minute, got $busiest"
+    ;;
+
+run-retries)
+    # A run that fails for a fault of the server's gets a new run of the same input; a fault of the input's
+    # does not go away, and is reported after the bounded retries. Two emulators at once: 30% of runs
+    # failing by chance (transient), and 30% of inputs whose runs always fail (permanent).
+    transient_url=$(spawn_emulator --fault-run-fail 0.3 --seed 21 --run-ms 200)
+    permanent_url=$(spawn_emulator --fault-run-fail 0.3 --fault-run-fail-permanent --seed 22 --run-ms 200)
+    make_inputs 20
+    batch_against "$transient_url" transient poll --run-retries 6 &
+    batch_against "$permanent_url" permanent poll --run-retries 2 &
+    wait
+    # Transient: every file completed, by exactly one completed run; each failed run was followed by a new
+    # one of its file, and the runs the lines count are the emulator's.
+    expect_eq "transient: exit code ($(cat "$work/transient.err"))" 0 "$(cat "$work/transient.rc")"
+    expect_eq "transient: completed files" 20 "$(count_status_in transient completed)"
+    expect_eq "transient: completed runs" 20 "$(stat runs_completed "$transient_url")"
+    failed_runs=$(stat runs_failed "$transient_url")
+    [ "$failed_runs" -gt 0 ] || fail "transient: the emulator failed no run; the case tests nothing"
+    expect_eq "transient: runs counted by the lines" "$(stat runs_created "$transient_url")" \
+        "$(jq -s 'map(.runs) | add' "$work/transient.jsonl")"
+    # Permanent: the failing inputs got 1 + 2 runs, all failed, and are reported; the others one run.
+    expect_eq "permanent: exit code" 1 "$(cat "$work/permanent.rc")"
+    failed=$(count_status_in permanent failed)
+    [ "$failed" -gt 0 ] || fail "permanent: no input failed; the case tests nothing"
+    expect_eq "permanent: lines" 20 "$(wc -l <"$work/permanent.jsonl")"
+    expect_eq "permanent: runs of a failed file" 3 \
+        "$(jq -r 'select(.status == "failed") | .runs' "$work/permanent.jsonl" | sort -u)"
+    expect_eq "permanent: runs of a completed file" 1 \
+        "$(jq -r 'select(.status == "completed") | .runs' "$work/permanent.jsonl" | sort -u)"
+    expect_eq "permanent: failed runs" "$((3 * failed))" "$(stat runs_failed "$permanent_url")"
+    ;;
+
+shard)
+    # Three workers with --shard 1/3, 2/3 and 3/3 on the same folder, one budget through the emulator:
+    # together every file exactly once, each worker a share.
+    url=$(spawn_emulator --rpm 600 --run-ms 200)
+    make_inputs 30
+    for k in 1 2 3; do
+        batch_against "$url" "shard$k" stream --rpm 200 --shard "$k/3" &
+    done
+    wait
+    for k in 1 2 3; do
+        expect_eq "shard $k: exit code ($(cat "$work/shard$k.err"))" 0 "$(cat "$work/shard$k.rc")"
+        n=$(wc -l <"$work/shard$k.jsonl")
+        [ "$n" -gt 0 ] && [ "$n" -lt 30 ] || fail "shard $k: expected a share of the 30 files, got $n"
+    done
+    expect_eq "files done by the three" 30 "$(cat "$work"/shard?.jsonl | jq -r .file | wc -l)"
+    expect_eq "distinct files done by the three" 30 "$(cat "$work"/shard?.jsonl | jq -r .file | sort -u | wc -l)"
+    expect_eq "runs created" 30 "$(stat runs_created "$url")"
+    rc=0
+    "$batch" --model m --shard 4/3 "$work/in" 2>"$work/usage.err" || rc=$?
+    expect_eq "--shard 4/3: exit code" 2 "$rc"
     ;;
 
 learns)

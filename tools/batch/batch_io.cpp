@@ -188,13 +188,14 @@ client_options client_options_for(settings const& cfg, boost::asio::any_io_execu
 }
 
 line_record failure_record(std::string const& file, boost::system::system_error const& e, std::string run_id,
-                           std::string thread_id, std::uint64_t requests) {
+                           std::string thread_id, std::uint64_t requests, std::uint32_t runs) {
     line_record r;
     r.file = file;
     r.status = "failed";
     r.run_id = std::move(run_id);
     r.thread_id = std::move(thread_id);
     r.requests = requests;
+    r.runs = runs;
     r.has_error = true;
     r.error_code = errc_name(e.code());
     if (auto const* pe = dynamic_cast<paced::error const*>(&e)) {
@@ -204,6 +205,26 @@ line_record failure_record(std::string const& file, boost::system::system_error 
         r.error_message = e.what();
     }
     return r;
+}
+
+bool transient_run_failure(std::string_view code) noexcept {
+    return code == "server_error" || code == "rate_limit_exceeded";
+}
+
+bool keep_shard(std::vector<std::string>& files, std::string const& shard, std::string& problem) {
+    unsigned k = 0, n = 0;
+    char tail = 0;
+    if (std::sscanf(shard.c_str(), "%u/%u%c", &k, &n, &tail) != 2 || n == 0 || k == 0 || k > n) {
+        problem = "--shard: expected K/N with 1 <= K <= N, got '" + shard + "'";
+        return false;
+    }
+    std::erase_if(files, [&](std::string const& f) {
+        std::uint64_t h = 0xcbf29ce484222325ULL;
+        for (unsigned char c : f)
+            h = (h ^ c) * 0x100000001b3ULL;
+        return h % n != k - 1;
+    });
+    return true;
 }
 
 bool result_writer::open(std::string const& path, bool append, std::string& problem) {
@@ -225,6 +246,7 @@ void result_writer::write(line_record const& r) {
     o["run_id"] = r.run_id.empty() ? boost::json::value(nullptr) : boost::json::value(r.run_id);
     o["thread_id"] = r.thread_id.empty() ? boost::json::value(nullptr) : boost::json::value(r.thread_id);
     o["requests"] = r.requests;
+    o["runs"] = r.runs;
     if (r.has_error) {
         boost::json::object e;
         e["code"] = r.error_code;

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace paced::batch_tool {
@@ -36,6 +37,8 @@ struct settings {
     long latency_allowance_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(budget_options{}.latency_allowance).count();
     std::size_t concurrency = 64;
+    unsigned run_retries = 2;        ///< new runs of a file whose run failed transiently
+    std::string shard;               ///< "K/N", empty: every file
     std::size_t max_connections = 0; ///< 0: the larger of 64 (the client's default) and `concurrency`
     std::string mode = "stream";
     long poll_interval_ms = 1000;
@@ -67,6 +70,7 @@ struct line_record {
     std::string run_id;
     std::string thread_id;
     std::uint64_t requests = 0;
+    std::uint32_t runs = 0; ///< runs created for the file (more than one after transient run failures)
     bool has_error = false;
     std::string error_code;    ///< paced's error name, e.g. "run_failed"
     std::string error_message;
@@ -74,7 +78,16 @@ struct line_record {
 };
 
 line_record failure_record(std::string const& file, boost::system::system_error const& e, std::string run_id,
-                           std::string thread_id, std::uint64_t requests);
+                           std::string thread_id, std::uint64_t requests, std::uint32_t runs);
+
+/// Whether a run that ended `failed` with this `last_error.code` may succeed as a new run of the same
+/// input: a fault of the server's (`server_error`) or of its rate (`rate_limit_exceeded`), not of the input.
+bool transient_run_failure(std::string_view code) noexcept;
+
+/// The shard `--shard K/N` keeps: the files whose name hashes to K-1 modulo N (FNV-1a 64 of the path as
+/// given), so that N workers split one folder without talking to each other, and a file keeps its shard
+/// when others are added. `shard` is "K/N" with 1 <= K <= N; false with `problem` set otherwise.
+bool keep_shard(std::vector<std::string>& files, std::string const& shard, std::string& problem);
 
 /// Appends one JSON line per finished file and flushes it, so an interruption loses nothing written.
 class result_writer {

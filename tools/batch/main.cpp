@@ -34,6 +34,7 @@ struct file_outcome {
     std::string status;
     std::string answer;
     std::uint64_t requests = 0;
+    std::uint32_t runs = 0;
 };
 
 /// Thrown for files not started because the user interrupted the batch (not written to --out).
@@ -77,6 +78,13 @@ int main(int argc, char** argv) {
                    "How much later than admitted a request may be counted by the server (transit, queueing)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
+    app.add_option("--run-retries", cfg.run_retries,
+                   "New runs of a file whose run failed with server_error or rate_limit_exceeded (a fault of "
+                   "the server's, not of the file)")
+        ->capture_default_str();
+    app.add_option("--shard", cfg.shard,
+                   "K/N: only the files whose path hashes to shard K of N, so that N workers (with --redis) "
+                   "split the same inputs without other coordination");
     app.add_option("--concurrency", cfg.concurrency, "Files processed at once")
         ->capture_default_str()
         ->check(CLI::Range(1, 100000));
@@ -108,6 +116,8 @@ int main(int argc, char** argv) {
         return 2;
     }
     auto files = collect_files(cfg.inputs, problem);
+    if (problem.empty() && !cfg.shard.empty() && !keep_shard(files, cfg.shard, problem))
+        files.clear();
     if (!problem.empty()) {
         std::cerr << "paced-batch: " << problem << "\n";
         return 2;
@@ -194,22 +204,40 @@ int main(int argc, char** argv) {
                         .messages = {{.role = "user",
                                       .content = cfg.prompt,
                                       .attachments = {{.file_id = f.id, .tools = {"file_search"}}}}}}};
-                auto r = co_await client->run(job, ro);
-                o.run_id = r.id;
-                o.thread_id = r.thread_id;
-                o.status = std::string{r.status.str()};
-                if (r.status != paced::run_status::completed)
-                    paced::check_run(r);
-                out.write(line_record{.file = path, .status = o.status, .answer = o.answer, .run_id = o.run_id,
-                                      .thread_id = o.thread_id, .requests = o.requests});
+                // A run that failed for a fault of the server's is not the file's outcome: a new run of
+                // the same input (the upload is kept) gets another chance, a bounded number of times. The
+                // failed run is terminal, so there is never more than one live run per file.
+                for (;;) {
+                    auto r = co_await client->run(job, ro);
+                    ++o.runs;
+                    o.run_id = r.id;
+                    o.thread_id = r.thread_id;
+                    o.status = std::string{r.status.str()};
+                    bool const transient = r.status == paced::run_status::failed && r.last_error &&
+                                           transient_run_failure(r.last_error->code);
+                    if (transient && o.runs <= cfg.run_retries) {
+                        o.answer.clear();
+                        continue;
+                    }
+                    if (r.status != paced::run_status::completed)
+                        paced::check_run(r);
+                    break;
+                }
+                out.write(line_record{.file = path,
+                                      .status = o.status,
+                                      .answer = o.answer,
+                                      .run_id = o.run_id,
+                                      .thread_id = o.thread_id,
+                                      .requests = o.requests,
+                                      .runs = o.runs});
             } catch (skipped_by_interrupt const&) {
                 throw;
             } catch (paced::error const& e) {
-                out.write(failure_record(path, e, o.run_id, o.thread_id, o.requests));
+                out.write(failure_record(path, e, o.run_id, o.thread_id, o.requests, o.runs));
                 throw;
             } catch (boost::system::system_error const& e) {
                 if (e.code() != asio::error::operation_aborted) {
-                    out.write(failure_record(path, e, o.run_id, o.thread_id, o.requests));
+                    out.write(failure_record(path, e, o.run_id, o.thread_id, o.requests, o.runs));
                 }
                 throw;
             }
