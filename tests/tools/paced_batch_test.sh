@@ -47,20 +47,22 @@ start_emulator() {
     export OPENAI_BASE_URL="$base_url" OPENAI_API_KEY=sk-batch-test
 }
 
-# Starts one more paced-emulator (beside the one of start_emulator); prints its base URL.
+# Starts one more paced-emulator (beside the one of start_emulator) and sets the variable named $1 to its
+# base URL. Not to be called in a subshell: cleanup stops the emulators recorded here.
 spawn_emulator() {
-    local out
-    out=$(mktemp -p "$work")
-    "$emulator" --port 0 "$@" >"$out" 2>&1 &
+    # Locals with names no caller uses: printf -v would set a local of the same name instead.
+    local spawn_var=$1 spawn_out spawn_url=
+    shift
+    spawn_out=$(mktemp -p "$work")
+    "$emulator" --port 0 "$@" >"$spawn_out" 2>&1 &
     more_emulators+=($!)
-    local url=
     for _ in $(seq 1 200); do
-        url=$(sed -n 's/^listening on \(.*\)$/\1/p' "$out" | head -n1)
-        [ -n "$url" ] && break
+        spawn_url=$(sed -n 's/^listening on \(.*\)$/\1/p' "$spawn_out" | head -n1)
+        [ -n "$spawn_url" ] && break
         sleep 0.05
     done
-    [ -n "$url" ] || fail "an emulator did not start: $(cat "$out")"
-    echo "$url/v1"
+    [ -n "$spawn_url" ] || fail "an emulator did not start: $(cat "$spawn_out")"
+    printf -v "$spawn_var" '%s' "$spawn_url/v1"
 }
 
 # One field of the emulator's statistics (of the emulator at $2 when given).
@@ -77,6 +79,13 @@ batch_against() { # url name mode flags...
     OPENAI_BASE_URL=$url OPENAI_API_KEY=sk-batch-test "$batch" --model gpt-4o-mini --mode "$mode" --quiet \
         --out "$work/$name.jsonl" --stats-json "$work/$name.stats.json" "$@" "$work/in" 2>"$work/$name.err" || rc=$?
     echo "$rc" >"$work/$name.rc"
+}
+
+# Waits for the batch_against runs started in the background (not for the emulators, which run on).
+batch_pids=()
+wait_batches() {
+    wait "${batch_pids[@]}"
+    batch_pids=()
 }
 
 # Checks what batch_against left: exit code 0, every one of N files completed, no 429 at the emulator.
@@ -323,12 +332,12 @@ redis)
 low-limit)
     # The limit of the problem this project exists for: RPM 3 for every request of the key (uploads, runs,
     # polls, the reply), in both modes at once against two emulators. Zero 429s, every file done.
-    stream_url=$(spawn_emulator --rpm 3 --rate-layout global --run-ms 500)
-    poll_url=$(spawn_emulator --rpm 3 --rate-layout global --run-ms 500)
+    spawn_emulator stream_url --rpm 3 --rate-layout global --run-ms 500
+    spawn_emulator poll_url --rpm 3 --rate-layout global --run-ms 500
     make_inputs 3
-    batch_against "$stream_url" stream stream --rpm 3 &
-    batch_against "$poll_url" poll poll --rpm 3 &
-    wait
+    batch_against "$stream_url" stream stream --rpm 3 & batch_pids+=($!)
+    batch_against "$poll_url" poll poll --rpm 3 & batch_pids+=($!)
+    wait_batches
     expect_clean_batch "$stream_url" stream 3
     expect_clean_batch "$poll_url" poll 3
     # Every request the emulator saw came from the batch (+1: the assistant).
@@ -338,12 +347,12 @@ low-limit)
 
 global-300)
     # 60 files at 300 RPM on one global budget, poll and stream at once against two emulators.
-    stream_url=$(spawn_emulator --rpm 300 --rate-layout global --run-ms 1000 --run-jitter-ms 300)
-    poll_url=$(spawn_emulator --rpm 300 --rate-layout global --run-ms 1000 --run-jitter-ms 300)
+    spawn_emulator stream_url --rpm 300 --rate-layout global --run-ms 1000 --run-jitter-ms 300
+    spawn_emulator poll_url --rpm 300 --rate-layout global --run-ms 1000 --run-jitter-ms 300
     make_inputs 60
-    batch_against "$stream_url" stream stream --rpm 300 &
-    batch_against "$poll_url" poll poll --rpm 300 &
-    wait
+    batch_against "$stream_url" stream stream --rpm 300 & batch_pids+=($!)
+    batch_against "$poll_url" poll poll --rpm 300 & batch_pids+=($!)
+    wait_batches
     expect_clean_batch "$stream_url" stream 60
     expect_clean_batch "$poll_url" poll 60
     ;;
@@ -352,12 +361,12 @@ jitter)
     # Requests are counted up to 80 ms after they arrive, so in another order than they were admitted,
     # by a server that sends no rate-limit headers to resynchronise with: the budget's default latency
     # allowance keeps them inside the limit all the same (benchmarks/jitter.sh measures what less costs).
-    stream_url=$(spawn_emulator --rpm 300 --transit-jitter-ms 80 --no-rate-limit-headers --run-ms 800 --seed 5)
-    poll_url=$(spawn_emulator --rpm 300 --transit-jitter-ms 80 --no-rate-limit-headers --run-ms 800 --seed 6)
+    spawn_emulator stream_url --rpm 300 --transit-jitter-ms 80 --no-rate-limit-headers --run-ms 800 --seed 5
+    spawn_emulator poll_url --rpm 300 --transit-jitter-ms 80 --no-rate-limit-headers --run-ms 800 --seed 6
     make_inputs 40
-    batch_against "$stream_url" stream stream --rpm 300 &
-    batch_against "$poll_url" poll poll --rpm 300 &
-    wait
+    batch_against "$stream_url" stream stream --rpm 300 & batch_pids+=($!)
+    batch_against "$poll_url" poll poll --rpm 300 & batch_pids+=($!)
+    wait_batches
     expect_clean_batch "$stream_url" stream 40
     expect_clean_batch "$poll_url" poll 40
     ;;
@@ -366,7 +375,7 @@ per-model)
     # A server with a budget per model, and paced-batch told so: zero 429s, and both budgets used (the
     # uploads and the assistant in one, the runs in the model's), which one budget could never do: at
     # 60 RPM it would admit at most 61 requests in any minute.
-    url=$(spawn_emulator --rpm 60 --rate-layout per-model --run-ms 300)
+    spawn_emulator url --rpm 60 --rate-layout per-model --run-ms 300
     make_inputs 45
     batch_against "$url" per-model stream --rpm 60 --rate-layout per-model
     expect_clean_batch "$url" per-model 45
@@ -378,12 +387,12 @@ run-retries)
     # A run that fails for a fault of the server's gets a new run of the same input; a fault of the input's
     # does not go away, and is reported after the bounded retries. Two emulators at once: 30% of runs
     # failing by chance (transient), and 30% of inputs whose runs always fail (permanent).
-    transient_url=$(spawn_emulator --fault-run-fail 0.3 --seed 21 --run-ms 200)
-    permanent_url=$(spawn_emulator --fault-run-fail 0.3 --fault-run-fail-permanent --seed 22 --run-ms 200)
+    spawn_emulator transient_url --fault-run-fail 0.3 --seed 21 --run-ms 200
+    spawn_emulator permanent_url --fault-run-fail 0.3 --fault-run-fail-permanent --seed 22 --run-ms 200
     make_inputs 20
-    batch_against "$transient_url" transient poll --run-retries 6 &
-    batch_against "$permanent_url" permanent poll --run-retries 2 &
-    wait
+    batch_against "$transient_url" transient poll --run-retries 6 & batch_pids+=($!)
+    batch_against "$permanent_url" permanent poll --run-retries 2 & batch_pids+=($!)
+    wait_batches
     # Transient: every file completed, by exactly one completed run; each failed run was followed by a new
     # one of its file, and the runs the lines count are the emulator's.
     expect_eq "transient: exit code ($(cat "$work/transient.err"))" 0 "$(cat "$work/transient.rc")"
@@ -408,12 +417,12 @@ run-retries)
 shard)
     # Three workers with --shard 1/3, 2/3 and 3/3 on the same folder, one budget through the emulator:
     # together every file exactly once, each worker a share.
-    url=$(spawn_emulator --rpm 600 --run-ms 200)
+    spawn_emulator url --rpm 600 --run-ms 200
     make_inputs 30
     for k in 1 2 3; do
-        batch_against "$url" "shard$k" stream --rpm 200 --shard "$k/3" &
+        batch_against "$url" "shard$k" stream --rpm 200 --shard "$k/3" & batch_pids+=($!)
     done
-    wait
+    wait_batches
     for k in 1 2 3; do
         expect_eq "shard $k: exit code ($(cat "$work/shard$k.err"))" 0 "$(cat "$work/shard$k.rc")"
         n=$(wc -l <"$work/shard$k.jsonl")
@@ -432,12 +441,12 @@ learns)
     # and then sends no second 429 of the same cause: a per-model layout declared on a server with one
     # budget for the key (merged at the first refusal), and a limit ten times the server's (its headers
     # carry the real one).
-    merged_url=$(spawn_emulator --rpm 60 --rate-layout global --run-ms 300)
-    lower_url=$(spawn_emulator --rpm 60 --rate-layout global --run-ms 300)
+    spawn_emulator merged_url --rpm 60 --rate-layout global --run-ms 300
+    spawn_emulator lower_url --rpm 60 --rate-layout global --run-ms 300
     make_inputs 12
-    batch_against "$merged_url" merged stream --rpm 60 --rate-layout per-model &
-    batch_against "$lower_url" lower stream --rpm 600 &
-    wait
+    batch_against "$merged_url" merged stream --rpm 60 --rate-layout per-model & batch_pids+=($!)
+    batch_against "$lower_url" lower stream --rpm 600 & batch_pids+=($!)
+    wait_batches
     for name in merged lower; do
         url_var="${name}_url"
         expect_eq "$name: exit code ($(cat "$work/$name.err"))" 0 "$(cat "$work/$name.rc")"
