@@ -51,18 +51,22 @@ TEST_CASE("client: a file is classified through assistant, thread, message and a
     run_coro(ioc, [&]() -> asio::awaitable<void> {
         // Every parameter is a named variable: g++ 12 destroys a braced temporary inside a co_await
         // expression twice (and rejects braced lists of vectors there). See the README.
-        paced::file_upload upload{
-            .bytes = "This proposal is good and approved.", .filename = "proposal.txt", .content_type = "text/plain"};
+        paced::file_upload upload{.bytes = "This proposal is good and approved.",
+                                  .filename = "proposal.txt",
+                                  .content_type = "text/plain"};
         auto f = co_await client.files().create(upload);
         CHECK(f.id.starts_with("file-"));
         CHECK(f.bytes == 35);
         CHECK(f.purpose == paced::file_purpose::assistants);
 
-        paced::assistant_create_params ap{.model = "gpt-4o-mini", .name = "classifier",
-                                          .instructions = "Answer yes or no.", .tools = {paced::file_search_tool{}}};
+        paced::assistant_create_params ap{.model = "gpt-4o-mini",
+                                          .name = "classifier",
+                                          .instructions = "Answer yes or no.",
+                                          .tools = {paced::file_search_tool{}}};
         auto a = co_await client.assistants().create(ap);
         auto t = co_await client.threads().create();
-        paced::message_create_params mp{.role = "user", .content = "Is the attached proposal approved?",
+        paced::message_create_params mp{.role = "user",
+                                        .content = "Is the attached proposal approved?",
                                         .attachments = {{.file_id = f.id, .tools = {"file_search"}}}};
         auto m = co_await client.threads().messages().create(t.id, mp);
         CHECK(m.thread_id == t.id);
@@ -275,7 +279,8 @@ TEST_CASE("client: error answers map to typed errors with the server's details",
     }
 }
 
-TEST_CASE("client: vector stores, their files and file batches progress to completed", "[client][vector_stores]") {
+TEST_CASE("client: vector stores, their files and file batches progress to completed",
+          "[client][vector_stores]") {
     emulator_process emu;
     asio::io_context ioc;
     paced::client client{ioc.get_executor(), options_for(emu)};
@@ -289,10 +294,11 @@ TEST_CASE("client: vector stores, their files and file batches progress to compl
         CHECK(vf.status == paced::vector_store_file_status::completed);
         std::vector<paced::file_upload> uploads;
         for (int i = 0; i < 4; ++i)
-            uploads.push_back({.bytes = "doc " + std::to_string(i), .filename = "d" + std::to_string(i) + ".txt"});
+            uploads.push_back(
+                {.bytes = "doc " + std::to_string(i), .filename = "d" + std::to_string(i) + ".txt"});
         paced::file_batch_create_params no_extra;
-        auto batch =
-            co_await client.vector_stores().file_batches().upload_and_poll(vs.id, std::move(uploads), no_extra, 2, poll);
+        auto batch = co_await client.vector_stores().file_batches().upload_and_poll(vs.id, std::move(uploads),
+                                                                                    no_extra, 2, poll);
         CHECK(batch.status == paced::vector_store_file_status::completed);
         CHECK(batch.file_counts.completed == 4);
         auto files = co_await client.vector_stores().files().list(vs.id);

@@ -14,13 +14,16 @@ using transport::connection_pool;
 
 namespace {
 
-char pattern_byte(std::uint64_t i) { return static_cast<char>((i * 31 + i / 65536) % 251); }
+char pattern_byte(std::uint64_t i) {
+    return static_cast<char>((i * 31 + i / 65536) % 251);
+}
 
 /// A temporary file of `size` pattern bytes, written in 64 KiB pieces; removed on destruction.
 struct pattern_file {
     std::filesystem::path path;
     explicit pattern_file(std::uint64_t size) {
-        path = std::filesystem::temp_directory_path() / ("paced-upload-" + std::to_string(std::random_device{}()));
+        path = std::filesystem::temp_directory_path() /
+               ("paced-upload-" + std::to_string(std::random_device{}()));
         std::ofstream out{path, std::ios::binary};
         std::vector<char> chunk(64 * 1024);
         for (std::uint64_t off = 0; off < size; off += chunk.size()) {
@@ -40,7 +43,7 @@ struct pattern_file {
 /// bytes are compared with the pattern without being stored, the tail after it is kept.
 struct streaming_checker {
     std::mutex mutex;
-    std::string head;                 ///< Everything up to the end of the file part's header.
+    std::string head; ///< Everything up to the end of the file part's header.
     bool in_file = false;
     std::uint64_t file_bytes = 0;
     std::uint64_t file_size = 0;
@@ -59,7 +62,8 @@ struct streaming_checker {
                 if (head.size() > 64 * 1024)
                     return; // no file part header: the test's checks on `head` fail
             } else if (in_file) {
-                auto const n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), file_size - file_bytes));
+                auto const n =
+                    static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), file_size - file_bytes));
                 for (std::size_t i = 0; i < n; ++i)
                     mismatches += chunk[i] != pattern_byte(file_bytes + i);
                 file_bytes += n;
@@ -119,7 +123,8 @@ TEST_CASE("transport: a 50 MB multipart upload is streamed from disk, not loaded
     CHECK(seen[0].headers.find("Content-Length") == std::to_string(seen[0].body_size));
     std::lock_guard lock{checker.mutex};
     CHECK(checker.head.starts_with("--" + boundary + "\r\n"));
-    CHECK(checker.head.find("name=\"purpose\"\r\n\r\nassistants\r\n--" + boundary + "\r\n") != std::string::npos);
+    CHECK(checker.head.find("name=\"purpose\"\r\n\r\nassistants\r\n--" + boundary + "\r\n") !=
+          std::string::npos);
     CHECK(checker.head.find("Content-Type: application/octet-stream\r\n\r\n") != std::string::npos);
     CHECK(checker.file_bytes == size);
     CHECK(checker.mismatches == 0);
@@ -139,7 +144,9 @@ TEST_CASE("transport: multipart fields and in-memory files are framed with an ex
     connection_pool pool{ioc.get_executor(), {}};
     transport::multipart_form form;
     form.fields.emplace_back("purpose", "batch");
-    form.files.push_back({.field_name = "file", .filename = "a.jsonl", .content_type = "application/jsonl",
+    form.files.push_back({.field_name = "file",
+                          .filename = "a.jsonl",
+                          .content_type = "application/jsonl",
                           .bytes = "{\"x\":1}\n"});
     auto const req = upload_request(std::move(form));
 
@@ -148,15 +155,16 @@ TEST_CASE("transport: multipart fields and in-memory files are framed with an ex
     auto const seen = server.received().at(0);
     auto const content_type = std::string{seen.headers.find("Content-Type").value_or("")};
     auto const boundary = content_type.substr(content_type.find('=') + 1);
-    std::string const expected = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\n" +
-                                 "batch\r\n--" + boundary +
-                                 "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jsonl\"\r\n" +
-                                 "Content-Type: application/jsonl\r\n\r\n{\"x\":1}\n\r\n--" + boundary + "--\r\n";
+    std::string const expected =
+        "--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\n" + "batch\r\n--" +
+        boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jsonl\"\r\n" +
+        "Content-Type: application/jsonl\r\n\r\n{\"x\":1}\n\r\n--" + boundary + "--\r\n";
     CHECK(seen.body == expected);
     CHECK(seen.headers.find("Content-Length") == std::to_string(expected.size()));
 }
 
-TEST_CASE("transport: an upload file that cannot be read fails before anything is sent", "[transport][upload]") {
+TEST_CASE("transport: an upload file that cannot be read fails before anything is sent",
+          "[transport][upload]") {
     test_server server;
     asio::io_context ioc;
     connection_pool pool{ioc.get_executor(), {}};
