@@ -21,6 +21,8 @@ namespace paced::test {
 
 namespace {
 
+// When PATH is set, only PATH is searched (as by `command -v` in tests/tools/paced_batch_test.sh), so that
+// a PATH without redis-server makes the Redis tests skip: that is how their skipping is tried out.
 std::string find_binary() {
     if (char const* path = std::getenv("PATH")) {
         std::string p = path;
@@ -34,6 +36,7 @@ std::string find_binary() {
                 return candidate.string();
             start = end + 1;
         }
+        return {};
     }
     if (::access("/usr/bin/redis-server", X_OK) == 0)
         return "/usr/bin/redis-server";
@@ -188,7 +191,7 @@ std::string redis_server::url(unsigned db) const {
 void redis_server::spawn() {
     auto const binary = find_binary();
     if (binary.empty())
-        throw std::runtime_error("redis_server: redis-server not found on PATH nor in /usr/bin");
+        throw std::runtime_error("redis_server: redis-server not found on PATH");
     std::vector<std::string> args{binary,   "--port",       std::to_string(port_),
                                   "--bind", "127.0.0.1",    "--save",
                                   "",       "--appendonly", "no",

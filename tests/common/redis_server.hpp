@@ -1,6 +1,8 @@
 #pragma once
 // Starts redis-server as a child process for a test, on a free loopback port, and stops it afterwards.
 
+#include "test_skip.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -10,8 +12,8 @@
 namespace paced::test {
 
 /**
- * @brief A running redis-server (from PATH, else /usr/bin/redis-server) on 127.0.0.1 and a free port,
- * without persistence (`--save "" --appendonly no`), in its own temporary directory.
+ * @brief A running redis-server (from PATH; from /usr/bin when PATH is unset, as execvp does) on 127.0.0.1
+ * and a free port, without persistence (`--save "" --appendonly no`), in its own temporary directory.
  *
  * It can be stopped and started again on the same port (a restart loses every key, as a real restart of
  * a cache without persistence does). The destructor stops it and removes the directory.
@@ -28,7 +30,8 @@ public:
     redis_server(redis_server const&) = delete;
     redis_server& operator=(redis_server const&) = delete;
 
-    /// Whether a redis-server binary can be found (tests that need one skip with a warning otherwise).
+    /// Whether a redis-server binary can be found (tests that need one skip otherwise:
+    /// PACED_SKIP_WITHOUT_REDIS).
     static bool available();
 
     std::uint16_t port() const { return port_; }
@@ -58,12 +61,10 @@ private:
 
 } // namespace paced::test
 
-/// Ends the current test case with a warning when no redis-server can be found (Catch2 v2 has no SKIP;
-/// CI installs redis-server, so there every Redis test runs). For a test case's body (it returns).
+/// Ends the current test case, reported to ctest as skipped, when no redis-server is on PATH. For a test
+/// case's body (it returns).
 #define PACED_SKIP_WITHOUT_REDIS()                                                                           \
     do {                                                                                                     \
-        if (!::paced::test::redis_server::available()) {                                                     \
-            WARN("redis-server not installed: skipped");                                                     \
-            return;                                                                                          \
-        }                                                                                                    \
+        if (!::paced::test::redis_server::available())                                                       \
+            PACED_SKIP("redis-server not found on PATH");                                                    \
     } while (false)

@@ -1,6 +1,7 @@
 // Multipart uploads: a large file is streamed from disk (checked byte by byte by the server, with a
 // memory bound on the whole process), in-memory parts, and unreadable files.
 
+#include "common/test_skip.hpp"
 #include "transport_test_util.hpp"
 
 #include <fstream>
@@ -184,10 +185,8 @@ TEST_CASE("transport: an upload file shorter than its size when sent fails, and 
     // the read finds fewer. (The same happens to a file truncated between the plan and the send.)
     std::filesystem::path const short_file = "/sys/devices/system/cpu/online";
     std::error_code ec;
-    if (std::filesystem::file_size(short_file, ec) != 4096 || ec) {
-        WARN("no sysfs file to test with; skipped");
-        return;
-    }
+    if (std::filesystem::file_size(short_file, ec) != 4096 || ec)
+        PACED_SKIP("no sysfs file that reports 4096 bytes at " << short_file);
     test_server server;
     asio::io_context ioc;
     connection_pool pool{ioc.get_executor(), {}};
