@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(g++ cmake ninja-build ccache pkg-config git
           libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
           libssl-dev openssl catch2 libcli11-dev libhiredis-dev redis-server
-          tmux curl jq clang libclang-rt-14-dev)
+          tmux curl jq clang clang-format libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
