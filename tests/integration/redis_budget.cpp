@@ -577,8 +577,6 @@ TEST_CASE("redis budget: bad options are invalid arguments", "[redis]") {
     CHECK(make([](auto& o) { o.reconnect_deadline = -1ms; }) == paced::errc::invalid_argument);
 }
 
-#endif
-
 TEST_CASE("redis budget: by default every request of every process draws from the one global key",
           "[redis]") {
     PACED_SKIP_WITHOUT_REDIS();
@@ -694,3 +692,5 @@ TEST_CASE("redis budget: what one process learns from a refusal, the others adop
         CHECK(b.counters().budgets_merged == 0); // learnt from a, not from a refusal of its own
     }());
 }
+
+#endif
