@@ -3,7 +3,9 @@
 # loopback. Prints ONE markdown table, writes it to benchmarks/results/results.md and draws
 # benchmarks/results/requests_per_second.png (gnuplot).
 #
-#   1. Budget use: paced-batch (stream mode, then poll mode) on FILES files at RPM/TPM.
+#   1. Budget use: paced-batch (stream mode, then poll mode) on FILES files at RPM/TPM, on the emulator's
+#      LAYOUT (default global: one budget for every request of the key), beside the strongest peer: the
+#      official Node SDK behind one GCRA pacer on its fetch, with the same requests per file (poll, stream).
 #   2. The official Node SDK on the same workload: Promise.all over createAndPoll (default retries), and
 #      a sequential loop that sleeps between files, stopped after NAIVE_CAP_S seconds.
 #   3. Client cost: CPU and peak RSS (/usr/bin/time) of 1 and 2; like for like, both SDKs completing the
@@ -15,7 +17,7 @@
 #
 # Builds nothing unless a program is missing: then it configures and builds BUILD_DIR (Release, the
 # targets paced-emulator, paced-batch, bench_concurrent_runs) with -j2.
-# Environment: BUILD_DIR (default build-bench), RPM (600), TPM (2000000), FILES (500), RUN_MS (1000),
+# Environment: BUILD_DIR (default build-bench), LAYOUT (global), RPM (600), TPM (2000000), FILES (500), RUN_MS (1000),
 # NAIVE_CAP_S (90), RUNS (10000), CONCURRENT_RUN_MS (20000), KEEP_WORK=1 keeps the raw outputs.
 # Needs: node (the official SDK installed in tests/compat/node_modules by scripts/setup.sh), gnuplot
 # (gnuplot-nox) and GNU time (/usr/bin/time); the last two are installed with apt-get when missing.
@@ -24,6 +26,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 build_dir=${BUILD_DIR:-build-bench}
 case "$build_dir" in /*) ;; *) build_dir="$root/$build_dir" ;; esac
+layout=${LAYOUT:-global}
 rpm=${RPM:-600}
 tpm=${TPM:-2000000}
 files=${FILES:-500}
@@ -108,15 +111,20 @@ timed() { # name, command...: GNU time's "%e %U %S %M" (wall, user, sys, peak RS
     shift
     /usr/bin/time -f "%e %U %S %M" -o "$work/$name.time" "$@"
 }
-limits=(--rpm "$rpm" --tpm "$tpm" --run-ms "$run_ms")
+limits=(--rpm "$rpm" --tpm "$tpm" --run-ms "$run_ms" --rate-layout "$layout")
 
 for mode in stream poll; do
-    say "paced-batch --mode $mode: $files files at $rpm RPM"
+    say "paced-batch --mode $mode: $files files at $rpm RPM ($layout layout)"
     start_emulator "paced_$mode" "${limits[@]}"
     timed "paced_$mode" "$batch" --base-url "$url" --api-key sk-bench --model gpt-4o-mini \
-        --rpm "$rpm" --tpm "$tpm" --mode "$mode" --quiet --stats-json "$work/paced_$mode.batch.json" \
-        "$work/files" || say "paced-batch --mode $mode exited with $?"
+        --rpm "$rpm" --tpm "$tpm" --mode "$mode" --rate-layout "$layout" --quiet \
+        --stats-json "$work/paced_$mode.batch.json" "$work/files" || say "paced-batch --mode $mode exited with $?"
     stop_emulator "paced_$mode"
+    say "Node SDK behind a GCRA pacer, $mode: $files files at $rpm RPM"
+    start_emulator "peer_$mode" "${limits[@]}"
+    timed "peer_$mode" node "$here/node/paced_peer.mjs" --base-url "$url" --files "$work/files" --rpm "$rpm" \
+        --mode "$mode" --out "$work/peer_$mode.json" || say "paced_peer --mode $mode exited with $?"
+    stop_emulator "peer_$mode"
 done
 
 say "Node SDK, Promise.all over createAndPoll: $files files"
@@ -171,7 +179,7 @@ stop_emulator concurrent
 node_sdk=$(node -p "require('$root/tests/compat/node_modules/openai/package.json').version")
 machine="$(nproc) cores, $(uname -m), load average $(cut -d' ' -f1 /proc/loadavg) at the end"
 cat >"$work/settings.json" <<EOF
-{"rpm": $rpm, "tpm": $tpm, "files": $files, "run_ms": $run_ms, "naive_cap_s": $naive_cap_s,
+{"layout": "$layout", "rpm": $rpm, "tpm": $tpm, "files": $files, "run_ms": $run_ms, "naive_cap_s": $naive_cap_s,
  "naive_pause_ms": $naive_pause_ms, "runs": $runs, "concurrent_run_ms": $concurrent_run_ms,
  "node_sdk": "$node_sdk", "machine": "$machine"}
 EOF
