@@ -346,6 +346,67 @@ TEST_CASE("lifetimes: run and run step operations own their arguments and the cl
     check_streams_complete(ioc, streams, 2);
 }
 
+TEST_CASE("lifetimes: client.run owns its arguments and the client's state", "[lifetimes][run]") {
+    emulator_process emu({"--run-ms", "200"});
+    asio::io_context ioc;
+    paced::assistant a, tools;
+    std::vector<paced::thread> threads(4);
+    {
+        paced::client setup{ioc.get_executor(), options_for(emu)};
+        run_coro(ioc, [&]() -> asio::awaitable<void> {
+            a = co_await setup.assistants().create(plain_assistant);
+            paced::assistant_create_params with_tools{
+                .model = "gpt-4o-mini", .tools = {paced::function_tool{.function = {.name = "lookup"}}}};
+            tools = co_await setup.assistants().create(with_tools);
+            for (auto& t : threads) {
+                t = co_await setup.threads().create();
+                paced::message_create_params hello{.content = "Is this approved?"};
+                co_await setup.threads().messages().create(t.id, hello);
+            }
+        }());
+    }
+    paced::tool_handler handler = [](paced::run_tool_call const&) -> asio::awaitable<std::string> {
+        co_return "looked up";
+    };
+    // Each run's reply is written here; the runs fetch it (poll mode) after the client is gone.
+    std::vector<std::string> replies(6);
+    auto completed = [](paced::run const& r) { return r.status == paced::run_status::completed; };
+    spawned_ops ops(ioc);
+    auto client = std::make_unique<paced::client>(ioc.get_executor(), options_for(emu));
+    ops.add(
+        "run (poll)",
+        client->run(std::string{threads[0].id}, std::string{a.id}, {.poll = fast_poll, .reply = &replies[0]}),
+        completed);
+    ops.add("run (stream)",
+            client->run(std::string{threads[1].id}, std::string{a.id},
+                        {.mode = paced::run_mode::stream, .reply = &replies[1]}),
+            completed);
+    ops.add("run (poll, tools)",
+            client->run(std::string{threads[2].id}, std::string{tools.id},
+                        {.poll = fast_poll, .on_tool_call = handler, .reply = &replies[2]}),
+            completed);
+    ops.add("run (stream, tools)",
+            client->run(std::string{threads[3].id}, std::string{tools.id},
+                        {.mode = paced::run_mode::stream, .on_tool_call = handler, .reply = &replies[3]}),
+            completed);
+    ops.add("run (new thread, poll)",
+            client->run(paced::thread_and_run_create_params{.assistant_id = std::string{a.id}},
+                        {.poll = fast_poll, .reply = &replies[4]}),
+            completed);
+    ops.add("run (new thread, stream)",
+            client->run(paced::thread_and_run_create_params{.assistant_id = std::string{a.id}},
+                        {.mode = paced::run_mode::stream, .reply = &replies[5]}),
+            completed);
+    client.reset();
+    ops.run_and_check();
+    for (std::size_t i = 0; i < 4; ++i) {
+        CAPTURE(i);
+        CHECK(replies[i].find("label:") != std::string::npos);
+    }
+    CHECK(replies[2].find("tool outputs: lookup=looked up") != std::string::npos);
+    CHECK(replies[3].find("tool outputs: lookup=looked up") != std::string::npos);
+}
+
 TEST_CASE("lifetimes: vector store operations own their arguments and the client's state",
           "[lifetimes][vector_stores]") {
     emulator_process emu({"--run-ms", "200"});
