@@ -505,6 +505,50 @@ TEST_CASE("lifetimes: vector store operations own their arguments and the client
     ops.run_and_check();
 }
 
+TEST_CASE("lifetimes: a page fetches the next one after the page and the client are gone",
+          "[lifetimes][pagination]") {
+    emulator_process emu;
+    asio::io_context ioc;
+    paced::page<paced::message> first;
+    {
+        paced::client setup{ioc.get_executor(), options_for(emu)};
+        first = run_coro(ioc, [&]() -> asio::awaitable<paced::page<paced::message>> {
+            auto t = co_await setup.threads().create();
+            for (int i = 0; i < 4; ++i) {
+                paced::message_create_params m{.content = "message " + std::to_string(i)};
+                co_await setup.threads().messages().create(t.id, m);
+            }
+            paced::message_list_params two{.limit = 2, .order = paced::sort_order::asc};
+            co_return co_await setup.threads().messages().list(t.id, two);
+        }());
+    }
+    REQUIRE(first.has_next_page());
+    spawned_ops ops(ioc);
+    ops.add("page.next_page", paced::page<paced::message>{first}.next_page(),
+            [](auto const& p) { return p.data.size() == 2 && paced::text_of(p.data[0]) == "message 2"; });
+    first = {};
+    ops.run_and_check();
+}
+
+TEST_CASE("lifetimes: a run stream may be moved while until_done() reads it", "[lifetimes][streams]") {
+    emulator_process emu({"--run-ms", "200"});
+    asio::io_context ioc;
+    std::vector<paced::run_stream> streams;
+    {
+        paced::client setup{ioc.get_executor(), options_for(emu)};
+        streams.push_back(run_coro(ioc, [&]() -> asio::awaitable<paced::run_stream> {
+            auto a = co_await setup.assistants().create(plain_assistant);
+            paced::thread_and_run_create_params params{.assistant_id = a.id};
+            co_return co_await setup.threads().create_and_run_stream(params);
+        }()));
+    }
+    spawned_ops ops(ioc);
+    ops.add("run_stream.until_done", streams[0].until_done(),
+            [](paced::run const& r) { return r.status == paced::run_status::completed; });
+    streams.reserve(streams.capacity() + 1); // moves the stream into a new element
+    ops.run_and_check();
+}
+
 TEST_CASE("lifetimes: operations built in a loop run when awaited later", "[lifetimes][loop]") {
     emulator_process emu;
     asio::io_context ioc;
