@@ -54,8 +54,11 @@ struct client_metrics {
  * The constructor throws `paced::error`: `errc::missing_api_key` when `options.api_key` is empty,
  * `errc::invalid_argument` for a malformed `base_url`.
  * @par Object lifetimes
- * Resource handles and operations in flight keep the client's state alive; destroying the client
- * while operations run is safe.
+ * Resource handles, operations (`run` included) and run streams hold a share of the client's state,
+ * which lives until the last of them is gone: the client may be destroyed while operations run. Every
+ * operation copies its arguments before it returns its awaitable, so neither the strings passed in nor
+ * the handle it was called on need outlive it (resource_base.hpp). What an argument only points to
+ * (`request_options::metadata`, `run_options::reply`) must outlive the operation.
  * @par Thread safety
  * Distinct objects: safe. Shared objects: safe when the executor is a strand or its io_context is run
  * by one thread. The budget may be shared by clients on different threads when it is thread-safe
@@ -71,11 +74,16 @@ public:
     vector_stores_resource vector_stores() const { return vector_stores_resource{impl_}; }
 
     /** @brief Runs an assistant on a thread to its end: creates the run, then polls it (or streams it,
-     * with `run_mode::stream`), answering `requires_action` with `options.tool_handler`.
+     * with `run_mode::stream`), answering `requires_action` with `options.on_tool_call`.
      *
      * Returns the run in its final status; a `failed`, `cancelled`, `expired` or `incomplete` run is
-     * returned, not thrown (see `check_run`). A run that stops at `requires_action` with no tool
-     * handler is returned as is.
+     * returned, not thrown (see `check_run`). A run that stops at `requires_action` with no
+     * `on_tool_call` is returned as is.
+     *
+     * @par Object lifetimes
+     * The arguments are copied (ids) or moved (options, parameters) into the run's own state before
+     * this returns; the client may be destroyed while the run is followed. `options.reply`, and what
+     * `options.on_tool_call` refers to, must outlive the call.
      *
      * @par Errors
      * Request errors as for every operation; `errc::run_deadline` when `options.deadline` passes (the

@@ -46,13 +46,18 @@ public:
     bool has_next_page() const noexcept { return has_more && !data.empty() && fetch_; }
 
     /** @brief Fetches the next page.
-     * @par Errors `errc::invalid_argument` when `has_next_page()` is false; any request error.
+     * @par Object lifetimes
+     * What the fetch needs is copied before this returns: the page (and its client) may be destroyed
+     * while the next one is fetched.
+     * @par Errors `errc::invalid_argument` when `has_next_page()` is false (thrown where the result is
+     * awaited); any request error.
      * @par Per-operation cancellation terminal (the request's connection is closed).
      */
     boost::asio::awaitable<page> next_page() const {
+        // Not a coroutine: the fetch's own coroutine owns a copy of the cursor and of the client's state.
         if (!has_next_page())
-            throw_error(errc::invalid_argument, "page: there is no next page");
-        co_return co_await fetch_(data.back().id);
+            return no_next_page();
+        return fetch_(data.back().id);
     }
 
     class iterator;
@@ -61,10 +66,19 @@ public:
     iterator all() const& { return iterator{*this}; }
 
 private:
+    static boost::asio::awaitable<page> no_next_page() {
+        throw_error(errc::invalid_argument, "page: there is no next page");
+        co_return page{};
+    }
+
     fetch_after fetch_;
 };
 
-/** @brief Async iteration over every item across pages: `while (auto item = co_await it.next())`. */
+/** @brief Async iteration over every item across pages: `while (auto item = co_await it.next())`.
+ * @par Object lifetimes
+ * The iterator holds the position: it must outlive `next()` and `collect()`. The client may be
+ * destroyed meanwhile (each page holds the client's state).
+ */
 template <class T>
 class page<T>::iterator {
 public:

@@ -6,57 +6,66 @@ namespace paced {
 
 using detail::verb;
 
+// Each operation returns the awaitable of a coroutine that owns copies of its arguments and of the client's
+// state (see request_op), so that neither the caller's strings nor this handle need outlive the call.
+
+namespace {
+/// Runs are paced in the budget of their assistant's model: every answer that shows an assistant tells it.
+constexpr auto remember_assistant_model = [](detail::client_impl& impl, assistant const& a) {
+    impl.remember_model(a.id, a.model);
+};
+} // namespace
+
 boost::asio::awaitable<assistant> assistants_resource::create(assistant_create_params params,
                                                               request_options opts) {
-    validate(params);
-    auto a = co_await detail::call_json<assistant>(
-        *impl_,
-        detail::json_request(verb::post, "/assistants", "assistants.create", detail::assistants_beta,
-                             encode(params)),
-        opts);
-    impl_->remember_model(a.id, a.model);
-    co_return a;
+    return detail::request_op<assistant>(
+        impl_, std::move(opts),
+        [params = std::move(params)] {
+            validate(params);
+            return detail::json_request(verb::post, "/assistants", "assistants.create",
+                                        detail::assistants_beta, encode(params));
+        },
+        remember_assistant_model);
 }
 
 boost::asio::awaitable<assistant> assistants_resource::retrieve(std::string_view assistant_id,
                                                                 request_options opts) {
-    validate_id("assistant_id", assistant_id);
-    auto a = co_await detail::call_json<assistant>(
-        *impl_,
-        detail::plain_request(verb::get, detail::make_path("assistants", assistant_id), "assistants.retrieve",
-                              detail::assistants_beta),
-        opts);
-    impl_->remember_model(a.id, a.model);
-    co_return a;
+    return detail::request_op<assistant>(
+        impl_, std::move(opts),
+        [id = std::string{assistant_id}] {
+            validate_id("assistant_id", id);
+            return detail::plain_request(verb::get, detail::make_path("assistants", id),
+                                         "assistants.retrieve", detail::assistants_beta);
+        },
+        remember_assistant_model);
 }
 
 boost::asio::awaitable<assistant> assistants_resource::update(std::string_view assistant_id,
                                                               assistant_update_params params,
                                                               request_options opts) {
-    validate_id("assistant_id", assistant_id);
-    validate(params);
-    auto a = co_await detail::call_json<assistant>(
-        *impl_,
-        detail::json_request(verb::post, detail::make_path("assistants", assistant_id), "assistants.update",
-                             detail::assistants_beta, encode(params)),
-        opts);
-    impl_->remember_model(a.id, a.model);
-    co_return a;
+    return detail::request_op<assistant>(
+        impl_, std::move(opts),
+        [id = std::string{assistant_id}, params = std::move(params)] {
+            validate_id("assistant_id", id);
+            validate(params);
+            return detail::json_request(verb::post, detail::make_path("assistants", id), "assistants.update",
+                                        detail::assistants_beta, encode(params));
+        },
+        remember_assistant_model);
 }
 
 boost::asio::awaitable<page<assistant>> assistants_resource::list(list_params params, request_options opts) {
-    co_return co_await detail::list_call<assistant>(impl_, "/assistants", "assistants.list",
-                                                    detail::assistants_beta, std::move(params), opts);
+    return detail::list_call<assistant>(impl_, "/assistants", "assistants.list", detail::assistants_beta,
+                                        std::move(params), std::move(opts));
 }
 
 boost::asio::awaitable<deleted_object> assistants_resource::del(std::string_view assistant_id,
                                                                 request_options opts) {
-    validate_id("assistant_id", assistant_id);
-    co_return co_await detail::call_json<deleted_object>(
-        *impl_,
-        detail::plain_request(verb::delete_, detail::make_path("assistants", assistant_id),
-                              "assistants.delete", detail::assistants_beta),
-        opts);
+    return detail::request_op<deleted_object>(impl_, std::move(opts), [id = std::string{assistant_id}] {
+        validate_id("assistant_id", id);
+        return detail::plain_request(verb::delete_, detail::make_path("assistants", id), "assistants.delete",
+                                     detail::assistants_beta);
+    });
 }
 
 } // namespace paced

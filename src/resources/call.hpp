@@ -9,6 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
+#include <concepts>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -59,6 +60,27 @@ boost::asio::awaitable<T> call_json(client_impl& impl, api_request req, request_
     return decode_answer<T>(impl.execute(std::move(req), opts));
 }
 
+/// What most operations learn from their answer: nothing.
+struct learn_nothing {
+    template <class T>
+    void operator()(client_impl&, T const&) const noexcept {}
+};
+
+/** The shape of most operations: one request whose JSON answer decodes as T. A coroutine that owns all
+ * it uses (the client's state, and `prepare`, which holds the operation's own copies of its arguments),
+ * so that an operation's caller may drop its arguments, its resource handle and its client as soon as it
+ * holds the awaitable. `prepare()` validates those copies and builds the request when the operation first
+ * runs, so that a bad argument is thrown where the operation is awaited; `learn(impl, value)` notes what
+ * the answer tells the client (an assistant's model, a run's usage). */
+template <class T, class Prepare, class Learn = learn_nothing>
+boost::asio::awaitable<T> request_op(std::shared_ptr<client_impl> impl, request_options opts, Prepare prepare,
+                                     Learn learn = {}) {
+    auto answer = call_json<T>(*impl, prepare(), opts);
+    auto value = co_await std::move(answer);
+    learn(*impl, value);
+    co_return value;
+}
+
 /// Per-page options: the caller's metadata pointer is for the first page only.
 inline request_options next_page_options(request_options opts) {
     opts.metadata = nullptr;
@@ -86,6 +108,16 @@ boost::asio::awaitable<page<T>> list_call(std::shared_ptr<client_impl> impl, std
     };
     co_return page<T>{std::move(lp.data), std::move(lp.first_id), std::move(lp.last_id), lp.has_more,
                       std::move(fetch)};
+}
+
+/** list_call for a list below an object: `path_of()` validates the ids it holds (copies of the caller's)
+ * and builds the path when the first page is awaited, so that a bad id is thrown there. */
+template <class T, class Params, std::invocable PathOf>
+boost::asio::awaitable<page<T>> list_call(std::shared_ptr<client_impl> impl, PathOf path_of,
+                                          std::string_view route, bool beta, Params params,
+                                          request_options opts) {
+    co_return co_await list_call<T>(std::move(impl), path_of(), route, beta, std::move(params),
+                                    std::move(opts));
 }
 
 /// Options of a streaming call: the caller's, asking for server-sent events.

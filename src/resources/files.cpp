@@ -53,9 +53,11 @@ std::string read_small_file(std::filesystem::path const& path) {
     return out;
 }
 
-} // namespace
+// Each operation returns the awaitable of a coroutine that owns copies of its arguments and of the client's
+// state (see request_op), so that neither the caller's strings nor this handle need outlive the call.
 
-boost::asio::awaitable<file> files_resource::create(file_upload upload, request_options opts) {
+boost::asio::awaitable<file> upload_file(std::shared_ptr<detail::client_impl> impl, file_upload upload,
+                                         request_options opts) {
     file_create_params params{.purpose = upload.purpose, .expires_after = upload.expires_after};
     validate(params);
     transport::multipart_file part{.field_name = "file", .content_type = upload.content_type};
@@ -90,56 +92,36 @@ boost::asio::awaitable<file> files_resource::create(file_upload upload, request_
     req.route = "files.create";
     req.scope.endpoint = "files.create";
     req.body = transport::multipart_form{.fields = form_fields(params), .files = {std::move(part)}};
-    auto result = co_await detail::call_json<file>(*impl_, std::move(req), opts);
-    impl_->add_context_bytes("file:" + result.id, size);
+    auto result = co_await detail::call_json<file>(*impl, std::move(req), opts);
+    impl->add_context_bytes("file:" + result.id, size);
     co_return result;
 }
 
-boost::asio::awaitable<file> files_resource::retrieve(std::string_view file_id, request_options opts) {
+/// "/files/{file_id}" (+ `rest`), once the id is checked.
+std::string file_path(std::string const& file_id, std::string_view rest = {}) {
     validate_id("file_id", file_id);
-    co_return co_await detail::call_json<file>(
-        *impl_,
-        detail::plain_request(verb::get, detail::make_path("files", file_id), "files.retrieve",
-                              detail::not_assistants_beta),
-        opts);
+    return detail::make_path("files", file_id) + std::string{rest};
 }
 
-boost::asio::awaitable<page<file>> files_resource::list(file_list_params params, request_options opts) {
-    co_return co_await detail::list_call<file>(impl_, "/files", "files.list", detail::not_assistants_beta,
-                                               std::move(params), opts);
-}
-
-boost::asio::awaitable<deleted_object> files_resource::del(std::string_view file_id, request_options opts) {
-    validate_id("file_id", file_id);
-    auto result = co_await detail::call_json<deleted_object>(
-        *impl_,
-        detail::plain_request(verb::delete_, detail::make_path("files", file_id), "files.delete",
-                              detail::not_assistants_beta),
-        opts);
-    impl_->forget_context("file:" + std::string{file_id});
-    co_return result;
-}
-
-boost::asio::awaitable<std::string> files_resource::content(std::string_view file_id, request_options opts) {
-    validate_id("file_id", file_id);
-    auto resp = co_await impl_->execute(detail::plain_request(verb::get,
-                                                              detail::make_path("files", file_id, "content"),
-                                                              "files.content", detail::not_assistants_beta),
-                                        opts);
+boost::asio::awaitable<std::string> file_content(std::shared_ptr<detail::client_impl> impl,
+                                                 std::string file_id, request_options opts) {
+    auto resp = co_await impl->execute(detail::plain_request(verb::get, file_path(file_id, "/content"),
+                                                             "files.content", detail::not_assistants_beta),
+                                       opts);
     co_return std::move(resp.body);
 }
 
-boost::asio::awaitable<std::uint64_t>
-files_resource::download(std::string_view file_id, std::filesystem::path destination, request_options opts) {
-    validate_id("file_id", file_id);
+boost::asio::awaitable<std::uint64_t> download_file(std::shared_ptr<detail::client_impl> impl,
+                                                    std::string file_id, std::filesystem::path destination,
+                                                    request_options opts) {
+    auto path = file_path(file_id, "/content");
     if (destination.empty())
         throw_error(errc::invalid_argument, "destination: must not be empty");
     auto partial = destination;
     partial += ".part";
-    auto stream =
-        co_await impl_->open(detail::plain_request(verb::get, detail::make_path("files", file_id, "content"),
-                                                   "files.content", detail::not_assistants_beta),
-                             opts);
+    auto stream = co_await impl->open(
+        detail::plain_request(verb::get, std::move(path), "files.content", detail::not_assistants_beta),
+        opts);
     std::ofstream out(partial, std::ios::binary | std::ios::trunc);
     if (!out)
         throw_error(errc::invalid_argument, "destination: cannot write " + partial.string());
@@ -167,6 +149,46 @@ files_resource::download(std::string_view file_id, std::filesystem::path destina
         throw;
     }
     co_return written;
+}
+
+} // namespace
+
+boost::asio::awaitable<file> files_resource::create(file_upload upload, request_options opts) {
+    return upload_file(impl_, std::move(upload), std::move(opts));
+}
+
+boost::asio::awaitable<file> files_resource::retrieve(std::string_view file_id, request_options opts) {
+    return detail::request_op<file>(impl_, std::move(opts), [id = std::string{file_id}] {
+        return detail::plain_request(verb::get, file_path(id), "files.retrieve", detail::not_assistants_beta);
+    });
+}
+
+boost::asio::awaitable<page<file>> files_resource::list(file_list_params params, request_options opts) {
+    return detail::list_call<file>(impl_, "/files", "files.list", detail::not_assistants_beta,
+                                   std::move(params), std::move(opts));
+}
+
+boost::asio::awaitable<deleted_object> files_resource::del(std::string_view file_id, request_options opts) {
+    std::string id{file_id};
+    auto forget = [key = "file:" + id](detail::client_impl& impl, deleted_object const&) {
+        impl.forget_context(key);
+    };
+    return detail::request_op<deleted_object>(
+        impl_, std::move(opts),
+        [id = std::move(id)] {
+            return detail::plain_request(verb::delete_, file_path(id), "files.delete",
+                                         detail::not_assistants_beta);
+        },
+        std::move(forget));
+}
+
+boost::asio::awaitable<std::string> files_resource::content(std::string_view file_id, request_options opts) {
+    return file_content(impl_, std::string{file_id}, std::move(opts));
+}
+
+boost::asio::awaitable<std::uint64_t>
+files_resource::download(std::string_view file_id, std::filesystem::path destination, request_options opts) {
+    return download_file(impl_, std::string{file_id}, std::move(destination), std::move(opts));
 }
 
 } // namespace paced

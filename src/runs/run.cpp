@@ -94,20 +94,22 @@ std::chrono::milliseconds next_poll_wait(poll_options const& poll, std::chrono::
  * with thousands of runs in flight, each holds a few hundred bytes while it waits between polls. The
  * coroutines below keep their state here rather than in locals (g++ keeps every named local of a
  * coroutine, and every temporary of a co_await expression, in the frame for the coroutine's lifetime).
+ * It holds the client's state, not the client, and builds its resource handles from that state: the
+ * client may be destroyed while its runs are followed.
  */
 class run_follower {
 public:
     /// A run on an existing thread.
-    run_follower(client& c, std::shared_ptr<detail::client_impl> impl, std::string thread_id,
-                 std::string assistant_id, run_options options)
-        : client_(c), impl_(std::move(impl)), options_(options), runs_(c.threads().runs()),
-          assistant_id_(std::move(assistant_id)), thread_id_(std::move(thread_id)),
+    run_follower(std::shared_ptr<detail::client_impl> impl, std::string thread_id, std::string assistant_id,
+                 run_options options)
+        : impl_(std::move(impl)), options_(options), runs_(impl_), assistant_id_(std::move(assistant_id)),
+          thread_id_(std::move(thread_id)),
           on_thread_(std::make_unique<run_create_params>(std::move(options.params))) {}
 
     /// A run on a new thread.
-    run_follower(client& c, std::shared_ptr<detail::client_impl> impl, thread_and_run_create_params params,
+    run_follower(std::shared_ptr<detail::client_impl> impl, thread_and_run_create_params params,
                  run_options options)
-        : client_(c), impl_(std::move(impl)), options_(options), runs_(c.threads().runs()),
+        : impl_(std::move(impl)), options_(options), runs_(impl_),
           with_thread_(std::make_unique<thread_and_run_create_params>(std::move(params))) {}
 
     /** Follows the run to its end and returns it. The one coroutine of a client.run that holds a whole run
@@ -265,7 +267,7 @@ private:
 
     asio::awaitable<run_stream> create_streamed() {
         if (with_thread_)
-            co_return co_await client_.threads().create_and_run_stream(*with_thread_, options_.request);
+            co_return co_await threads_resource{impl_}.create_and_run_stream(*with_thread_, options_.request);
         co_return co_await runs_.stream(thread_id_, *on_thread_, options_.request);
     }
 
@@ -424,7 +426,7 @@ private:
 
     asio::awaitable<std::string> fetch_reply(paced::run const& r) {
         message_list_params of_run{.order = sort_order::asc, .run_id = r.id};
-        auto page = co_await client_.threads().messages().list(r.thread_id, of_run, options_.request);
+        auto page = co_await messages_resource{impl_}.list(r.thread_id, of_run, options_.request);
         std::string text;
         for (auto const& m : page.data)
             if (m.role == message_role::assistant)
@@ -432,7 +434,6 @@ private:
         co_return text;
     }
 
-    client& client_;
     std::shared_ptr<detail::client_impl> impl_;
     follow_options options_;
     runs_resource runs_;
@@ -457,12 +458,12 @@ asio::awaitable<paced::run> client::run(thread const& t, assistant const& a, run
 asio::awaitable<paced::run> client::run(std::string_view thread_id, std::string_view assistant_id,
                                         run_options options) {
     return run_follower::follow_owned(std::make_unique<run_follower>(
-        *this, impl_, std::string{thread_id}, std::string{assistant_id}, std::move(options)));
+        impl_, std::string{thread_id}, std::string{assistant_id}, std::move(options)));
 }
 
 asio::awaitable<paced::run> client::run(thread_and_run_create_params params, run_options options) {
     return run_follower::follow_owned(
-        std::make_unique<run_follower>(*this, impl_, std::move(params), std::move(options)));
+        std::make_unique<run_follower>(impl_, std::move(params), std::move(options)));
 }
 
 } // namespace paced

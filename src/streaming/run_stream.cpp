@@ -181,6 +181,21 @@ boost::asio::awaitable<std::optional<stream_event>> empty_stream_error() {
     co_return std::nullopt;
 }
 
+boost::asio::awaitable<run> read_until_done(detail::run_stream_impl* impl) {
+    if (!impl)
+        throw_error(errc::invalid_argument, "run_stream: empty stream");
+    // The event is named: with `while (co_await next())`, g++ 12 corrupted this frame when next() threw
+    // (the exception left through the loop's condition temporary), and the caller crashed.
+    for (;;) {
+        auto ev = co_await impl->next();
+        if (!ev)
+            break;
+    }
+    if (!impl->last_run)
+        throw_error(errc::stream_truncated, "stream ended without a run object");
+    co_return *impl->last_run;
+}
+
 } // namespace
 
 // Not a coroutine: the reader awaits the stream's own coroutine directly, one frame per event fewer.
@@ -190,17 +205,9 @@ boost::asio::awaitable<std::optional<stream_event>> run_stream::next() {
     return impl_->next();
 }
 
+// Not a coroutine: the read refers to the stream's state, not to this handle, which may be moved meanwhile.
 boost::asio::awaitable<run> run_stream::until_done() {
-    // The event is named: with `while (co_await next())`, g++ 12 corrupted this frame when next() threw
-    // (the exception left through the loop's condition temporary), and the caller crashed.
-    for (;;) {
-        auto ev = co_await next();
-        if (!ev)
-            break;
-    }
-    if (!impl_->last_run)
-        throw_error(errc::stream_truncated, "stream ended without a run object");
-    co_return *impl_->last_run;
+    return read_until_done(impl_.get());
 }
 
 std::optional<run> const& run_stream::last_run() const noexcept {

@@ -54,6 +54,10 @@ struct stream_event {
  * `data: [DONE]`. Helpers accumulate the text of every message (deltas merged by content `index`) and
  * remember the last run object seen.
  *
+ * @par Object lifetimes
+ * The stream holds a share of its client's state: the client may be destroyed while the stream is read.
+ * The stream itself must outlive `next()` and `until_done()` (they read its state), but it may be moved
+ * while they run.
  * @par Errors
  * `next()` throws `paced::error`: `errc::stream_error` for an `error` event (bare or wrapped; `api()`
  * holds its message, type and code); `errc::stream_truncated` when the response ends before `[DONE]`
