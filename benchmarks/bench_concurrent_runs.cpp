@@ -45,10 +45,15 @@ int main(int argc, char** argv) {
     std::size_t max_connections = 64;
     CLI::App app{"bench_concurrent_runs: N concurrent client.run calls on one thread"};
     app.add_option("--base-url", base_url, "API base URL, e.g. http://127.0.0.1:PORT/v1")->required();
-    app.add_option("--runs", runs, "Runs, all started at once")->capture_default_str()->check(CLI::Range(1, 1000000));
-    app.add_option("--mode", mode, "poll or stream")->capture_default_str()->check(CLI::IsMember({"poll", "stream"}));
+    app.add_option("--runs", runs, "Runs, all started at once")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000000));
+    app.add_option("--mode", mode, "poll or stream")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"poll", "stream"}));
     app.add_option("--poll-interval-ms", poll_interval_ms, "Wait between polls")->capture_default_str();
-    app.add_option("--max-connections", max_connections, "Connections to the server (stream mode needs one per run)")
+    app.add_option("--max-connections", max_connections,
+                   "Connections to the server (stream mode needs one per run)")
         ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
 
@@ -90,7 +95,8 @@ int main(int argc, char** argv) {
             paced::thread_and_run_create_params job{
                 .assistant_id = assistant.id,
                 .thread = paced::thread_create_params{
-                    .messages = {{.role = "user", .content = "Is item " + std::to_string(i) + " good or bad?"}}}};
+                    .messages = {
+                        {.role = "user", .content = "Is item " + std::to_string(i) + " good or bad?"}}}};
             paced::run_options ro{
                 .mode = run_mode,
                 .poll = {.interval = std::chrono::milliseconds(poll_interval_ms),
@@ -110,8 +116,9 @@ int main(int argc, char** argv) {
                 } catch (std::exception const& e) {
                     first_error = e.what();
                     // Kept printable inside the JSON string below.
-                    std::replace_if(first_error.begin(), first_error.end(),
-                                    [](char c) { return c == '"' || c == '\\' || c < 0x20; }, '\'');
+                    std::replace_if(
+                        first_error.begin(), first_error.end(),
+                        [](char c) { return c == '"' || c == '\\' || c < 0x20; }, '\'');
                 }
             }
         }
@@ -133,12 +140,13 @@ int main(int argc, char** argv) {
     ::getrusage(RUSAGE_SELF, &ru);
     auto const m = client.metrics();
     double const cpu = seconds(ru.ru_utime) + seconds(ru.ru_stime);
-    std::printf("{\"runs\":%zu,\"mode\":\"%s\",\"completed\":%zu,\"failed\":%zu,\"max_in_flight\":%zu,"
-                "\"requests\":%llu,\"rate_limited_429\":%llu,\"wall_seconds\":%.3f,\"cpu_user_seconds\":%.3f,"
-                "\"cpu_sys_seconds\":%.3f,\"peak_rss_kib\":%ld,\"cpu_us_per_request\":%.1f,\"first_error\":\"%s\"}\n",
-                runs, mode.c_str(), completed, failed, max_in_flight, static_cast<unsigned long long>(m.requests),
-                static_cast<unsigned long long>(m.rate_limited), wall, seconds(ru.ru_utime), seconds(ru.ru_stime),
-                ru.ru_maxrss, m.requests ? cpu * 1e6 / static_cast<double>(m.requests) : 0.0,
-                first_error.substr(0, 200).c_str());
+    std::printf(
+        "{\"runs\":%zu,\"mode\":\"%s\",\"completed\":%zu,\"failed\":%zu,\"max_in_flight\":%zu,"
+        "\"requests\":%llu,\"rate_limited_429\":%llu,\"wall_seconds\":%.3f,\"cpu_user_seconds\":%.3f,"
+        "\"cpu_sys_seconds\":%.3f,\"peak_rss_kib\":%ld,\"cpu_us_per_request\":%.1f,\"first_error\":\"%s\"}\n",
+        runs, mode.c_str(), completed, failed, max_in_flight, static_cast<unsigned long long>(m.requests),
+        static_cast<unsigned long long>(m.rate_limited), wall, seconds(ru.ru_utime), seconds(ru.ru_stime),
+        ru.ru_maxrss, m.requests ? cpu * 1e6 / static_cast<double>(m.requests) : 0.0,
+        first_error.substr(0, 200).c_str());
     return failed == 0 ? 0 : 1;
 }

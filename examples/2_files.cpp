@@ -16,8 +16,9 @@ asio::awaitable<void> files_example(paced::client& client, std::filesystem::path
 
     // Parameters are named variables: g++ 12 mishandles a braced temporary inside a co_await expression.
     paced::file_upload disk_upload{.path = dir / "report.txt", .content_type = "text/plain"};
-    paced::file_upload memory_upload{
-        .bytes = "The shipment was rejected: bad packaging.", .filename = "shipment.txt", .content_type = "text/plain"};
+    paced::file_upload memory_upload{.bytes = "The shipment was rejected: bad packaging.",
+                                     .filename = "shipment.txt",
+                                     .content_type = "text/plain"};
     auto from_disk = co_await client.files().create(disk_upload);
     auto from_memory = co_await client.files().create(memory_upload);
     std::cout << "uploaded " << from_disk.filename << " (" << from_disk.bytes << " bytes) and "

@@ -4,10 +4,10 @@
 #include <paced/paced.hpp>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/json/object.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/object.hpp>
 
 #include <iostream>
 

@@ -23,8 +23,8 @@ asio::awaitable<void> vector_store_example(paced::client& client) {
     paced::poll_options every_200ms{.interval = std::chrono::milliseconds(200)};
     auto batch = co_await client.vector_stores().file_batches().upload_and_poll(
         store.id, std::move(uploads), no_extra_ids, /*max_concurrency=*/3, every_200ms);
-    std::cout << "batch " << batch.id << ": " << batch.file_counts.completed << " of " << batch.file_counts.total
-              << " files processed\n";
+    std::cout << "batch " << batch.id << ": " << batch.file_counts.completed << " of "
+              << batch.file_counts.total << " files processed\n";
     if (batch.file_counts.completed != 5)
         throw std::runtime_error("not every file was processed");
 

@@ -48,7 +48,8 @@ asio::awaitable<void> serve(tcp::socket socket, paced::client& client, std::stri
 asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, paced::client& client, std::string assistant_id) {
     for (;;) {
         auto socket = co_await acceptor.async_accept(asio::use_awaitable);
-        asio::co_spawn(acceptor.get_executor(), serve(std::move(socket), client, assistant_id), asio::detached);
+        asio::co_spawn(acceptor.get_executor(), serve(std::move(socket), client, assistant_id),
+                       asio::detached);
     }
 }
 
@@ -91,8 +92,10 @@ int main() {
                         [&, i](std::exception_ptr e, std::string reply) {
                             if (e && !failure)
                                 failure = e;
-                            else if (reply.find(i % 2 ? "label: yes" : "label: no") == std::string::npos && !failure)
-                                failure = std::make_exception_ptr(std::runtime_error("unexpected reply: " + reply));
+                            else if (reply.find(i % 2 ? "label: yes" : "label: no") == std::string::npos &&
+                                     !failure)
+                                failure =
+                                    std::make_exception_ptr(std::runtime_error("unexpected reply: " + reply));
                             if (++answered == requests)
                                 ioc.stop();
                         });

@@ -68,7 +68,8 @@ using batch_result = boost::system::result<T, std::exception_ptr>;
  * @endcode
  */
 template <class Input, class Work>
-auto run_batch(client& c, std::vector<Input> const& inputs, Work work, batch_options options = batch_options())
+auto run_batch(client& c, std::vector<Input> const& inputs, Work work,
+               batch_options options = batch_options())
     -> boost::asio::awaitable<
         std::vector<batch_result<typename std::invoke_result_t<Work&, Input const&>::value_type>>> {
     namespace asio = boost::asio;
@@ -78,7 +79,8 @@ auto run_batch(client& c, std::vector<Input> const& inputs, Work work, batch_opt
     auto ex = co_await asio::this_coro::executor;
 
     struct state {
-        explicit state(asio::any_io_executor ex, std::size_t n) : idle(ex, asio::steady_timer::time_point::max()) {
+        explicit state(asio::any_io_executor ex, std::size_t n)
+            : idle(ex, asio::steady_timer::time_point::max()) {
             results.reserve(n);
             for (std::size_t i = 0; i < n; ++i)
                 results.emplace_back(std::exception_ptr{});

@@ -102,11 +102,13 @@ public:
     boost::asio::awaitable<paced::run> run(std::string_view thread_id, std::string_view assistant_id,
                                            run_options options = run_options());
     /// @copydoc run
-    boost::asio::awaitable<paced::run> run(thread const& t, assistant const& a, run_options options = run_options());
+    boost::asio::awaitable<paced::run> run(thread const& t, assistant const& a,
+                                           run_options options = run_options());
     /** @brief Creates a thread and runs it (POST /threads/runs), then follows the run as `run()` does:
      * a file can be processed with an upload plus one request. `options.params` is not used: the
      * run's parameters are in `params`. */
-    boost::asio::awaitable<paced::run> run(thread_and_run_create_params params, run_options options = run_options());
+    boost::asio::awaitable<paced::run> run(thread_and_run_create_params params,
+                                           run_options options = run_options());
 
     /** @brief Counters since the client was built, and the requests waiting for the budget now.
      * @par Thread safety

@@ -21,33 +21,34 @@ namespace paced {
  */
 enum class errc {
     // Client-side conditions.
-    invalid_argument = 1,  ///< An input the API would reject, caught before sending; the message names the field.
-    missing_api_key,       ///< No API key configured (checked when the client is built).
-    unexpected_json,       ///< The server's JSON did not match the expected model; the message has the path.
-    body_too_large,        ///< A response body exceeded the configured limit.
-    headers_too_large,     ///< Response headers exceeded the parser's limit.
-    invalid_response,      ///< The server sent something that is not valid HTTP / SSE.
-    request_too_large,     ///< One request costs more tokens than the budget's limit: it can never be sent.
-    redirect_refused,      ///< The server answered with a redirect; redirects are never followed (key safety).
+    invalid_argument =
+        1,             ///< An input the API would reject, caught before sending; the message names the field.
+    missing_api_key,   ///< No API key configured (checked when the client is built).
+    unexpected_json,   ///< The server's JSON did not match the expected model; the message has the path.
+    body_too_large,    ///< A response body exceeded the configured limit.
+    headers_too_large, ///< Response headers exceeded the parser's limit.
+    invalid_response,  ///< The server sent something that is not valid HTTP / SSE.
+    request_too_large, ///< One request costs more tokens than the budget's limit: it can never be sent.
+    redirect_refused,  ///< The server answered with a redirect; redirects are never followed (key safety).
 
     // Transport conditions.
-    connect_failed,          ///< Resolve, TCP connect, proxy CONNECT or TLS handshake failed: nothing was sent.
+    connect_failed, ///< Resolve, TCP connect, proxy CONNECT or TLS handshake failed: nothing was sent.
     tls_verification_failed, ///< The peer's certificate or host name did not verify.
     connection_lost,         ///< The connection broke after the request was (maybe partly) sent.
     timeout,                 ///< The connect or whole-request deadline passed.
     proxy_failed,            ///< The proxy refused the CONNECT tunnel.
 
     // HTTP error answers (see api_error for the details).
-    bad_request,          ///< 400
-    authentication_failed,///< 401
-    permission_denied,    ///< 403
-    not_found,            ///< 404
-    conflict,             ///< 409
-    unprocessable_entity, ///< 422
-    rate_limited,         ///< 429 rate_limit_exceeded: retried after the server's hint.
-    insufficient_quota,   ///< 429 insufficient_quota / credit_balance_exhausted: never retried.
-    server_error,         ///< >= 500
-    http_status,          ///< Any other non-2xx status.
+    bad_request,           ///< 400
+    authentication_failed, ///< 401
+    permission_denied,     ///< 403
+    not_found,             ///< 404
+    conflict,              ///< 409
+    unprocessable_entity,  ///< 422
+    rate_limited,          ///< 429 rate_limit_exceeded: retried after the server's hint.
+    insufficient_quota,    ///< 429 insufficient_quota / credit_balance_exhausted: never retried.
+    server_error,          ///< >= 500
+    http_status,           ///< Any other non-2xx status.
 
     // Run and stream outcomes.
     run_failed,       ///< The run ended `failed`; `last_error` is in the api_error.
@@ -76,12 +77,12 @@ inline boost::system::error_code make_error_code(errc e) noexcept {
  * headers and `x-request-id`. Never contains the API key.
  */
 struct api_error {
-    unsigned status = 0;           ///< HTTP status, 0 when no answer was received.
-    std::string message;           ///< The server's (or client's) message.
-    std::string type;              ///< `error.type`, e.g. `invalid_request_error`, `requests`, `tokens`.
+    unsigned status = 0;              ///< HTTP status, 0 when no answer was received.
+    std::string message;              ///< The server's (or client's) message.
+    std::string type;                 ///< `error.type`, e.g. `invalid_request_error`, `requests`, `tokens`.
     std::optional<std::string> code;  ///< `error.code`, e.g. `rate_limit_exceeded`.
     std::optional<std::string> param; ///< `error.param`, the offending field.
-    std::string request_id;        ///< `x-request-id` of the answer.
+    std::string request_id;           ///< `x-request-id` of the answer.
     /// Wait the server asked for (retry-after-ms, retry-after, or the "try again in" text).
     std::optional<std::chrono::milliseconds> retry_after;
     header_list headers; ///< All response headers.

@@ -57,8 +57,8 @@ inline std::optional<std::chrono::milliseconds> poll_after_hint(header_list cons
  * Runs on the awaiting coroutine's executor.
  */
 template <class T, class Fetch, class Done>
-    requires std::invocable<Fetch, response_metadata*> && std::predicate<Done, T const&>
-boost::asio::awaitable<T> poll_until(Fetch fetch, Done done, poll_options opts = poll_options()) {
+requires std::invocable<Fetch, response_metadata*> && std::predicate<Done, T const&> boost::asio::awaitable<T>
+poll_until(Fetch fetch, Done done, poll_options opts = poll_options()) {
     auto interval = opts.interval;
     boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
     for (;;) {
@@ -70,8 +70,9 @@ boost::asio::awaitable<T> poll_until(Fetch fetch, Done done, poll_options opts =
         if (auto hint = opts.use_server_hint ? poll_after_hint(meta.headers) : std::nullopt)
             wait = *hint;
         else if (opts.growth > 1.0)
-            interval = std::min(opts.max_interval, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                       interval * opts.growth));
+            interval =
+                std::min(opts.max_interval,
+                         std::chrono::duration_cast<std::chrono::milliseconds>(interval * opts.growth));
         timer.expires_after(wait);
         co_await timer.async_wait(boost::asio::use_awaitable);
     }

@@ -32,14 +32,20 @@ client_metrics client::metrics() const {
     };
 }
 
-budget& client::pacing() const { return impl_->pacing(); }
-std::shared_ptr<budget> client::pacing_ptr() const { return impl_->pacing_ptr(); }
-boost::asio::any_io_executor client::get_executor() const { return impl_->executor(); }
+budget& client::pacing() const {
+    return impl_->pacing();
+}
+std::shared_ptr<budget> client::pacing_ptr() const {
+    return impl_->pacing_ptr();
+}
+boost::asio::any_io_executor client::get_executor() const {
+    return impl_->executor();
+}
 
 namespace {
 [[noreturn]] void fail_run(paced::run const& r, errc e, std::string what) {
     api_error details;
-        details.message = "run " + r.id + " " + what;
+    details.message = "run " + r.id + " " + what;
     if (r.last_error) {
         details.message += ": " + r.last_error->message;
         details.code = r.last_error->code;
@@ -52,12 +58,18 @@ namespace {
 
 void check_run(paced::run const& r) {
     switch (r.status.value) {
-    case run_status::completed: return;
-    case run_status::failed: fail_run(r, errc::run_failed, "failed");
-    case run_status::cancelled: fail_run(r, errc::run_cancelled, "was cancelled");
-    case run_status::expired: fail_run(r, errc::run_expired, "expired");
-    case run_status::incomplete: fail_run(r, errc::run_incomplete, "is incomplete");
-    default: fail_run(r, errc::invalid_argument, "has not ended (status " + std::string{r.status.str()} + ")");
+    case run_status::completed:
+        return;
+    case run_status::failed:
+        fail_run(r, errc::run_failed, "failed");
+    case run_status::cancelled:
+        fail_run(r, errc::run_cancelled, "was cancelled");
+    case run_status::expired:
+        fail_run(r, errc::run_expired, "expired");
+    case run_status::incomplete:
+        fail_run(r, errc::run_incomplete, "is incomplete");
+    default:
+        fail_run(r, errc::invalid_argument, "has not ended (status " + std::string{r.status.str()} + ")");
     }
 }
 

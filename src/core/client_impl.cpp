@@ -4,9 +4,9 @@
 #include <paced/version.hpp>
 
 #include "sansio/rate_limit_headers.hpp"
-#include "transport/proxy_env.hpp"
 #include "sansio/retry_hints.hpp"
 #include "sansio/retry_policy.hpp"
+#include "transport/proxy_env.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -25,8 +25,8 @@ using std::chrono::steady_clock;
 namespace {
 
 bool is_unreserved(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-           c == '_' || c == '~';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
 }
 
 void percent_encode(std::string& out, std::string_view in) {
@@ -74,7 +74,9 @@ std::chrono::nanoseconds cool_down_after_429(api_error const& api, rate_limit_sn
     return std::chrono::seconds(1);
 }
 
-double seconds(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
+double seconds(std::chrono::nanoseconds d) {
+    return std::chrono::duration<double>(d).count();
+}
 
 } // namespace
 
@@ -156,8 +158,9 @@ client_impl::client_impl(asio::any_io_executor ex, client_options opts)
                 .connect_timeout = options_.connect_timeout,
                 .max_body_bytes = options_.max_response_bytes,
                 .ca_file = options_.ca_file,
-                .proxy = options_.proxy_from_env ? transport::proxy_for(endpoint_.origin, transport::getenv_lookup)
-                                                 : std::nullopt,
+                .proxy = options_.proxy_from_env
+                             ? transport::proxy_for(endpoint_.origin, transport::getenv_lookup)
+                             : std::nullopt,
                 .no_proxy = {}, // already applied by proxy_for
             }),
       budget_(options_.pacing), user_agent_(std::string{"paced/"} + version_string),
@@ -429,9 +432,8 @@ client_impl::run_attempts(std::shared_ptr<client_impl> self, api_request req, re
                 transport_code = e.code();
             }
         }
-        auto const verdict =
-            self->judge(req, opts, attempt, rate_limit_retries, wait, waited, started, resp, transport_failure,
-                        transport_code);
+        auto const verdict = self->judge(req, opts, attempt, rate_limit_retries, wait, waited, started, resp,
+                                         transport_failure, transport_code);
         if (verdict.done) {
             if constexpr (Streamed)
                 co_return api_stream{resp->status, std::move(resp->headers), std::move(stream)};
@@ -444,13 +446,11 @@ client_impl::run_attempts(std::shared_ptr<client_impl> self, api_request req, re
     }
 }
 
-client_impl::attempt_verdict client_impl::judge(api_request const& req, request_options const& opts, int attempt,
-                                                int rate_limit_retries,
-                                                std::chrono::nanoseconds wait, std::chrono::nanoseconds waited,
-                                                steady_clock::time_point started,
-                                                std::optional<transport::response>& resp,
-                                                std::exception_ptr const& transport_failure,
-                                                boost::system::error_code transport_code) {
+client_impl::attempt_verdict
+client_impl::judge(api_request const& req, request_options const& opts, int attempt, int rate_limit_retries,
+                   std::chrono::nanoseconds wait, std::chrono::nanoseconds waited,
+                   steady_clock::time_point started, std::optional<transport::response>& resp,
+                   std::exception_ptr const& transport_failure, boost::system::error_code transport_code) {
     bool const idempotent = req.idempotent.value_or(req.method != http::verb::post);
     sansio::retry_options const retry_opts{.max_retries = opts.max_retries.value_or(options_.max_retries),
                                            .max_server_delay = options_.max_retry_delay};
@@ -530,8 +530,8 @@ client_impl::attempt_verdict client_impl::judge(api_request const& req, request_
         policy.max_retries = options_.max_rate_limit_retries;
         retries_done = rate_limit_retries;
     }
-    auto decision = sansio::decide_retry(failure, retries_done, idempotent, policy, std::chrono::system_clock::now(),
-                                         next_uniform());
+    auto decision = sansio::decide_retry(failure, retries_done, idempotent, policy,
+                                         std::chrono::system_clock::now(), next_uniform());
     if (!decision.retry) {
         counters_.failures++;
         fill_metadata(resp ? resp->status : 0, resp ? &resp->headers : nullptr, attempt + 1);
@@ -542,9 +542,10 @@ client_impl::attempt_verdict client_impl::judge(api_request const& req, request_
     counters_.retries++;
     if (options_.log.enabled(log_level::info)) {
         char line[256];
-        std::snprintf(line, sizeof line, "retrying %s %s in %.3fs (%.*s)", method, (endpoint_.base_path + req.path).c_str(),
-                      std::chrono::duration<double>(decision.delay).count(), static_cast<int>(decision.reason.size()),
-                      decision.reason.data());
+        std::snprintf(line, sizeof line, "retrying %s %s in %.3fs (%.*s)", method,
+                      (endpoint_.base_path + req.path).c_str(),
+                      std::chrono::duration<double>(decision.delay).count(),
+                      static_cast<int>(decision.reason.size()), decision.reason.data());
         log(log_level::info, line);
     }
     return {.done = false, .delay = decision.delay, .rate_limited = rate_limited};

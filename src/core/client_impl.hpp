@@ -57,11 +57,11 @@ struct api_stream {
 
 /// Counters readable at any time (atomics: the executor may run on several threads).
 struct metrics_counters {
-    std::atomic<std::uint64_t> requests{0};  ///< HTTP attempts sent (retries included).
-    std::atomic<std::uint64_t> responses{0}; ///< Answers received.
+    std::atomic<std::uint64_t> requests{0};     ///< HTTP attempts sent (retries included).
+    std::atomic<std::uint64_t> responses{0};    ///< Answers received.
     std::atomic<std::uint64_t> rate_limited{0}; ///< 429 rate_limit_exceeded answers.
     std::atomic<std::uint64_t> retries{0};
-    std::atomic<std::uint64_t> failures{0}; ///< Logical requests that ended in an error.
+    std::atomic<std::uint64_t> failures{0};               ///< Logical requests that ended in an error.
     std::atomic<std::uint64_t> budget_wait_ns{0};         ///< Finished waits.
     std::atomic<std::uint64_t> budget_waiting{0};         ///< Waits under way.
     std::atomic<std::int64_t> budget_waiting_since_ns{0}; ///< The sum of their starts (steady clock).
@@ -122,9 +122,9 @@ public:
 private:
     /// What one attempt's answer means (decided without suspending, outside the coroutine's frame).
     struct attempt_verdict {
-        bool done = false;                   ///< A 2xx answer: return it.
-        std::chrono::nanoseconds delay{0};   ///< Otherwise: wait this long, then try again.
-        bool rate_limited = false;           ///< The retry follows a 429 rate_limit_exceeded.
+        bool done = false;                 ///< A 2xx answer: return it.
+        std::chrono::nanoseconds delay{0}; ///< Otherwise: wait this long, then try again.
+        bool rate_limited = false;         ///< The retry follows a 429 rate_limit_exceeded.
     };
 
     /// The attempt loop. A template over the result (whole body or stream) rather than a shared coroutine
@@ -136,20 +136,21 @@ private:
     /// One attempt's exchange on a reserved slot, in a frame that exists only while connected: builds the
     /// wire request and fills `resp` (and `stream` when Streamed and the answer is a 2xx).
     template <bool Streamed>
-    boost::asio::awaitable<void> send_on(transport::connection_pool::lease slot, api_request const& req,
-                                         request_options const& opts,
-                                         std::chrono::steady_clock::time_point deadline,
-                                         std::optional<transport::response>& resp,
-                                         std::unique_ptr<transport::body_stream>& stream);
+    boost::asio::awaitable<void>
+    send_on(transport::connection_pool::lease slot, api_request const& req, request_options const& opts,
+            std::chrono::steady_clock::time_point deadline, std::optional<transport::response>& resp,
+            std::unique_ptr<transport::body_stream>& stream);
     /// Counts an attempt that passed the budget after waiting `wait`.
     void note_attempt(std::chrono::nanoseconds wait, request_options const& opts);
     /// Decides on an answer (or a transport failure): returns done for a 2xx answer, a retry delay, or
     /// throws the final error.
     /// `attempt` counts every attempt before this one, `rate_limit_retries` those that met a 429.
-    attempt_verdict judge(api_request const& req, request_options const& opts, int attempt, int rate_limit_retries,
-                          std::chrono::nanoseconds wait, std::chrono::nanoseconds waited,
-                          std::chrono::steady_clock::time_point started, std::optional<transport::response>& resp,
-                          std::exception_ptr const& transport_failure, boost::system::error_code transport_code);
+    attempt_verdict judge(api_request const& req, request_options const& opts, int attempt,
+                          int rate_limit_retries, std::chrono::nanoseconds wait,
+                          std::chrono::nanoseconds waited, std::chrono::steady_clock::time_point started,
+                          std::optional<transport::response>& resp,
+                          std::exception_ptr const& transport_failure,
+                          boost::system::error_code transport_code);
     transport::request build_request(api_request const& req, request_options const& opts) const;
     double next_uniform();
 

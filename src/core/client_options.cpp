@@ -15,12 +15,18 @@ std::string env(char const* name) {
 
 char const* level_name(log_level l) {
     switch (l) {
-    case log_level::trace: return "trace";
-    case log_level::debug: return "debug";
-    case log_level::info: return "info";
-    case log_level::warning: return "warning";
-    case log_level::error: return "error";
-    case log_level::off: break;
+    case log_level::trace:
+        return "trace";
+    case log_level::debug:
+        return "debug";
+    case log_level::info:
+        return "info";
+    case log_level::warning:
+        return "warning";
+    case log_level::error:
+        return "error";
+    case log_level::off:
+        break;
     }
     return "off";
 }
@@ -47,8 +53,9 @@ logger logger_from_env() {
         std::lock_guard lock(m);
         std::timespec ts{};
         std::timespec_get(&ts, TIME_UTC);
-        std::fprintf(stderr, "[paced %ld.%03ld %s] %.*s\n", static_cast<long>(ts.tv_sec), ts.tv_nsec / 1000000,
-                     level_name(level), static_cast<int>(message.size()), message.data());
+        std::fprintf(stderr, "[paced %ld.%03ld %s] %.*s\n", static_cast<long>(ts.tv_sec),
+                     ts.tv_nsec / 1000000, level_name(level), static_cast<int>(message.size()),
+                     message.data());
     };
     return out;
 }

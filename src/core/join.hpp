@@ -27,7 +27,8 @@ struct join_result {
 };
 
 template <class T>
-boost::asio::awaitable<std::vector<join_result<T>>> join_all(std::vector<std::function<boost::asio::awaitable<T>()>> tasks) {
+boost::asio::awaitable<std::vector<join_result<T>>>
+join_all(std::vector<std::function<boost::asio::awaitable<T>()>> tasks) {
     namespace asio = boost::asio;
     auto ex = co_await asio::this_coro::executor;
     struct state {
@@ -40,15 +41,16 @@ boost::asio::awaitable<std::vector<join_result<T>>> join_all(std::vector<std::fu
     };
     auto st = std::make_shared<state>(ex, tasks.size());
     for (std::size_t i = 0; i < tasks.size(); ++i) {
-        asio::co_spawn(ex, std::move(tasks[i]),
-                       asio::bind_cancellation_slot(st->signals[i].slot(), [st, i](std::exception_ptr e, T v) {
-                           if (e)
-                               st->results[i].failure = e;
-                           else
-                               st->results[i].value.emplace(std::move(v));
-                           if (--st->pending == 0)
-                               st->done.cancel();
-                       }));
+        asio::co_spawn(
+            ex, std::move(tasks[i]),
+            asio::bind_cancellation_slot(st->signals[i].slot(), [st, i](std::exception_ptr e, T v) {
+                if (e)
+                    st->results[i].failure = e;
+                else
+                    st->results[i].value.emplace(std::move(v));
+                if (--st->pending == 0)
+                    st->done.cancel();
+            }));
     }
     if (st->pending > 0) {
         boost::system::error_code ec;

@@ -12,7 +12,8 @@ std::uint64_t message_bytes(client_impl const& impl, message_create_params const
 
 /// Prompt bytes of a run on an existing thread: what this client put into the thread, plus the
 /// run's additional messages and instructions.
-std::uint64_t run_prompt_bytes(client_impl const& impl, std::string_view thread_id, run_create_params const& p);
+std::uint64_t run_prompt_bytes(client_impl const& impl, std::string_view thread_id,
+                               run_create_params const& p);
 /// Prompt bytes of a run on a new thread: its messages and instructions.
 std::uint64_t run_prompt_bytes(client_impl const& impl, thread_and_run_create_params const& p);
 
@@ -21,7 +22,8 @@ budget_scope run_scope(client_impl const& impl, std::string const& assistant_id,
                        std::optional<std::string> const& model);
 
 /// Token estimate of a run creation: prompt bytes / 4 + max_completion_tokens (256 when unset).
-std::uint64_t run_token_estimate(std::uint64_t prompt_bytes, std::optional<std::int64_t> max_completion_tokens);
+std::uint64_t run_token_estimate(std::uint64_t prompt_bytes,
+                                 std::optional<std::int64_t> max_completion_tokens);
 
 /// A create-thread-and-run request on its way: the answer to await, and what its bookkeeping needs.
 /// Split in two plain functions around one co_await so that a caller's frame holds none of the request.

@@ -74,8 +74,9 @@ struct follow_options {
     request_options request;
 
     explicit follow_options(run_options& o)
-        : mode(o.mode), poll(o.poll), on_tool_call(std::move(o.on_tool_call)), cancel_on_abort(o.cancel_on_abort),
-          deadline(o.deadline), reply(o.reply), request(std::move(o.request)) {}
+        : mode(o.mode), poll(o.poll), on_tool_call(std::move(o.on_tool_call)),
+          cancel_on_abort(o.cancel_on_abort), deadline(o.deadline), reply(o.reply),
+          request(std::move(o.request)) {}
 };
 
 /// The wait before the next retrieval: the server's hint, else the interval (grown when asked).
@@ -162,8 +163,8 @@ private:
         if (cancelled)
             std::rethrow_exception(cancelled);
         throw_error(errc::run_deadline, "run " + (run_id_.empty() ? std::string{"(not created)"} : run_id_) +
-                                            " did not end within " + std::to_string(options_.deadline->count()) +
-                                            " ms");
+                                            " did not end within " +
+                                            std::to_string(options_.deadline->count()) + " ms");
     }
 
     paced::run take_result() { return std::move(*current_); }
@@ -342,7 +343,8 @@ private:
     /// while tools run (it holds a run and the outputs).
     asio::awaitable<void> submit_tool_outputs() {
         auto outputs = co_await tool_outputs_for(*current_);
-        auto r = co_await runs_.submit_tool_outputs(thread_id_, run_id_, std::move(outputs), options_.request);
+        auto r =
+            co_await runs_.submit_tool_outputs(thread_id_, run_id_, std::move(outputs), options_.request);
         set_current(std::move(r));
     }
 
@@ -379,8 +381,8 @@ private:
                             thread_id_ = t->id; // where to look for the run, should the stream break now
                     }
                 } catch (paced::error const& e) {
-                    bool recoverable = e.code() == errc::stream_truncated || e.code() == errc::connection_lost ||
-                                       e.code() == errc::timeout;
+                    bool recoverable = e.code() == errc::stream_truncated ||
+                                       e.code() == errc::connection_lost || e.code() == errc::timeout;
                     if (!recoverable || (run_id_.empty() && (tag.empty() || thread_id_.empty())))
                         throw;
                     if (run_id_.empty())
@@ -438,12 +440,12 @@ private:
     follow_options options_;
     runs_resource runs_;
     std::string assistant_id_;
-    std::string run_id_;    // known once the run exists: what to cancel on abort
-    std::string thread_id_; //
-    std::unique_ptr<run_create_params> on_thread_;               // until the run is created
-    std::unique_ptr<thread_and_run_create_params> with_thread_;  // until the run's request is built
-    std::unique_ptr<detail::pending_thread_run> pending_;        // bookkeeping of a create-and-run in flight
-    std::unique_ptr<paced::run> current_;                        // the run's last state seen (not kept while waiting)
+    std::string run_id_;                           // known once the run exists: what to cancel on abort
+    std::string thread_id_;                        //
+    std::unique_ptr<run_create_params> on_thread_; // until the run is created
+    std::unique_ptr<thread_and_run_create_params> with_thread_; // until the run's request is built
+    std::unique_ptr<detail::pending_thread_run> pending_;       // bookkeeping of a create-and-run in flight
+    std::unique_ptr<paced::run> current_; // the run's last state seen (not kept while waiting)
     bool finished_ = false;
 };
 

@@ -53,8 +53,9 @@ public:
         bool const ok = check_(preverified, ctx);
         if (preverified && !ok) {
             // Only the leaf is checked against the name (host_name_verification does that too).
-            X509_STORE_CTX_set_error(ctx.native_handle(), is_ip_literal(host_) ? X509_V_ERR_IP_ADDRESS_MISMATCH
-                                                                               : X509_V_ERR_HOSTNAME_MISMATCH);
+            X509_STORE_CTX_set_error(ctx.native_handle(), is_ip_literal(host_)
+                                                              ? X509_V_ERR_IP_ADDRESS_MISMATCH
+                                                              : X509_V_ERR_HOSTNAME_MISMATCH);
         }
         return ok;
     }
@@ -105,26 +106,28 @@ ssl::context make_tls_context(std::string const& ca_file) {
     if (!ca_file.empty()) {
         ctx.load_verify_file(ca_file, ec);
         if (ec)
-            throw_error(errc::invalid_argument, "ca_file: cannot load trust anchors from " + ca_file + ": " +
-                                                    ec.message());
+            throw_error(errc::invalid_argument,
+                        "ca_file: cannot load trust anchors from " + ca_file + ": " + ec.message());
     }
     ctx.set_verify_mode(ssl::verify_peer);
     return ctx;
 }
 
-asio::awaitable<void> connect(connection& c, origin const& o, connect_params const& params, ssl::context* tls_context,
-                              clock::time_point deadline) {
+asio::awaitable<void> connect(connection& c, origin const& o, connect_params const& params,
+                              ssl::context* tls_context, clock::time_point deadline) {
     auto const ex = co_await asio::this_coro::executor;
     auto const now = clock::now();
     bool const connect_bound = now + params.connect_timeout < deadline;
     auto const connect_deadline = connect_bound ? now + params.connect_timeout : deadline;
     std::string const target = (o.tls ? "https://" : "http://") + authority(o.host, o.port);
-    std::string const via = params.proxy ? " via proxy " + authority(params.proxy->host, params.proxy->port) : "";
+    std::string const via =
+        params.proxy ? " via proxy " + authority(params.proxy->host, params.proxy->port) : "";
 
     auto timed_out = [&]() -> paced::error {
         if (connect_bound)
             return {make_error_code(errc::timeout), "connect to " + target + via + " timed out after " +
-                                                        std::to_string(params.connect_timeout.count()) + " ms"};
+                                                        std::to_string(params.connect_timeout.count()) +
+                                                        " ms"};
         return {make_error_code(errc::timeout), "request to " + target + via + " timed out while connecting"};
     };
 
@@ -188,12 +191,13 @@ asio::awaitable<void> connect(connection& c, origin const& o, connect_params con
             throw_cancelled();
         if (hec)
             throw_error(errc::connect_failed, "proxy " + authority(dial_host, dial_port) +
-                                                  " did not open a tunnel to " + tunnel + ": " + hec.message());
+                                                  " did not open a tunnel to " + tunnel + ": " +
+                                                  hec.message());
         auto const status = answer.get().result_int();
         if (status / 100 != 2)
-            throw_error(errc::proxy_failed, "proxy " + authority(dial_host, dial_port) + " refused the tunnel to " +
-                                                tunnel + ": " + std::to_string(status) + " " +
-                                                std::string{answer.get().reason()});
+            throw_error(errc::proxy_failed,
+                        "proxy " + authority(dial_host, dial_port) + " refused the tunnel to " + tunnel +
+                            ": " + std::to_string(status) + " " + std::string{answer.get().reason()});
         c.buffer.consume(c.buffer.size()); // the origin has not spoken yet: nothing of it can be buffered
     }
 
@@ -215,12 +219,13 @@ asio::awaitable<void> connect(connection& c, origin const& o, connect_params con
         if (hec) {
             if (is_verification_failure(hec)) {
                 auto const result = SSL_get_verify_result(handle);
-                std::string reason = result == X509_V_OK ? "certificate verify failed"
-                                                         : X509_verify_cert_error_string(result);
+                std::string reason =
+                    result == X509_V_OK ? "certificate verify failed" : X509_verify_cert_error_string(result);
                 throw_error(errc::tls_verification_failed,
                             "TLS certificate of " + target + " did not verify: " + reason);
             }
-            throw_error(errc::connect_failed, "TLS handshake with " + target + via + " failed: " + hec.message());
+            throw_error(errc::connect_failed,
+                        "TLS handshake with " + target + via + " failed: " + hec.message());
         }
     }
     c.mark_open();

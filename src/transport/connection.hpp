@@ -65,7 +65,7 @@ private:
 struct connect_params {
     std::chrono::milliseconds connect_timeout{std::chrono::seconds(5)};
     std::size_t max_header_bytes = 64 * 1024; ///< For the proxy's answer to CONNECT.
-    std::optional<proxy_config> proxy{};        ///< Tunnel through this proxy.
+    std::optional<proxy_config> proxy{};      ///< Tunnel through this proxy.
 };
 
 /// A TLS client context verifying peers against the system store plus `ca_file` (PEM, may be empty).

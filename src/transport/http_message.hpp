@@ -48,7 +48,7 @@ struct buffer_body {
 
 struct request {
     boost::beast::http::verb method = boost::beast::http::verb::get;
-    std::string target{}; ///< origin-form: "/v1/threads/x?limit=20"
+    std::string target{};  ///< origin-form: "/v1/threads/x?limit=20"
     header_list headers{}; ///< Authorization, OpenAI-Beta, User-Agent... (Host and Content-Length are added)
     std::variant<std::monostate, buffer_body, multipart_form> body{};
     /// Whether sending it twice is harmless. A request that fails on a reused keep-alive connection

@@ -10,7 +10,9 @@
 namespace paced::transport {
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 std::string to_lower(std::string_view s) {
     std::string out{s};
@@ -33,8 +35,8 @@ std::string base64(std::string_view in) {
     out.reserve((in.size() + 2) / 3 * 4);
     std::size_t i = 0;
     for (; i + 3 <= in.size(); i += 3) {
-        auto const n = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
+        auto const n = (static_cast<unsigned char>(in[i]) << 16) |
+                       (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
         out += alphabet[(n >> 18) & 63];
         out += alphabet[(n >> 12) & 63];
         out += alphabet[(n >> 6) & 63];
@@ -85,7 +87,8 @@ proxy_config parse_proxy_url(std::string_view url) {
         auto scheme_end = url.find("://");
         if (at == std::string_view::npos)
             return std::string{url};
-        auto prefix = scheme_end == std::string_view::npos ? std::string{} : std::string{url.substr(0, scheme_end + 3)};
+        auto prefix =
+            scheme_end == std::string_view::npos ? std::string{} : std::string{url.substr(0, scheme_end + 3)};
         return prefix + "***@" + std::string{url.substr(at + 1)};
     };
     if (!parsed)
@@ -114,7 +117,8 @@ proxy_config parse_proxy_url(std::string_view url) {
         out.port = has_scheme ? 80 : 3128;
     }
     if (u.has_userinfo() && !u.user().empty())
-        out.authorization = "Basic " + base64(u.user() + ":" + (u.has_password() ? u.password() : std::string{}));
+        out.authorization =
+            "Basic " + base64(u.user() + ":" + (u.has_password() ? u.password() : std::string{}));
     return out;
 }
 
@@ -176,7 +180,8 @@ std::optional<proxy_config> proxy_for(origin const& o, env_lookup const& env) {
     auto const url = first_set(env, {"https_proxy", "HTTPS_PROXY"});
     if (!url)
         return std::nullopt;
-    if (auto const no_proxy = first_set(env, {"no_proxy", "NO_PROXY"}); no_proxy && no_proxy_matches(*no_proxy, o))
+    if (auto const no_proxy = first_set(env, {"no_proxy", "NO_PROXY"});
+        no_proxy && no_proxy_matches(*no_proxy, o))
         return std::nullopt;
     return parse_proxy_url(*url);
 }

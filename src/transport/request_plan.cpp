@@ -25,12 +25,13 @@ void check_field(std::string_view name, std::string_view value) {
         throw_error(errc::invalid_argument, "request header with an empty name");
     for (char c : name)
         if (!is_token_char(c))
-            throw_error(errc::invalid_argument, "request header name is not a valid token: " + std::string{name});
+            throw_error(errc::invalid_argument,
+                        "request header name is not a valid token: " + std::string{name});
     for (char c : value)
         if (c == '\r' || c == '\n' || c == '\0')
             // The value may be a credential: name the field only.
-            throw_error(errc::invalid_argument, "request header " + std::string{name} +
-                                                    " contains CR, LF or NUL");
+            throw_error(errc::invalid_argument,
+                        "request header " + std::string{name} + " contains CR, LF or NUL");
 }
 
 void check_target(std::string_view target) {
@@ -102,10 +103,11 @@ request_plan make_request_plan(origin const& o, request const& req, std::uint64_
         }
         for (auto const& f : form->files) {
             // A part without a filename would be a plain field to the server.
-            auto const filename = !f.filename.empty()       ? f.filename
-                                  : !f.path.empty()         ? f.path.filename().string()
-                                                            : std::string{"file"};
-            plan.pieces.emplace_back(sansio::multipart_part_header(boundary, f.field_name, filename, f.content_type));
+            auto const filename = !f.filename.empty() ? f.filename
+                                  : !f.path.empty()   ? f.path.filename().string()
+                                                      : std::string{"file"};
+            plan.pieces.emplace_back(
+                sansio::multipart_part_header(boundary, f.field_name, filename, f.content_type));
             if (f.path.empty()) {
                 plan.pieces.emplace_back(std::string_view{f.bytes});
             } else {

@@ -27,8 +27,8 @@ struct request_plan {
     std::string head{};               ///< Request line, fields and the blank line.
     std::vector<body_piece> pieces{}; ///< The body, in order.
     std::uint64_t content_length = 0;
-    bool client_close = false;  ///< The request itself carries `Connection: close`.
-    bool head_request = false;  ///< HEAD: the response has no body whatever its fields say.
+    bool client_close = false; ///< The request itself carries `Connection: close`.
+    bool head_request = false; ///< HEAD: the response has no body whatever its fields say.
 };
 
 /** @brief Builds the wire form of `req` for origin `o`.

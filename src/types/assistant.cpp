@@ -302,14 +302,16 @@ namespace {
 
 bool valid_function_name(std::string_view n) {
     for (char c : n)
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+              c == '-'))
             return false;
     return true;
 }
 
 void check_tools(std::vector<tool> const& tools, std::size_t max) {
     if (tools.size() > max)
-        detail::invalid("tools", "at most " + std::to_string(max) + " tools, got " + std::to_string(tools.size()));
+        detail::invalid("tools",
+                        "at most " + std::to_string(max) + " tools, got " + std::to_string(tools.size()));
     for (std::size_t i = 0; i < tools.size(); ++i)
         validate(tools[i], detail::field_index("tools", i));
 }
@@ -370,11 +372,11 @@ void validate(tool_resources const& r, std::string_view field) {
         auto const& fs = *r.file_search;
         auto const f = detail::field_name(field, "file_search");
         if (fs.vector_store_ids.size() > 1)
-            detail::invalid(f + ".vector_store_ids", "at most 1 vector store, got " +
-                                                         std::to_string(fs.vector_store_ids.size()));
+            detail::invalid(f + ".vector_store_ids",
+                            "at most 1 vector store, got " + std::to_string(fs.vector_store_ids.size()));
         if (fs.vector_stores.size() > 1)
-            detail::invalid(f + ".vector_stores", "at most 1 vector store, got " +
-                                                      std::to_string(fs.vector_stores.size()));
+            detail::invalid(f + ".vector_stores",
+                            "at most 1 vector store, got " + std::to_string(fs.vector_stores.size()));
         if (!fs.vector_store_ids.empty() && !fs.vector_stores.empty())
             detail::invalid(f, "set either vector_store_ids or vector_stores, not both");
         for (std::size_t i = 0; i < fs.vector_store_ids.size(); ++i)

@@ -38,14 +38,20 @@ void json_path::fail(std::string_view reason) const {
 
 std::string_view kind_name(json::value const& v) noexcept {
     switch (v.kind()) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "boolean";
+    case json::kind::null:
+        return "null";
+    case json::kind::bool_:
+        return "boolean";
     case json::kind::int64:
     case json::kind::uint64:
-    case json::kind::double_: return "number";
-    case json::kind::string: return "string";
-    case json::kind::array: return "array";
-    case json::kind::object: return "object";
+    case json::kind::double_:
+        return "number";
+    case json::kind::string:
+        return "string";
+    case json::kind::array:
+        return "array";
+    case json::kind::object:
+        return "object";
     }
     return "unknown";
 }
@@ -109,7 +115,9 @@ void read(json::value const& v, json::object& out, json_path& p) {
     out = *o;
 }
 
-void read(json::value const& v, json::value& out, json_path&) { out = v; }
+void read(json::value const& v, json::value& out, json_path&) {
+    out = v;
+}
 
 void read(json::value const& v, metadata_map& out, json_path& p) {
     out.clear();
@@ -126,12 +134,24 @@ void read(json::value const& v, metadata_map& out, json_path& p) {
     }
 }
 
-json::value to_value(std::string const& s) { return json::string(s); }
-json::value to_value(std::int64_t i) { return i; }
-json::value to_value(double d) { return d; }
-json::value to_value(bool b) { return b; }
-json::value to_value(json::object const& o) { return o; }
-json::value to_value(json::value const& v) { return v; }
+json::value to_value(std::string const& s) {
+    return json::string(s);
+}
+json::value to_value(std::int64_t i) {
+    return i;
+}
+json::value to_value(double d) {
+    return d;
+}
+json::value to_value(bool b) {
+    return b;
+}
+json::value to_value(json::object const& o) {
+    return o;
+}
+json::value to_value(json::value const& v) {
+    return v;
+}
 json::value to_value(metadata_map const& m) {
     json::object o;
     o.reserve(m.size());
@@ -225,7 +245,9 @@ json::value parse_body(std::string_view body, std::string_view what, json::stora
     return v;
 }
 
-std::string serialize_json(json::value const& jv) { return json::serialize(jv); }
+std::string serialize_json(json::value const& jv) {
+    return json::serialize(jv);
+}
 
 // ---- validation helpers --------------------------------------------------------------------------------
 
@@ -263,8 +285,8 @@ std::string number_text(double v) {
 
 void check_range(std::string_view field, double v, double lo, double hi) {
     if (!(v >= lo && v <= hi)) // also rejects NaN
-        invalid(field, "must be between " + number_text(lo) + " and " + number_text(hi) + ", got " +
-                           number_text(v));
+        invalid(field,
+                "must be between " + number_text(lo) + " and " + number_text(hi) + ", got " + number_text(v));
 }
 
 void check_range(std::string_view field, std::int64_t v, std::int64_t lo, std::int64_t hi) {
@@ -285,7 +307,8 @@ void check_not_empty(std::string_view field, std::string_view s) {
 
 void check_max_length(std::string_view field, std::string_view s, std::size_t max) {
     if (s.size() > max)
-        invalid(field, "longer than " + std::to_string(max) + " characters (" + std::to_string(s.size()) + ")");
+        invalid(field,
+                "longer than " + std::to_string(max) + " characters (" + std::to_string(s.size()) + ")");
 }
 
 void check_cursor(std::string_view field, std::optional<std::string> const& cursor) {
@@ -330,7 +353,9 @@ void read(json::value const& v, unknown_part& out, json_path& p) {
     out.type = std::string(type_of(v, p));
     out.raw = v.get_object();
 }
-json::value to_value(unknown_part const& x) { return x.raw; }
+json::value to_value(unknown_part const& x) {
+    return x.raw;
+}
 
 void read(json::value const& v, usage& out, json_path& p) {
     object_reader r(v, p);
@@ -420,7 +445,9 @@ PACED_DEFINE_JSON_CONVERSIONS(incomplete_details, "incomplete_details")
 PACED_DEFINE_JSON_CONVERSIONS(deleted_object, "deleted")
 PACED_DEFINE_JSON_CONVERSIONS(error_body, "error")
 
-std::string_view to_string(sort_order o) noexcept { return o == sort_order::asc ? "asc" : "desc"; }
+std::string_view to_string(sort_order o) noexcept {
+    return o == sort_order::asc ? "asc" : "desc";
+}
 
 query_params to_query(list_params const& p) {
     query_params q;

@@ -6,7 +6,9 @@
     namespace {                                                                                              \
     constexpr std::string_view E##_names[] = {__VA_ARGS__};                                                  \
     }                                                                                                        \
-    std::string_view to_string(E v) noexcept { return detail::enum_name(E##_names, v); }                     \
+    std::string_view to_string(E v) noexcept {                                                               \
+        return detail::enum_name(E##_names, v);                                                              \
+    }                                                                                                        \
     void detail::enum_from_string(std::string_view s, E& out) noexcept {                                     \
         out = detail::enum_lookup<E>(E##_names, s);                                                          \
     }

@@ -47,7 +47,8 @@ json::value to_value(file_reference const& x) {
 
 namespace {
 template <class A>
-void read_annotation(json::value const& v, A& out, std::string_view ref_key, file_reference& ref, json_path& p) {
+void read_annotation(json::value const& v, A& out, std::string_view ref_key, file_reference& ref,
+                     json_path& p) {
     object_reader r(v, p);
     r.skip("type");
     r.req("text", out.text);
@@ -323,7 +324,8 @@ query_params to_query(message_list_params const& p) {
 void validate(message_create_params const& p, std::string_view field) {
     using detail::field_name;
     if (p.role != "user" && p.role != "assistant")
-        detail::invalid(field_name(field, "role"), "must be \"user\" or \"assistant\", got \"" + p.role + "\"");
+        detail::invalid(field_name(field, "role"),
+                        "must be \"user\" or \"assistant\", got \"" + p.role + "\"");
     auto const content = field_name(field, "content");
     if (auto const* s = std::get_if<std::string>(&p.content)) {
         detail::check_not_empty(content, *s);
@@ -338,7 +340,8 @@ void validate(message_create_params const& p, std::string_view field) {
             else if (auto const* img = std::get_if<image_file_content>(&parts[i]))
                 detail::check_not_empty(f + ".image_file.file_id", img->image_file.file_id);
             else
-                detail::check_not_empty(f + ".image_url.url", std::get<image_url_content>(parts[i]).image_url.url);
+                detail::check_not_empty(f + ".image_url.url",
+                                        std::get<image_url_content>(parts[i]).image_url.url);
         }
     }
     for (std::size_t i = 0; i < p.attachments.size(); ++i) {
@@ -350,7 +353,9 @@ void validate(message_create_params const& p, std::string_view field) {
     validate_metadata(field_name(field, "metadata"), p.metadata);
 }
 
-void validate(message_update_params const& p) { validate_metadata("metadata", p.metadata); }
+void validate(message_update_params const& p) {
+    validate_metadata("metadata", p.metadata);
+}
 
 void validate(message_list_params const& p) {
     detail::check_limit("limit", p.limit, 100);

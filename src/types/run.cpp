@@ -233,7 +233,8 @@ void check_run_options(P const& p) {
     if (p.top_p)
         detail::check_range("top_p", *p.top_p, 0.0, 1.0);
     if (p.max_prompt_tokens && *p.max_prompt_tokens < 256)
-        detail::invalid("max_prompt_tokens", "must be at least 256, got " + std::to_string(*p.max_prompt_tokens));
+        detail::invalid("max_prompt_tokens",
+                        "must be at least 256, got " + std::to_string(*p.max_prompt_tokens));
     if (p.max_completion_tokens && *p.max_completion_tokens < 256)
         detail::invalid("max_completion_tokens",
                         "must be at least 256, got " + std::to_string(*p.max_completion_tokens));
@@ -296,7 +297,8 @@ boost::json::object encode(submit_tool_outputs_params const& p) {
 void validate(truncation_strategy const& t, std::string_view field) {
     if (t.type == "last_messages") {
         if (!t.last_messages)
-            detail::invalid(detail::field_name(field, "last_messages"), "required with type \"last_messages\"");
+            detail::invalid(detail::field_name(field, "last_messages"),
+                            "required with type \"last_messages\"");
         if (*t.last_messages < 1)
             detail::invalid(detail::field_name(field, "last_messages"),
                             "must be at least 1, got " + std::to_string(*t.last_messages));
@@ -332,7 +334,9 @@ void validate(thread_and_run_create_params const& p) {
         validate(*p.tool_resources);
 }
 
-void validate(run_update_params const& p) { validate_metadata("metadata", p.metadata); }
+void validate(run_update_params const& p) {
+    validate_metadata("metadata", p.metadata);
+}
 
 void validate(submit_tool_outputs_params const& p) {
     if (p.tool_outputs.empty())

@@ -239,10 +239,10 @@ void check_chunking(std::string_view field, chunking_strategy const& c) {
         if (!c.static_config)
             detail::invalid(detail::field_name(field, "static"), "required with type \"static\"");
         auto const& s = *c.static_config;
-        detail::check_range(detail::field_name(field, "static.max_chunk_size_tokens"), s.max_chunk_size_tokens,
-                            100, 4096);
-        detail::check_range(detail::field_name(field, "static.chunk_overlap_tokens"), s.chunk_overlap_tokens, 0,
-                            s.max_chunk_size_tokens / 2);
+        detail::check_range(detail::field_name(field, "static.max_chunk_size_tokens"),
+                            s.max_chunk_size_tokens, 100, 4096);
+        detail::check_range(detail::field_name(field, "static.chunk_overlap_tokens"), s.chunk_overlap_tokens,
+                            0, s.max_chunk_size_tokens / 2);
     } else {
         detail::invalid(detail::field_name(field, "type"), "must be \"auto\" or \"static\"");
     }
@@ -263,8 +263,12 @@ void check_file_create(std::string_view prefix, vector_store_file_create_params 
 
 } // namespace
 
-void validate(chunking_strategy const& c) { check_chunking("chunking_strategy", c); }
-void validate(vector_store_expires_after const& e) { check_expires_after("expires_after", e); }
+void validate(chunking_strategy const& c) {
+    check_chunking("chunking_strategy", c);
+}
+void validate(vector_store_expires_after const& e) {
+    check_expires_after("expires_after", e);
+}
 
 void validate(vector_store_create_params const& p) {
     if (p.file_ids.size() > 500)
@@ -287,9 +291,13 @@ void validate(vector_store_update_params const& p) {
     validate_metadata("metadata", p.metadata);
 }
 
-void validate(vector_store_file_create_params const& p) { check_file_create("", p); }
+void validate(vector_store_file_create_params const& p) {
+    check_file_create("", p);
+}
 
-void validate(vector_store_file_update_params const& p) { detail::check_attributes("attributes", p.attributes); }
+void validate(vector_store_file_update_params const& p) {
+    detail::check_attributes("attributes", p.attributes);
+}
 
 void validate(file_batch_create_params const& p) {
     if (!p.file_ids.empty() && !p.files.empty())

@@ -1,9 +1,9 @@
 #pragma once
 // Runs a coroutine to completion on an io_context with a hard timeout, rethrowing its exception.
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/awaitable.hpp>
 
 #include <chrono>
 #include <exception>

@@ -78,7 +78,7 @@ struct server_thread {
 struct session {
     std::optional<beast::tcp_stream> tcp;
     std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
-    bool idle = true;            ///< Waiting for the next request.
+    bool idle = true; ///< Waiting for the next request.
     bool close_when_idle = false;
 
     beast::tcp_stream& lowest() { return tls ? tls->next_layer() : *tcp; }
@@ -198,7 +198,8 @@ asio::awaitable<void> serve(server_state* s, Stream& stream, session& ses, std::
         else
             res.prepare_payload();
         ++served;
-        bool const close = resp.close || (s->opts.close_after_requests != 0 && served >= s->opts.close_after_requests) ||
+        bool const close = resp.close ||
+                           (s->opts.close_after_requests != 0 && served >= s->opts.close_after_requests) ||
                            !parser.keep_alive();
         res.keep_alive(!close);
         auto [wec, wn] = co_await http::async_write(stream, res, tuple_awaitable);
@@ -263,15 +264,27 @@ test_server::test_server(server_options opts) : state_(std::make_shared<state>()
     s.srv.start();
 }
 
-test_server::~test_server() { state_->srv.stop(); }
+test_server::~test_server() {
+    state_->srv.stop();
+}
 
-std::uint16_t test_server::port() const noexcept { return state_->srv.port(); }
+std::uint16_t test_server::port() const noexcept {
+    return state_->srv.port();
+}
 
-transport::origin test_server::origin() const { return {state_->opts.tls, "127.0.0.1", port()}; }
+transport::origin test_server::origin() const {
+    return {state_->opts.tls, "127.0.0.1", port()};
+}
 
-std::size_t test_server::connections() const noexcept { return state_->connections; }
-std::size_t test_server::requests() const noexcept { return state_->requests; }
-std::size_t test_server::max_concurrent_requests() const noexcept { return state_->max_in_flight; }
+std::size_t test_server::connections() const noexcept {
+    return state_->connections;
+}
+std::size_t test_server::requests() const noexcept {
+    return state_->requests;
+}
+std::size_t test_server::max_concurrent_requests() const noexcept {
+    return state_->max_in_flight;
+}
 
 std::vector<test_request> test_server::received() const {
     std::lock_guard lock{state_->mutex};
@@ -401,10 +414,16 @@ test_proxy::test_proxy(proxy_options opts) : state_(std::make_shared<state>()) {
     state_->srv.start();
 }
 
-test_proxy::~test_proxy() { state_->srv.stop(); }
+test_proxy::~test_proxy() {
+    state_->srv.stop();
+}
 
-std::uint16_t test_proxy::port() const noexcept { return state_->srv.port(); }
-std::size_t test_proxy::tunnels() const noexcept { return state_->tunnels; }
+std::uint16_t test_proxy::port() const noexcept {
+    return state_->srv.port();
+}
+std::size_t test_proxy::tunnels() const noexcept {
+    return state_->tunnels;
+}
 
 std::vector<std::string> test_proxy::targets() const {
     std::lock_guard lock{state_->mutex};

@@ -23,9 +23,9 @@ struct test_request {
     std::string method{};
     std::string target{};
     header_list headers{};
-    std::string body{};             ///< Empty when server_options::body_observer is set.
-    std::uint64_t body_size = 0;  ///< Bytes of body received.
-    std::size_t connection = 0;   ///< 1-based accept order of the connection it came on.
+    std::string body{};          ///< Empty when server_options::body_observer is set.
+    std::uint64_t body_size = 0; ///< Bytes of body received.
+    std::size_t connection = 0;  ///< 1-based accept order of the connection it came on.
 };
 
 /// How the server answers one request.
@@ -33,11 +33,11 @@ struct test_response {
     unsigned status = 200;
     header_list headers{};
     std::string body = "ok";
-    bool chunked = false;                   ///< Chunked transfer coding instead of Content-Length.
-    std::chrono::milliseconds delay{0};     ///< Wait this long before answering.
-    bool close = false;                     ///< Send `Connection: close` and close after the answer.
-    bool drop = false;                      ///< Close the connection without answering.
-    bool endless_header = false;            ///< Send header fields until the client gives up.
+    bool chunked = false;               ///< Chunked transfer coding instead of Content-Length.
+    std::chrono::milliseconds delay{0}; ///< Wait this long before answering.
+    bool close = false;                 ///< Send `Connection: close` and close after the answer.
+    bool drop = false;                  ///< Close the connection without answering.
+    bool endless_header = false;        ///< Send header fields until the client gives up.
 };
 
 struct server_options {
@@ -65,10 +65,10 @@ public:
     std::uint16_t port() const noexcept;
     /// {tls, "127.0.0.1", port}
     transport::origin origin() const;
-    std::size_t connections() const noexcept;       ///< TCP connections accepted.
-    std::size_t requests() const noexcept;          ///< Requests read completely.
+    std::size_t connections() const noexcept; ///< TCP connections accepted.
+    std::size_t requests() const noexcept;    ///< Requests read completely.
     std::size_t max_concurrent_requests() const noexcept;
-    std::vector<test_request> received() const;    ///< Copies, in arrival order.
+    std::vector<test_request> received() const; ///< Copies, in arrival order.
     /// Closes every connection that waits for its next request; returns once they are closed.
     void close_idle_connections();
 
@@ -91,8 +91,8 @@ public:
     test_proxy& operator=(test_proxy const&) = delete;
 
     std::uint16_t port() const noexcept;
-    std::size_t tunnels() const noexcept;           ///< CONNECT requests received.
-    std::vector<std::string> targets() const;       ///< The CONNECT targets, in order.
+    std::size_t tunnels() const noexcept;            ///< CONNECT requests received.
+    std::vector<std::string> targets() const;        ///< The CONNECT targets, in order.
     std::vector<std::string> authorizations() const; ///< Proxy-Authorization values ("" when absent).
 
     struct state;

@@ -300,7 +300,7 @@ TEST_CASE("redis budget: a lowered share lowers the default burst with the rate,
     asio::io_context ioc;
     auto o = options_for(server, "burst");
     o.limits.layout = paced::rate_layout::per_model; // each model a budget of its own, as on the server
-    o.limits.defaults.requests_per_minute = 600;                                    // default burst
+    o.limits.defaults.requests_per_minute = 600;     // default burst
     o.limits.per_model["set"] = {.requests_per_minute = 600, .burst_requests = 10}; // the same, configured
     paced::redis_budget budget{ioc.get_executor(), o};
     paced::budget_scope const m{.model = "m"};
@@ -348,7 +348,7 @@ TEST_CASE("redis budget: observe tightens the shared state to the server's remai
     asio::io_context ioc;
     auto o = options_for(server, "observe");
     o.limits.layout = paced::rate_layout::per_model; // each model a budget of its own, as on the server
-    o.limits.defaults.requests_per_minute = 600; // B = 10
+    o.limits.defaults.requests_per_minute = 600;     // B = 10
     paced::redis_budget budget{ioc.get_executor(), o};
     run_coro(ioc, [&]() -> asio::awaitable<void> {
         co_await until_connected(budget);

@@ -40,8 +40,10 @@ TEST_CASE("redis budget: four processes share one 120 RPM budget with no 429 and
     for (int i = 0; i < processes; ++i) {
         // A latency allowance of 250 ms: admission in Redis and arrival at the server are up to that far
         // apart on a loaded machine.
-        std::vector<std::string> args{server.url(), "shared", emu.base_url(), std::to_string(per_process), "120", "250"};
-        workers.emplace_back(PACED_REDIS_WORKER_PATH, std::move(args), dir + "/worker" + std::to_string(i) + ".log");
+        std::vector<std::string> args{server.url(), "shared", emu.base_url(), std::to_string(per_process),
+                                      "120",        "250"};
+        workers.emplace_back(PACED_REDIS_WORKER_PATH, std::move(args),
+                             dir + "/worker" + std::to_string(i) + ".log");
     }
     auto const deadline = start + 120s;
     for (auto& w : workers) {

@@ -29,7 +29,9 @@ inline transport::request get(std::string target = "/") {
     return r;
 }
 
-inline steady_clock::time_point in(std::chrono::milliseconds d = 30s) { return steady_clock::now() + d; }
+inline steady_clock::time_point in(std::chrono::milliseconds d = 30s) {
+    return steady_clock::now() + d;
+}
 
 inline transport::pool_options trusting_options() {
     transport::pool_options o;

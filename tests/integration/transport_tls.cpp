@@ -23,7 +23,8 @@ TEST_CASE("transport: HTTPS with the test CA as ca_file is accepted and kept ali
     CHECK(server.received().at(0).headers.find("Host") == "127.0.0.1:" + std::to_string(server.port()));
 }
 
-TEST_CASE("transport: HTTPS by host name (SNI) verifies the DNS name of the certificate", "[transport][tls]") {
+TEST_CASE("transport: HTTPS by host name (SNI) verifies the DNS name of the certificate",
+          "[transport][tls]") {
     test_server server{{.tls = true}};
     asio::io_context ioc;
     connection_pool pool{ioc.get_executor(), trusting_options()};
@@ -44,18 +45,23 @@ TEST_CASE("transport: a certificate from an untrusted CA is rejected with tls_ve
 }
 
 TEST_CASE("transport: a trusted certificate for another host name is rejected", "[transport][tls]") {
-    test_server server{{.tls = true, .cert_file = certs().wrong_host_cert, .key_file = certs().wrong_host_key}};
+    test_server server{
+        {.tls = true, .cert_file = certs().wrong_host_cert, .key_file = certs().wrong_host_key}};
     asio::io_context ioc;
     connection_pool pool{ioc.get_executor(), trusting_options()};
     std::string message;
     SECTION("by IP address") {
-        auto const code = error_of([&] { run_coro(ioc, pool.exchange(server.origin(), get(), in())); }, &message);
+        auto const code =
+            error_of([&] { run_coro(ioc, pool.exchange(server.origin(), get(), in())); }, &message);
         CHECK(code == errc::tls_verification_failed);
         CHECK(message.find("mismatch") != std::string::npos);
     }
     SECTION("by host name") {
         auto const code = error_of(
-            [&] { run_coro(ioc, pool.exchange(transport::origin{true, "localhost", server.port()}, get(), in())); },
+            [&] {
+                run_coro(ioc,
+                         pool.exchange(transport::origin{true, "localhost", server.port()}, get(), in()));
+            },
             &message);
         CHECK(code == errc::tls_verification_failed);
         CHECK(message.find("mismatch") != std::string::npos);
@@ -82,7 +88,8 @@ TEST_CASE("transport: a TLS handshake that never completes fires the connect tim
     o.connect_timeout = 200ms;
     connection_pool pool{ioc.get_executor(), o};
     std::string message;
-    auto const code = error_of([&] { run_coro(ioc, pool.exchange(server.origin(), get(), in(30s))); }, &message);
+    auto const code =
+        error_of([&] { run_coro(ioc, pool.exchange(server.origin(), get(), in(30s))); }, &message);
     CHECK(code == errc::timeout);
     CHECK(message.find("connect") != std::string::npos);
 }
@@ -98,7 +105,8 @@ TEST_CASE("transport: a TLS connection the server closed while idle is retried o
     CHECK(server.connections() == 2);
 }
 
-TEST_CASE("transport: HTTPS goes through the CONNECT proxy, one tunnel per connection", "[transport][proxy]") {
+TEST_CASE("transport: HTTPS goes through the CONNECT proxy, one tunnel per connection",
+          "[transport][proxy]") {
     test_server server{{.tls = true}};
     test_proxy proxy;
     asio::io_context ioc;

@@ -48,7 +48,8 @@ TEST_CASE("proxy env: lower-case https_proxy wins over HTTPS_PROXY", "[transport
 
 TEST_CASE("proxy env: plain-http origins never use the proxy", "[transport][proxy]") {
     origin const local{false, "localhost", 8080};
-    CHECK_FALSE(proxy_for(local, env({{"HTTPS_PROXY", "http://proxy:3128"}, {"HTTP_PROXY", "http://proxy:3128"}})));
+    CHECK_FALSE(
+        proxy_for(local, env({{"HTTPS_PROXY", "http://proxy:3128"}, {"HTTP_PROXY", "http://proxy:3128"}})));
 }
 
 TEST_CASE("proxy env: user:pass in the URL becomes Basic Proxy-Authorization", "[transport][proxy]") {
@@ -69,8 +70,8 @@ TEST_CASE("proxy env: proxy URLs without a scheme or port get curl's defaults", 
 
 TEST_CASE("proxy env: an unusable proxy URL is an invalid_argument that hides the password",
           "[transport][proxy]") {
-    for (auto url : {"https://user:hunter2@proxy:443", "socks5://user:hunter2@proxy:1080", "http://user:hunter2@:80",
-                     "http://user:hunter2@proxy:99999"}) {
+    for (auto url : {"https://user:hunter2@proxy:443", "socks5://user:hunter2@proxy:1080",
+                     "http://user:hunter2@:80", "http://user:hunter2@proxy:99999"}) {
         CAPTURE(url);
         try {
             parse_proxy_url(url);
@@ -94,7 +95,8 @@ TEST_CASE("proxy env: NO_PROXY bare and leading-dot domains match the domain and
     CHECK_FALSE(no_proxy_matches("x.api.openai.com", api));
 }
 
-TEST_CASE("proxy env: NO_PROXY is a comma list with spaces, '*' and host:port entries", "[transport][proxy]") {
+TEST_CASE("proxy env: NO_PROXY is a comma list with spaces, '*' and host:port entries",
+          "[transport][proxy]") {
     CHECK(no_proxy_matches("localhost, 127.0.0.1 ,openai.com", api));
     CHECK(no_proxy_matches("*", api));
     CHECK(no_proxy_matches("example.org,*", api));

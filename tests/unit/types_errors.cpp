@@ -26,7 +26,8 @@ std::string decode_error(std::string_view body) {
     return "";
 }
 
-constexpr std::string_view run_head = R"("id": "run_1", "created_at": 1, "thread_id": "t", "assistant_id": "a",
+constexpr std::string_view run_head =
+    R"("id": "run_1", "created_at": 1, "thread_id": "t", "assistant_id": "a",
     "model": "gpt-4o")";
 
 std::string run_with(std::string_view members) {
@@ -36,7 +37,8 @@ std::string run_with(std::string_view members) {
 } // namespace
 
 TEST_CASE("decode errors: a wrong type deep inside names the full path", "[types]") {
-    auto const body = run_with(R"("status": "requires_action", "required_action": {"type": "submit_tool_outputs",
+    auto const body =
+        run_with(R"("status": "requires_action", "required_action": {"type": "submit_tool_outputs",
         "submit_tool_outputs": {"tool_calls": [{"id": 42, "type": "function",
         "function": {"name": "f", "arguments": "{}"}}]}})");
     CHECK(decode_error<paced::run>(body) ==
@@ -44,7 +46,8 @@ TEST_CASE("decode errors: a wrong type deep inside names the full path", "[types
 }
 
 TEST_CASE("decode errors: a missing required field is an error", "[types]") {
-    CHECK(decode_error<paced::run>("{" + std::string(run_head) + "}") == "run.status: missing required field");
+    CHECK(decode_error<paced::run>("{" + std::string(run_head) + "}") ==
+          "run.status: missing required field");
     CHECK(decode_error<paced::file>(R"({"id": "f", "bytes": 1, "created_at": 1, "purpose": "vision"})") ==
           "file.filename: missing required field");
     CHECK(decode_error<paced::run>(run_with(R"("status": "requires_action", "required_action": {
@@ -72,13 +75,16 @@ TEST_CASE("decode errors: malformed JSON is unexpected_json, not a crash", "[typ
 TEST_CASE("decode errors: a root of the wrong kind names the model", "[types]") {
     CHECK(decode_error<paced::run>("[]") == "run: expected object, got array");
     CHECK(decode_error<paced::message>("\"hi\"") == "message: expected object, got string");
-    CHECK(decode_error<paced::list_page<paced::run>>(R"({"data": {}})") == "list.data: expected array, got object");
+    CHECK(decode_error<paced::list_page<paced::run>>(R"({"data": {}})") ==
+          "list.data: expected array, got object");
 }
 
 TEST_CASE("decode errors: integers must be whole numbers", "[types]") {
-    CHECK(decode_error<paced::run>(R"({"id": "run_1", "created_at": 1.5, "thread_id": "t", "assistant_id": "a",
+    CHECK(
+        decode_error<paced::run>(R"({"id": "run_1", "created_at": 1.5, "thread_id": "t", "assistant_id": "a",
         "model": "m", "status": "queued"})") == "run.created_at: expected integer, got fractional number");
-    CHECK(decode_error<paced::run>(R"({"id": "run_1", "created_at": "1", "thread_id": "t", "assistant_id": "a",
+    CHECK(
+        decode_error<paced::run>(R"({"id": "run_1", "created_at": "1", "thread_id": "t", "assistant_id": "a",
         "model": "m", "status": "queued"})") == "run.created_at: expected integer, got string");
     // A whole number written as a double is accepted.
     auto const r = paced::parse_json<paced::run>(R"({"id": "run_1", "created_at": 17.0, "thread_id": "t",
@@ -102,7 +108,8 @@ TEST_CASE("decode errors: paths name list items, content parts, metadata keys an
         "run_id": "r", "type": "tool_calls", "status": "completed", "step_details": {"type": "tool_calls",
         "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": 3}}]}})") ==
           "run_step.step_details.tool_calls[0].function.arguments: expected string, got number");
-    CHECK(decode_error<paced::message_delta_object>(R"({"id": "m", "delta": {"content": [{"type": "text"}]}})") ==
+    CHECK(decode_error<paced::message_delta_object>(
+              R"({"id": "m", "delta": {"content": [{"type": "text"}]}})") ==
           "message_delta.delta.content[0].index: missing required field");
 }
 

@@ -34,24 +34,42 @@ std::string errc_name(boost::system::error_code ec) {
     if (ec.category() != paced::error_category())
         return ec.message();
     switch (static_cast<paced::errc>(ec.value())) {
-    case errc::run_failed: return "run_failed";
-    case errc::run_cancelled: return "run_cancelled";
-    case errc::run_expired: return "run_expired";
-    case errc::run_incomplete: return "run_incomplete";
-    case errc::rate_limited: return "rate_limited";
-    case errc::insufficient_quota: return "insufficient_quota";
-    case errc::request_too_large: return "request_too_large";
-    case errc::server_error: return "server_error";
-    case errc::timeout: return "timeout";
-    case errc::connection_lost: return "connection_lost";
-    case errc::connect_failed: return "connect_failed";
-    case errc::not_found: return "not_found";
-    case errc::bad_request: return "bad_request";
-    case errc::authentication_failed: return "authentication_failed";
-    case errc::invalid_argument: return "invalid_argument";
-    case errc::stream_error: return "stream_error";
-    case errc::stream_truncated: return "stream_truncated";
-    default: return ec.message();
+    case errc::run_failed:
+        return "run_failed";
+    case errc::run_cancelled:
+        return "run_cancelled";
+    case errc::run_expired:
+        return "run_expired";
+    case errc::run_incomplete:
+        return "run_incomplete";
+    case errc::rate_limited:
+        return "rate_limited";
+    case errc::insufficient_quota:
+        return "insufficient_quota";
+    case errc::request_too_large:
+        return "request_too_large";
+    case errc::server_error:
+        return "server_error";
+    case errc::timeout:
+        return "timeout";
+    case errc::connection_lost:
+        return "connection_lost";
+    case errc::connect_failed:
+        return "connect_failed";
+    case errc::not_found:
+        return "not_found";
+    case errc::bad_request:
+        return "bad_request";
+    case errc::authentication_failed:
+        return "authentication_failed";
+    case errc::invalid_argument:
+        return "invalid_argument";
+    case errc::stream_error:
+        return "stream_error";
+    case errc::stream_truncated:
+        return "stream_truncated";
+    default:
+        return ec.message();
     }
 }
 
@@ -107,7 +125,8 @@ std::vector<std::string> collect_files(std::vector<std::string> const& inputs, s
             return {};
         }
         if (fs::is_directory(st)) {
-            for (auto it = fs::recursive_directory_iterator(in, fs::directory_options::skip_permission_denied, ec);
+            for (auto it =
+                     fs::recursive_directory_iterator(in, fs::directory_options::skip_permission_denied, ec);
                  !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
                 if (it->is_regular_file(ec))
                     out.push_back(it->path().string());
@@ -251,7 +270,8 @@ void result_writer::write(line_record const& r) {
         boost::json::object e;
         e["code"] = r.error_code;
         e["message"] = r.error_message;
-        e["request_id"] = r.request_id.empty() ? boost::json::value(nullptr) : boost::json::value(r.request_id);
+        e["request_id"] =
+            r.request_id.empty() ? boost::json::value(nullptr) : boost::json::value(r.request_id);
         o["error"] = std::move(e);
     } else {
         o["error"] = nullptr;
@@ -305,7 +325,9 @@ void progress_display::tick() {
     });
 }
 
-void progress_display::update(batch_progress const& p) { last_ = p; }
+void progress_display::update(batch_progress const& p) {
+    last_ = p;
+}
 
 void progress_display::note(std::string const& message) {
     if (quiet_)
@@ -376,15 +398,17 @@ void progress_display::render(bool final_line) {
 void progress_display::summary(totals const& t) {
     if (quiet_)
         return;
-    double per_file = t.completed > t.previously_completed
-                          ? static_cast<double>(t.requests) / static_cast<double>(t.completed - t.previously_completed)
-                          : 0;
-    std::fprintf(stderr,
-                 "files %zu  completed %zu  failed %zu  skipped %zu  requests %llu (%.2f per file)  429s %llu  "
-                 "retries %llu  budget wait %.1fs  wall %.1fs\n",
-                 t.files, t.completed, t.failed, t.skipped, static_cast<unsigned long long>(t.requests), per_file,
-                 static_cast<unsigned long long>(t.rate_limited), static_cast<unsigned long long>(t.retries),
-                 t.budget_wait_seconds, t.wall_seconds);
+    double per_file =
+        t.completed > t.previously_completed
+            ? static_cast<double>(t.requests) / static_cast<double>(t.completed - t.previously_completed)
+            : 0;
+    std::fprintf(
+        stderr,
+        "files %zu  completed %zu  failed %zu  skipped %zu  requests %llu (%.2f per file)  429s %llu  "
+        "retries %llu  budget wait %.1fs  wall %.1fs\n",
+        t.files, t.completed, t.failed, t.skipped, static_cast<unsigned long long>(t.requests), per_file,
+        static_cast<unsigned long long>(t.rate_limited), static_cast<unsigned long long>(t.retries),
+        t.budget_wait_seconds, t.wall_seconds);
 }
 
 } // namespace paced::batch_tool

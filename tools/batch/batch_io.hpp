@@ -72,7 +72,7 @@ struct line_record {
     std::uint64_t requests = 0;
     std::uint32_t runs = 0; ///< runs created for the file (more than one after transient run failures)
     bool has_error = false;
-    std::string error_code;    ///< paced's error name, e.g. "run_failed"
+    std::string error_code; ///< paced's error name, e.g. "run_failed"
     std::string error_message;
     std::string request_id;
 };

@@ -56,11 +56,14 @@ int main(int argc, char** argv) {
     settings cfg;
     CLI::App app{"paced-batch: process files through assistant runs, paced under the rate limits"};
     app.add_option("inputs", cfg.inputs, "Files or folders (folders are walked recursively)")->required();
-    app.add_option("--base-url", cfg.base_url, "API base URL (default $OPENAI_BASE_URL, else https://api.openai.com/v1)");
+    app.add_option("--base-url", cfg.base_url,
+                   "API base URL (default $OPENAI_BASE_URL, else https://api.openai.com/v1)");
     app.add_option("--api-key", cfg.api_key, "API key (default $OPENAI_API_KEY)");
     auto* assistant_opt = app.add_option("--assistant", cfg.assistant_id, "Existing assistant id");
-    auto* model_opt = app.add_option("--model", cfg.model, "Create an assistant with this model for the batch");
-    app.add_option("--instructions", cfg.instructions, "Instructions of the created assistant")->needs(model_opt);
+    auto* model_opt =
+        app.add_option("--model", cfg.model, "Create an assistant with this model for the batch");
+    app.add_option("--instructions", cfg.instructions, "Instructions of the created assistant")
+        ->needs(model_opt);
     assistant_opt->excludes(model_opt);
     app.add_option("--prompt", cfg.prompt, "The user message sent with each file")->capture_default_str();
     app.add_option("--rpm", cfg.rpm,
@@ -96,10 +99,12 @@ int main(int argc, char** argv) {
     app.add_option("--mode", cfg.mode, "How runs are followed: stream (one request per run) or poll")
         ->capture_default_str()
         ->check(CLI::IsMember({"stream", "poll"}));
-    app.add_option("--poll-interval", cfg.poll_interval_ms, "Milliseconds between polls (poll mode, fallback)")
+    app.add_option("--poll-interval", cfg.poll_interval_ms,
+                   "Milliseconds between polls (poll mode, fallback)")
         ->capture_default_str()
         ->check(CLI::Range(1, 600000));
-    app.add_option("--redis", cfg.redis_url, "Share the budget with other workers through Redis (redis://host:port/db)");
+    app.add_option("--redis", cfg.redis_url,
+                   "Share the budget with other workers through Redis (redis://host:port/db)");
     app.add_option("--out", cfg.out_path, "JSONL results, one line per file, written as each finishes");
     app.add_flag("--resume", cfg.resume, "Skip files already completed in --out");
     app.add_option("--stats-json", cfg.stats_path, "Write totals to this JSON file at the end");
@@ -136,7 +141,8 @@ int main(int argc, char** argv) {
     asio::io_context ioc(1);
     std::unique_ptr<paced::client> client;
     try {
-        client = std::make_unique<paced::client>(ioc.get_executor(), client_options_for(cfg, ioc.get_executor()));
+        client =
+            std::make_unique<paced::client>(ioc.get_executor(), client_options_for(cfg, ioc.get_executor()));
     } catch (paced::error const& e) {
         std::cerr << "paced-batch: " << e.what() << "\n";
         return 2;
@@ -193,11 +199,11 @@ int main(int argc, char** argv) {
             try {
                 paced::file_upload upload{.path = path, .content_type = "text/plain"};
                 auto f = co_await client->files().create(upload, req);
-                paced::run_options ro{
-                    .mode = cfg.mode == "poll" ? paced::run_mode::poll : paced::run_mode::stream,
-                    .poll = {.interval = std::chrono::milliseconds(cfg.poll_interval_ms)},
-                    .reply = &o.answer,
-                    .request = req};
+                paced::run_options ro{.mode = cfg.mode == "poll" ? paced::run_mode::poll
+                                                                 : paced::run_mode::stream,
+                                      .poll = {.interval = std::chrono::milliseconds(cfg.poll_interval_ms)},
+                                      .reply = &o.answer,
+                                      .request = req};
                 paced::thread_and_run_create_params job{
                     .assistant_id = assistant_id,
                     .thread = paced::thread_create_params{

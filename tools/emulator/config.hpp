@@ -12,22 +12,22 @@ namespace paced::emulator {
 struct config {
     std::string host = "127.0.0.1";
     std::uint16_t port = 0;
-    std::int64_t rpm = 0;           ///< requests per minute per budget, 0 = unlimited
-    std::int64_t tpm = 0;           ///< tokens per minute per budget, 0 = unlimited
-    std::string rate_layout = "global";                            ///< --rate-layout: global | per-model
+    std::int64_t rpm = 0;               ///< requests per minute per budget, 0 = unlimited
+    std::int64_t tpm = 0;               ///< tokens per minute per budget, 0 = unlimited
+    std::string rate_layout = "global"; ///< --rate-layout: global | per-model
     std::map<std::string, std::int64_t, std::less<>> endpoint_rpm; ///< --endpoint-rpm "POST /v1/files=20"
     std::int64_t transit_jitter_ms = 0; ///< a request is handled up to this long after it arrived
     bool rate_limit_headers = true;     ///< --no-rate-limit-headers: answers carry no x-ratelimit-*
-    std::int64_t run_ms = 1000;     ///< nominal duration of a run
-    std::int64_t run_jitter_ms = 0; ///< uniform +- jitter on run_ms
-    std::int64_t poll_after_ms = 0; ///< openai-poll-after-ms header value, 0 = not sent
+    std::int64_t run_ms = 1000;         ///< nominal duration of a run
+    std::int64_t run_jitter_ms = 0;     ///< uniform +- jitter on run_ms
+    std::int64_t poll_after_ms = 0;     ///< openai-poll-after-ms header value, 0 = not sent
     double fault_5xx = 0;
     double fault_reset = 0;
     double fault_slow = 0;
     double fault_truncate = 0;
     double fault_run_fail = 0;
     bool fault_run_fail_permanent = false; ///< the runs of an input fail every time, not by chance
-    std::int64_t slow_ms = 3000; ///< delay of a slow answer
+    std::int64_t slow_ms = 3000;           ///< delay of a slow answer
     bool quota_exhausted = false;
     std::string tls_cert;
     std::string tls_key;

@@ -52,11 +52,14 @@ request_log::request_log(const std::string& path) : out_(path, std::ios::trunc |
     buffer_.reserve(1 << 20);
 }
 
-request_log::~request_log() { write_out(); }
+request_log::~request_log() {
+    write_out();
+}
 
 void request_log::add(unsigned status, std::string_view route, std::string_view run_id) {
     const auto ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start_).count();
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start_)
+            .count();
     buffer_ += std::to_string(ms);
     buffer_ += ' ';
     buffer_ += std::to_string(status);

@@ -39,8 +39,8 @@ struct rate_limit_snapshot {
     std::optional<std::chrono::nanoseconds> reset_tokens;
 
     bool empty() const noexcept {
-        return !limit_requests && !remaining_requests && !reset_requests && !limit_tokens && !remaining_tokens &&
-               !reset_tokens;
+        return !limit_requests && !remaining_requests && !reset_requests && !limit_tokens &&
+               !remaining_tokens && !reset_tokens;
     }
 };
 

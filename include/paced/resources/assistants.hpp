@@ -12,12 +12,16 @@ class assistants_resource : public resource_base {
 public:
     using resource_base::resource_base;
 
-    boost::asio::awaitable<assistant> create(assistant_create_params params, request_options opts = request_options());
-    boost::asio::awaitable<assistant> retrieve(std::string_view assistant_id, request_options opts = request_options());
+    boost::asio::awaitable<assistant> create(assistant_create_params params,
+                                             request_options opts = request_options());
+    boost::asio::awaitable<assistant> retrieve(std::string_view assistant_id,
+                                               request_options opts = request_options());
     boost::asio::awaitable<assistant> update(std::string_view assistant_id, assistant_update_params params,
                                              request_options opts = request_options());
-    boost::asio::awaitable<page<assistant>> list(list_params params = list_params(), request_options opts = request_options());
-    boost::asio::awaitable<deleted_object> del(std::string_view assistant_id, request_options opts = request_options());
+    boost::asio::awaitable<page<assistant>> list(list_params params = list_params(),
+                                                 request_options opts = request_options());
+    boost::asio::awaitable<deleted_object> del(std::string_view assistant_id,
+                                               request_options opts = request_options());
 };
 
 } // namespace paced

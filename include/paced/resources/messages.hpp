@@ -24,8 +24,10 @@ public:
     boost::asio::awaitable<message> retrieve(std::string_view thread_id, std::string_view message_id,
                                              request_options opts = request_options());
     boost::asio::awaitable<message> update(std::string_view thread_id, std::string_view message_id,
-                                           message_update_params params, request_options opts = request_options());
-    boost::asio::awaitable<page<message>> list(std::string_view thread_id, message_list_params params = message_list_params(),
+                                           message_update_params params,
+                                           request_options opts = request_options());
+    boost::asio::awaitable<page<message>> list(std::string_view thread_id,
+                                               message_list_params params = message_list_params(),
                                                request_options opts = request_options());
     boost::asio::awaitable<deleted_object> del(std::string_view thread_id, std::string_view message_id,
                                                request_options opts = request_options());

@@ -21,10 +21,12 @@ public:
     using resource_base::resource_base;
 
     boost::asio::awaitable<run_step> retrieve(std::string_view thread_id, std::string_view run_id,
-                                              std::string_view step_id, std::vector<std::string> include = std::vector<std::string>(),
+                                              std::string_view step_id,
+                                              std::vector<std::string> include = std::vector<std::string>(),
                                               request_options opts = request_options());
     boost::asio::awaitable<page<run_step>> list(std::string_view thread_id, std::string_view run_id,
-                                                run_step_list_params params = run_step_list_params(), request_options opts = request_options());
+                                                run_step_list_params params = run_step_list_params(),
+                                                request_options opts = request_options());
 };
 
 /** @brief Runs: `/threads/{thread_id}/runs`. See resource_base.hpp.
@@ -48,8 +50,8 @@ public:
                                        request_options opts = request_options());
     boost::asio::awaitable<run> retrieve(std::string_view thread_id, std::string_view run_id,
                                          request_options opts = request_options());
-    boost::asio::awaitable<run> update(std::string_view thread_id, std::string_view run_id, run_update_params params,
-                                       request_options opts = request_options());
+    boost::asio::awaitable<run> update(std::string_view thread_id, std::string_view run_id,
+                                       run_update_params params, request_options opts = request_options());
     boost::asio::awaitable<page<run>> list(std::string_view thread_id, list_params params = list_params(),
                                            request_options opts = request_options());
     boost::asio::awaitable<run> cancel(std::string_view thread_id, std::string_view run_id,
@@ -64,13 +66,16 @@ public:
      * returned, not thrown).
      * @par Per-operation cancellation terminal (partial/total if enabled by the caller); nothing is left.
      */
-    boost::asio::awaitable<run> poll(std::string_view thread_id, std::string_view run_id, poll_options poll = poll_options(),
+    boost::asio::awaitable<run> poll(std::string_view thread_id, std::string_view run_id,
+                                     poll_options poll = poll_options(),
                                      request_options opts = request_options());
     /// create() then poll().
     boost::asio::awaitable<run> create_and_poll(std::string_view thread_id, run_create_params params,
-                                                poll_options poll = poll_options(), request_options opts = request_options());
+                                                poll_options poll = poll_options(),
+                                                request_options opts = request_options());
     /// submit_tool_outputs() then poll().
-    boost::asio::awaitable<run> submit_tool_outputs_and_poll(std::string_view thread_id, std::string_view run_id,
+    boost::asio::awaitable<run> submit_tool_outputs_and_poll(std::string_view thread_id,
+                                                             std::string_view run_id,
                                                              submit_tool_outputs_params params,
                                                              poll_options poll = poll_options(),
                                                              request_options opts = request_options());

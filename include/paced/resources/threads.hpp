@@ -19,17 +19,21 @@ public:
      * fault, whereas create_and_run() cannot. */
     boost::asio::awaitable<thread> create(thread_create_params params = thread_create_params(),
                                           request_options opts = request_options());
-    boost::asio::awaitable<thread> retrieve(std::string_view thread_id, request_options opts = request_options());
+    boost::asio::awaitable<thread> retrieve(std::string_view thread_id,
+                                            request_options opts = request_options());
     boost::asio::awaitable<thread> update(std::string_view thread_id, thread_update_params params,
                                           request_options opts = request_options());
-    boost::asio::awaitable<deleted_object> del(std::string_view thread_id, request_options opts = request_options());
+    boost::asio::awaitable<deleted_object> del(std::string_view thread_id,
+                                               request_options opts = request_options());
 
     /** @brief POST /threads/runs: creates a thread and runs it in one request.
      * Not re-sent after an ambiguous failure (a timeout after sending): there is no way to find the
      * thread it may have created, so the error reaches the caller. */
-    boost::asio::awaitable<run> create_and_run(thread_and_run_create_params params, request_options opts = request_options());
+    boost::asio::awaitable<run> create_and_run(thread_and_run_create_params params,
+                                               request_options opts = request_options());
     /// create_and_run() then runs().poll().
-    boost::asio::awaitable<run> create_and_run_poll(thread_and_run_create_params params, poll_options poll = poll_options(),
+    boost::asio::awaitable<run> create_and_run_poll(thread_and_run_create_params params,
+                                                    poll_options poll = poll_options(),
                                                     request_options opts = request_options());
 
     /// create_and_run() with `stream: true`: a thread, its run and every event in one request.

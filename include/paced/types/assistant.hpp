@@ -25,7 +25,7 @@ struct code_interpreter_tool {
 /** @brief Ranking of file search results. */
 struct file_search_ranking_options {
     std::optional<std::string> ranker{}; ///< `auto` or `default_2024_08_21`.
-    double score_threshold = 0;        ///< 0..1.
+    double score_threshold = 0;          ///< 0..1.
     boost::json::object extra{};
 };
 
@@ -68,7 +68,8 @@ struct vector_store_seed {
 /** @brief Vector stores available to file search (at most 1). */
 struct file_search_resources {
     std::vector<std::string> vector_store_ids{};
-    std::vector<vector_store_seed> vector_stores; ///< Requests only: create one instead (written if not empty).
+    std::vector<vector_store_seed>
+        vector_stores; ///< Requests only: create one instead (written if not empty).
     boost::json::object extra{};
 };
 
@@ -139,12 +140,12 @@ PACED_JSON_CONVERSIONS(tool);
  * @endcode
  */
 struct assistant_create_params {
-    std::string model{}; ///< Required.
-    std::optional<std::string> name{};         ///< At most 256 characters.
-    std::optional<std::string> description{};  ///< At most 512 characters.
-    std::optional<std::string> instructions{}; ///< At most 256,000 characters.
+    std::string model{};                           ///< Required.
+    std::optional<std::string> name{};             ///< At most 256 characters.
+    std::optional<std::string> description{};      ///< At most 512 characters.
+    std::optional<std::string> instructions{};     ///< At most 256,000 characters.
     std::optional<std::string> reasoning_effort{}; ///< `none`, `minimal`, `low`, `medium`, `high`...
-    std::vector<tool> tools{};                 ///< At most 128.
+    std::vector<tool> tools{};                     ///< At most 128.
     std::optional<paced::tool_resources> tool_resources{};
     metadata_map metadata{};
     std::optional<double> temperature{}; ///< 0..2.

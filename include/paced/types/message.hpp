@@ -91,7 +91,8 @@ struct refusal_content {
 using message_content =
     std::variant<image_file_content, image_url_content, text_content, refusal_content, unknown_content>;
 
-/** @brief A file attached to a message and the tools it is given to (`"file_search"`, `"code_interpreter"`). */
+/** @brief A file attached to a message and the tools it is given to (`"file_search"`, `"code_interpreter"`).
+ */
 struct attachment {
     std::string file_id{};
     std::vector<std::string> tools{}; ///< Tool types; encoded as `[{"type": "..."}]`.

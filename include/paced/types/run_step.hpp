@@ -109,7 +109,8 @@ struct function_tool_call {
 };
 
 /// A tool call of a `tool_calls` step.
-using step_tool_call = std::variant<code_interpreter_tool_call, file_search_tool_call, function_tool_call, unknown_part>;
+using step_tool_call =
+    std::variant<code_interpreter_tool_call, file_search_tool_call, function_tool_call, unknown_part>;
 
 /** @brief Step details `{"type":"tool_calls", "tool_calls":[...]}`. */
 struct tool_calls_step_details {

@@ -107,8 +107,8 @@ struct tool_call_delta {
 
 /** @brief A fragment of step details. */
 struct step_details_delta {
-    std::string type{}; ///< `message_creation` or `tool_calls`.
-    std::optional<std::string> message_id{}; ///< `message_creation.message_id`.
+    std::string type{};                        ///< `message_creation` or `tool_calls`.
+    std::optional<std::string> message_id{};   ///< `message_creation.message_id`.
     std::vector<tool_call_delta> tool_calls{}; ///< Written when not empty.
     boost::json::object extra{};
 };

@@ -26,7 +26,7 @@ struct file_counts {
 /** @brief Expiration policy of a vector store: `days` (1..365) after `anchor`. */
 struct vector_store_expires_after {
     std::string anchor = "last_active_at"; ///< The only anchor the API supports.
-    std::int64_t days = 1;                  ///< 1..365.
+    std::int64_t days = 1;                 ///< 1..365.
     boost::json::object extra{};
 };
 
@@ -134,8 +134,8 @@ struct vector_store_file_update_params {
 
 /** @brief Body of POST /vector_stores/{id}/file_batches: exactly one of `file_ids` or `files`. */
 struct file_batch_create_params {
-    std::vector<std::string> file_ids{};                   ///< 1..2000 ids, or
-    std::vector<vector_store_file_create_params> files{};  ///< 1..2000 files with their own settings.
+    std::vector<std::string> file_ids{};                  ///< 1..2000 ids, or
+    std::vector<vector_store_file_create_params> files{}; ///< 1..2000 files with their own settings.
     std::optional<paced::chunking_strategy> chunking_strategy{};
     boost::json::object attributes{};
     boost::json::object extra_body{};
