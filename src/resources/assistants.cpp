@@ -14,18 +14,43 @@ namespace {
 constexpr auto remember_assistant_model = [](detail::client_impl& impl, assistant const& a) {
     impl.remember_model(a.id, a.model);
 };
+
+/// Looks for an assistant created by an earlier, ambiguous attempt (newest first).
+boost::asio::awaitable<std::optional<assistant>> find_tagged_assistant(assistants_resource& assistants,
+                                                                       std::string const& tag) {
+    // Named, not braced inside the co_await: g++ 12 destroys such temporaries twice.
+    list_params newest{.limit = 20, .order = sort_order::desc};
+    auto recent = co_await assistants.list(newest);
+    co_return detail::take_tagged(recent.data, tag);
+}
+
+boost::asio::awaitable<assistant> create_assistant(std::shared_ptr<detail::client_impl> impl,
+                                                   assistant_create_params params, request_options opts) {
+    validate(params);
+    // A batch's setup must survive a fault like its files do: a create whose answer was lost is looked
+    // for among the newest assistants by its tag before it is sent again, so one call never makes two.
+    auto const tag = detail::tag_request(*impl, params.metadata);
+    auto const body = encode(params);
+    int const max_resends = opts.max_retries.value_or(impl->options().max_retries);
+    assistants_resource assistants{impl};
+    auto a = co_await detail::create_once<assistant>(
+        *impl, "assistants.create", "the assistant", tag, max_resends,
+        [&] {
+            return detail::call_json<assistant>(*impl,
+                                                detail::json_request(verb::post, "/assistants",
+                                                                     "assistants.create",
+                                                                     detail::assistants_beta, body),
+                                                opts);
+        },
+        [&] { return find_tagged_assistant(assistants, tag); });
+    remember_assistant_model(*impl, a);
+    co_return a;
+}
 } // namespace
 
 boost::asio::awaitable<assistant> assistants_resource::create(assistant_create_params params,
                                                               request_options opts) {
-    return detail::request_op<assistant>(
-        impl_, std::move(opts),
-        [params = std::move(params)] {
-            validate(params);
-            return detail::json_request(verb::post, "/assistants", "assistants.create",
-                                        detail::assistants_beta, encode(params));
-        },
-        remember_assistant_model);
+    return create_assistant(impl_, std::move(params), std::move(opts));
 }
 
 boost::asio::awaitable<assistant> assistants_resource::retrieve(std::string_view assistant_id,

@@ -353,3 +353,76 @@ TEST_CASE("stream texts: the kept text is bounded by max_response_bytes, the str
     CHECK(within.first.at("msg_1").size() == 200 * 1024);
     CHECK(stream_texts(body, 100 * 1024).second == errc::body_too_large);
 }
+
+namespace {
+
+/// An assistant as the server would render it, carrying the request tag `tag`.
+std::string assistant_json(std::string const& tag) {
+    boost::json::object metadata;
+    metadata["paced_request_id"] = tag;
+    boost::json::object a{{"id", "asst_1"},     {"object", "assistant"},        {"created_at", 1},
+                          {"name", nullptr},    {"description", nullptr},       {"model", "gpt-4o"},
+                          {"instructions", ""}, {"tools", boost::json::array()}};
+    a["metadata"] = std::move(metadata);
+    return boost::json::serialize(a);
+}
+
+/// A server that drops the first POST /assistants without answering (the client cannot tell whether it
+/// acted); the assistant exists, and lists under its tag, when `created`. Later creates are answered.
+test_server first_assistant_create_dropped(bool created) {
+    struct state {
+        std::string tag;
+        int creates = 0;
+    };
+    auto st = std::make_shared<state>(); // touched on the server thread only
+    return test_server{{.handler = [st, created](test_request const& req) {
+        if (req.method == "POST" && req.target == "/v1/assistants") {
+            auto const body = boost::json::parse(req.body).as_object();
+            st->tag = std::string(body.at("metadata").at("paced_request_id").as_string());
+            if (st->creates++ == 0) {
+                test_response r;
+                r.drop = true;
+                return r;
+            }
+            return json_answer(200, assistant_json(st->tag));
+        }
+        if (req.method == "GET" && req.target.starts_with("/v1/assistants?")) {
+            std::string data = created ? assistant_json(st->tag) : "";
+            return json_answer(200, R"({"object": "list", "data": [)" + data +
+                                        R"(], "first_id": null, "last_id": null, "has_more": false})");
+        }
+        return json_answer(404,
+                           R"({"error": {"message": "no such route", "type": "invalid_request_error"}})");
+    }}};
+}
+
+} // namespace
+
+TEST_CASE("bad input: an assistant create whose answer was lost is found by its tag, never made twice",
+          "[client][bad_input]") {
+    asio::io_context ioc;
+    paced::assistant_create_params params{.model = "gpt-4o"};
+    auto retrying = [](test_server const& server) {
+        auto o = options_for(server);
+        o.max_retries = 2; // what paced-batch's client uses; 0 would give the ambiguous failure up at once
+        return o;
+    };
+    SECTION("the server had created it: found among the newest, not sent again") {
+        auto server = first_assistant_create_dropped(true);
+        paced::client client{ioc.get_executor(), retrying(server)};
+        paced::assistant a;
+        run_coro(ioc, [&]() -> asio::awaitable<void> { a = co_await client.assistants().create(params); }());
+        CHECK(a.id == "asst_1");
+        CHECK(count_requests(server, "POST", "/v1/assistants") == 1);
+        CHECK(count_requests(server, "GET", "/v1/assistants?") == 1);
+    }
+    SECTION("it had not: sent again once, after one look") {
+        auto server = first_assistant_create_dropped(false);
+        paced::client client{ioc.get_executor(), retrying(server)};
+        paced::assistant a;
+        run_coro(ioc, [&]() -> asio::awaitable<void> { a = co_await client.assistants().create(params); }());
+        CHECK(a.id == "asst_1");
+        CHECK(count_requests(server, "POST", "/v1/assistants") == 2);
+        CHECK(count_requests(server, "GET", "/v1/assistants?") == 1);
+    }
+}

@@ -12,6 +12,11 @@ class assistants_resource : public resource_base {
 public:
     using resource_base::resource_base;
 
+    /** @brief POST /assistants. Tagged with a client-generated `metadata["paced_request_id"]` (unless
+     * the metadata is full, or the caller set one): after a failure that leaves it unknown whether the
+     * server created the assistant (connection lost, timeout), the newest 20 assistants are listed and a
+     * tagged one is returned; only when none is there is the create sent again (at most `max_retries`
+     * times), so one call never creates two assistants. */
     boost::asio::awaitable<assistant> create(assistant_create_params params,
                                              request_options opts = request_options());
     boost::asio::awaitable<assistant> retrieve(std::string_view assistant_id,
