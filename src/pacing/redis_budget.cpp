@@ -30,6 +30,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <list>
 #include <map>
 #include <mutex>
@@ -139,6 +140,15 @@ public:
     redis_budget_options const& options() const noexcept { return opts_; }
     asio::any_io_executor const& executor() const noexcept { return ex_; }
     bool connected() const noexcept { return connected_.load(); }
+
+    std::optional<time_point> next_admission() const {
+        if (fallback_now())
+            return fallback_->next_admission();
+        auto const at = next_ask_ns_.load(std::memory_order_relaxed);
+        if (at == no_next_ask)
+            return std::nullopt;
+        return time_point{time_point::duration{at}};
+    }
 
     redis_budget_counters counters() const {
         redis_budget_counters c;
@@ -507,6 +517,17 @@ private:
         slot.timer.cancel();
     }
 
+    /// When the earliest queue head asks Redis again, published for next_admission() (any thread). Called
+    /// wherever a head's wait is armed, fired or dropped.
+    void publish_next_admission() {
+        std::optional<time_point> first;
+        for (auto const& [key, q] : queues_)
+            if (q->timer.armed && !q->waiters.empty() && (!first || q->timer.at < *first))
+                first = q->timer.at;
+        next_ask_ns_.store(first ? first->time_since_epoch().count() : no_next_ask,
+                           std::memory_order_relaxed);
+    }
+
     // ---- queues (strand) ---------------------------------------------------------------------------
 
     redis_scope_queue& queue_for(budget_scope const& scope) {
@@ -550,6 +571,7 @@ private:
             disarm(q.timer);
             pump(q);
         }
+        publish_next_admission();
     }
 
     void fail(redis_scope_queue& q, std::shared_ptr<redis_waiter> node, boost::system::error_code code,
@@ -561,6 +583,7 @@ private:
 
     // Lets the head of `q` ask Redis, unless it is asking, sleeping, or Redis is not there.
     void pump(redis_scope_queue& q) {
+        publish_next_admission(); // a head's wait may just have ended
         if (closed_ || q.asking || q.timer.armed || q.waiters.empty())
             return;
         if (state_ != link_state::ready) {
@@ -607,6 +630,7 @@ private:
                 node->waited = true;
                 arm(q.timer, clock_type::now() + answer->wait,
                     [q = &q](redis_budget_impl& self) { self.pump(*q); });
+                publish_next_admission();
                 return;
             }
             break;
@@ -969,6 +993,10 @@ private:
     pacing::budget_book layout_; // the layout only: the budgets' state is in Redis
     std::map<pacing::budget_key, rate_limits> learnt_;
 
+    // Written on the strand, read by next_admission() on any thread.
+    static constexpr std::int64_t no_next_ask = std::numeric_limits<std::int64_t>::min();
+    std::atomic<std::int64_t> next_ask_ns_{no_next_ask};
+
     // Strand state.
     bool closed_ = false;
     link_state state_ = link_state::down;
@@ -1072,6 +1100,10 @@ void redis_budget::refused(budget_scope const& scope, rate_limit_refusal const& 
 
 redis_budget_counters redis_budget::counters() const {
     return impl_->counters();
+}
+
+std::optional<std::chrono::steady_clock::time_point> redis_budget::next_admission() const {
+    return impl_->next_admission();
 }
 
 bool redis_budget::connected() const noexcept {

@@ -113,6 +113,34 @@ TEST_CASE("redis budget: the burst is admitted at once, then requests are paced 
     }());
 }
 
+TEST_CASE("redis budget: next_admission names the wait Redis gave the head of the queue", "[redis]") {
+    PACED_SKIP_WITHOUT_REDIS();
+    redis_server server;
+    asio::io_context ioc;
+    auto o = options_for(server, "next");
+    o.limits.defaults = {.requests_per_minute = 60, .burst_requests = 1}; // one per second
+    paced::redis_budget budget{ioc.get_executor(), o};
+    run_coro(ioc, [&]() -> asio::awaitable<void> {
+        CHECK_FALSE(budget.next_admission()); // nobody waits
+        co_await budget.acquire(org, {});
+        auto const asked = clock_type::now();
+        using namespace asio::experimental::awaitable_operators;
+        std::optional<clock_type::time_point> seen;
+        auto watch = [&]() -> asio::awaitable<void> {
+            for (int i = 0; i < 100 && !seen; ++i) {
+                co_await sleep_for(10ms);
+                seen = budget.next_admission();
+            }
+        };
+        co_await (budget.acquire(org, {}) && watch());
+        REQUIRE(seen);
+        // The script's wait for the second request: about a second after the first.
+        CHECK(*seen > asked + 800ms);
+        CHECK(*seen < asked + 1100ms);
+        CHECK_FALSE(budget.next_admission()); // admitted: nobody waits any more
+    }());
+}
+
 TEST_CASE("redis budget: tokens are charged and paced like requests", "[redis]") {
     PACED_SKIP_WITHOUT_REDIS();
     redis_server server;

@@ -209,6 +209,14 @@ public:
      */
     void refused(budget_scope const& scope, rate_limit_refusal const& refusal) override;
 
+    /** @brief When this process's next waiting request asks Redis again (the wait the script named for
+     * the head of its queue), or, while Redis is unreachable, when the local fallback admits its next
+     * waiter; empty when nobody waits or an answer is on its way.
+     * @par Thread safety
+     * Any thread (reads a value the budget's strand publishes).
+     */
+    std::optional<std::chrono::steady_clock::time_point> next_admission() const override;
+
     /// Totals since construction. Safe to call from any thread at any time.
     redis_budget_counters counters() const;
 
