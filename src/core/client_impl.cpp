@@ -3,9 +3,8 @@
 #include <paced/pacing/local_budget.hpp>
 #include <paced/version.hpp>
 
-#include "sansio/rate_limit_headers.hpp"
+#include "sansio/attempt_verdict.hpp"
 #include "sansio/retry_hints.hpp"
-#include "sansio/retry_policy.hpp"
 #include "transport/proxy_env.hpp"
 
 #include <boost/asio/steady_timer.hpp>
@@ -50,28 +49,6 @@ std::string redact(std::string text, std::string_view secret) {
             text.replace(pos, secret.size(), "[redacted]");
     }
     return text;
-}
-
-sansio::failure_kind failure_kind_of(boost::system::error_code ec) {
-    if (ec == errc::connect_failed || ec == errc::proxy_failed)
-        return sansio::failure_kind::connect_failed;
-    if (ec == errc::tls_verification_failed)
-        return sansio::failure_kind::tls_verification_failed;
-    if (ec == errc::timeout)
-        return sansio::failure_kind::timeout;
-    if (ec == errc::connection_lost || ec == errc::invalid_response)
-        return sansio::failure_kind::connection_lost;
-    return sansio::failure_kind::other;
-}
-
-std::chrono::nanoseconds cool_down_after_429(api_error const& api, rate_limit_snapshot const& snap) {
-    if (api.retry_after)
-        return *api.retry_after;
-    // No hint: wait for the dimension the server says ran out to return to its initial state.
-    auto reset = api.type == "tokens" ? snap.reset_tokens : snap.reset_requests;
-    if (reset && *reset > std::chrono::nanoseconds::zero())
-        return *reset;
-    return std::chrono::seconds(1);
 }
 
 double seconds(std::chrono::nanoseconds d) {
@@ -381,16 +358,11 @@ asio::awaitable<void> client_impl::send_on(transport::connection_pool::lease slo
 template <bool Streamed>
 asio::awaitable<std::conditional_t<Streamed, api_stream, api_response>>
 client_impl::run_attempts(std::shared_ptr<client_impl> self, api_request req, request_options const& opts) {
-    // Only what must survive a suspension is named here; everything else is in judge().
-    auto const started = steady_clock::now();
-    std::chrono::nanoseconds waited{0};
-    int rate_limit_retries = 0;
-    for (int attempt = 0;; ++attempt) {
-        std::optional<transport::response> resp;
+    // Only what must survive a suspension is named here; everything else is in settle().
+    request_progress progress{.started = steady_clock::now()};
+    for (;; ++progress.attempts) {
+        attempt_result result;
         std::unique_ptr<transport::body_stream> stream;
-        std::exception_ptr transport_failure;
-        boost::system::error_code transport_code;
-        std::chrono::nanoseconds wait{0};
         // A connection slot first, then the budget, then at once the exchange: a request admitted by the
         // budget and then kept waiting for a connection (every slot held by a streamed run) would reach
         // the server late and bunched with others, outside the limits the budget kept.
@@ -407,8 +379,8 @@ client_impl::run_attempts(std::shared_ptr<client_impl> self, api_request req, re
                 slot.emplace(std::move(std::get<transport::connection_pool::lease>(reserved)));
             }
         } catch (paced::error const& e) {
-            transport_failure = std::current_exception(); // no slot before the deadline: nothing sent
-            transport_code = e.code();
+            result.transport_failure = std::current_exception(); // no slot before the deadline: nothing sent
+            result.transport_code = e.code();
         }
         if (slot) {
             auto const wait_start = steady_clock::now();
@@ -417,138 +389,137 @@ client_impl::run_attempts(std::shared_ptr<client_impl> self, api_request req, re
                 budget_wait_gauge gauge(self->counters_, wait_start);
                 co_await std::move(acquired);
             }
-            wait = steady_clock::now() - wait_start;
-            waited += wait;
-            self->note_attempt(wait, opts);
+            result.budget_wait = steady_clock::now() - wait_start;
+            progress.budget_waited += result.budget_wait;
+            self->note_attempt(result.budget_wait, opts);
             try {
                 auto const deadline =
                     steady_clock::now() + opts.timeout.value_or(self->options_.request_timeout);
-                auto sent = self->send_on<Streamed>(std::move(*slot), req, opts, deadline, resp, stream);
+                auto sent =
+                    self->send_on<Streamed>(std::move(*slot), req, opts, deadline, result.response, stream);
                 co_await std::move(sent);
             } catch (paced::error const& e) {
-                resp.reset();
+                result.response.reset();
                 stream.reset();
-                transport_failure = std::current_exception();
-                transport_code = e.code();
+                result.transport_failure = std::current_exception();
+                result.transport_code = e.code();
             }
         }
-        auto const verdict = self->judge(req, opts, attempt, rate_limit_retries, wait, waited, started, resp,
-                                         transport_failure, transport_code);
-        if (verdict.done) {
+        auto const next = self->settle(req, opts, progress, result);
+        if (next.done) {
+            auto& resp = *result.response;
             if constexpr (Streamed)
-                co_return api_stream{resp->status, std::move(resp->headers), std::move(stream)};
+                co_return api_stream{resp.status, std::move(resp.headers), std::move(stream)};
             else
-                co_return api_response{resp->status, std::move(resp->headers), std::move(resp->body)};
+                co_return api_response{resp.status, std::move(resp.headers), std::move(resp.body)};
         }
-        if (verdict.rate_limited)
-            ++rate_limit_retries;
-        co_await sleep_for(self->executor_, verdict.delay);
+        if (next.rate_limited)
+            ++progress.rate_limit_retries;
+        co_await sleep_for(self->executor_, next.delay);
     }
 }
 
-client_impl::attempt_verdict
-client_impl::judge(api_request const& req, request_options const& opts, int attempt, int rate_limit_retries,
-                   std::chrono::nanoseconds wait, std::chrono::nanoseconds waited,
-                   steady_clock::time_point started, std::optional<transport::response>& resp,
-                   std::exception_ptr const& transport_failure, boost::system::error_code transport_code) {
-    bool const idempotent = req.idempotent.value_or(req.method != http::verb::post);
-    sansio::retry_options const retry_opts{.max_retries = opts.max_retries.value_or(options_.max_retries),
-                                           .max_server_delay = options_.max_retry_delay};
+client_impl::next_step client_impl::settle(api_request const& req, request_options const& opts,
+                                           request_progress const& progress, attempt_result const& result) {
+    using action = sansio::attempt_verdict::action;
+    auto const now = std::chrono::system_clock::now();
+    transport::response const* const resp = result.response ? &*result.response : nullptr;
     char const* method = http::to_string(req.method).data();
+    int const attempt = progress.attempts; // attempts before this one
 
-    auto fill_metadata = [&](unsigned status, header_list const* headers, int attempts) {
+    // The error envelope of a non-2xx answer (a 2xx body is the caller's, not read here).
+    std::optional<api_error> api;
+    sansio::attempt_outcome outcome = sansio::attempt_transport_failure{result.transport_code};
+    if (resp) {
+        if (resp->status < 200 || resp->status >= 300) {
+            api = make_api_error(resp->status, resp->headers, resp->body, now);
+            api->message = redact(std::move(api->message), options_.api_key);
+        }
+        outcome = sansio::attempt_answer{
+            .status = resp->status,
+            .headers = &resp->headers,
+            .error_code = api && api->code ? std::string_view{*api->code} : std::string_view{},
+            .error_type = api ? std::string_view{api->type} : std::string_view{},
+            .error_message = api ? std::string_view{api->message} : std::string_view{},
+        };
+    }
+    auto const verdict = sansio::judge_attempt(
+        outcome,
+        sansio::attempt_counts{.attempts_before = attempt, .rate_limit_retries = progress.rate_limit_retries},
+        req.idempotent.value_or(req.method != http::verb::post),
+        sansio::attempt_limits{.max_retries = opts.max_retries.value_or(options_.max_retries),
+                               .max_rate_limit_retries = options_.max_rate_limit_retries,
+                               .max_retry_delay = options_.max_retry_delay},
+        now, next_uniform());
+
+    auto fill_metadata = [&] {
         if (!opts.metadata)
             return;
-        opts.metadata->status = status;
-        opts.metadata->headers = headers ? *headers : header_list{};
-        opts.metadata->request_id = std::string{headers ? headers->find("x-request-id").value_or("") : ""};
-        opts.metadata->attempts = attempts;
-        opts.metadata->budget_wait = waited;
-        opts.metadata->elapsed = steady_clock::now() - started;
+        opts.metadata->status = resp ? resp->status : 0;
+        opts.metadata->headers = resp ? resp->headers : header_list{};
+        opts.metadata->request_id = std::string{resp ? resp->headers.find("x-request-id").value_or("") : ""};
+        opts.metadata->attempts = attempt + 1;
+        opts.metadata->budget_wait = progress.budget_waited;
+        opts.metadata->elapsed = steady_clock::now() - progress.started;
     };
 
-    sansio::attempt_failure failure{};
-    std::optional<api_error> api;
-    boost::system::error_code code;
     if (resp) {
         counters_.responses++;
-        auto snapshot = sansio::parse_rate_limit_headers(resp->headers);
-        if (!snapshot.empty())
-            budget_->observe(req.scope, snapshot);
+        if (!verdict.observed.empty())
+            budget_->observe(req.scope, verdict.observed);
         if (options_.log.enabled(log_level::debug)) {
             char line[512];
             std::snprintf(line, sizeof line, "%s %s -> %u attempt %d waited %.3fs %s", method,
-                          (endpoint_.base_path + req.path).c_str(), resp->status, attempt + 1, seconds(wait),
+                          (endpoint_.base_path + req.path).c_str(), resp->status, attempt + 1,
+                          seconds(result.budget_wait),
                           std::string{resp->headers.find("x-request-id").value_or("")}.c_str());
             log(log_level::debug, line);
         }
-        if (resp->status >= 200 && resp->status < 300) {
-            fill_metadata(resp->status, &resp->headers, attempt + 1);
-            return {.done = true};
-        }
-        api = make_api_error(resp->status, resp->headers, resp->body, std::chrono::system_clock::now());
-        api->message = redact(std::move(api->message), options_.api_key);
-        if (resp->status >= 300 && resp->status < 400) {
-            // Following a redirect could hand the key to another host: refuse.
-            fill_metadata(resp->status, &resp->headers, attempt + 1);
-            counters_.failures++;
-            api->message = "redirect refused (" + std::to_string(resp->status) + " to " +
-                           std::string{resp->headers.find("location").value_or("?")} + ")";
-            throw error(make_error_code(errc::redirect_refused), std::move(*api));
-        }
-        code = make_error_code(classify_http_error(resp->status, api->code.value_or(""), api->message));
-        if (code == errc::rate_limited) {
-            counters_.rate_limited++;
-            // One shared cool-down for every coroutine of this scope, not each for itself, and what the
-            // refusal shows about the server's budgets.
-            auto refusal = sansio::parse_rate_limit_refusal(api->message, api->type);
-            refusal.cool_down = cool_down_after_429(*api, snapshot);
-            refusal.headers = snapshot;
-            budget_->refused(req.scope, refusal);
-        }
-        failure = {.kind = sansio::failure_kind::http_status,
-                   .status = resp->status,
-                   .headers = &resp->headers,
-                   .error_code = api->code ? std::string_view{*api->code} : std::string_view{},
-                   .error_message = api->message};
     } else {
-        failure = {.kind = failure_kind_of(transport_code)};
-        if (transport_code == errc::connection_lost || transport_code == errc::timeout)
+        if (verdict.close_idle_connections)
             pool_.close_idle(); // the peer may have gone away: do not reuse its other connections
         if (options_.log.enabled(log_level::debug))
             log(log_level::debug, std::string{method} + " " + endpoint_.base_path + req.path + " -> " +
-                                      transport_code.message() + " attempt " + std::to_string(attempt + 1));
+                                      result.transport_code.message() + " attempt " +
+                                      std::to_string(attempt + 1));
     }
 
-    // A 429 rate_limit_exceeded is a pacing signal, not a failure of the request: the whole budget has
-    // paused for the server's hint and the retry goes back through it. Such retries are counted apart
-    // (max_rate_limit_retries), so that a busy shared key does not fail requests after two refusals.
-    bool const rate_limited = code == errc::rate_limited;
-    auto policy = retry_opts;
-    int retries_done = attempt - rate_limit_retries;
-    if (rate_limited) {
-        policy.max_retries = options_.max_rate_limit_retries;
-        retries_done = rate_limit_retries;
-    }
-    auto decision = sansio::decide_retry(failure, retries_done, idempotent, policy,
-                                         std::chrono::system_clock::now(), next_uniform());
-    if (!decision.retry) {
+    switch (verdict.what) {
+    case action::return_answer:
+        fill_metadata();
+        return {.done = true};
+    case action::refuse_redirect:
+        fill_metadata();
         counters_.failures++;
-        fill_metadata(resp ? resp->status : 0, resp ? &resp->headers : nullptr, attempt + 1);
-        if (transport_failure)
-            std::rethrow_exception(transport_failure);
-        throw error(code, std::move(*api));
+        api->message = "redirect refused (" + std::to_string(resp->status) + " to " +
+                       std::string{resp->headers.find("location").value_or("?")} + ")";
+        throw error(verdict.error, std::move(*api));
+    case action::fail:
+    case action::retry:
+        break;
+    }
+
+    if (verdict.refusal) {
+        counters_.rate_limited++;
+        budget_->refused(req.scope, *verdict.refusal);
+    }
+    if (verdict.what == action::fail) {
+        counters_.failures++;
+        fill_metadata();
+        if (verdict.rethrow_transport_failure)
+            std::rethrow_exception(result.transport_failure);
+        throw error(verdict.error, std::move(*api));
     }
     counters_.retries++;
     if (options_.log.enabled(log_level::info)) {
         char line[256];
         std::snprintf(line, sizeof line, "retrying %s %s in %.3fs (%.*s)", method,
                       (endpoint_.base_path + req.path).c_str(),
-                      std::chrono::duration<double>(decision.delay).count(),
-                      static_cast<int>(decision.reason.size()), decision.reason.data());
+                      std::chrono::duration<double>(verdict.delay).count(),
+                      static_cast<int>(verdict.reason.size()), verdict.reason.data());
         log(log_level::info, line);
     }
-    return {.done = false, .delay = decision.delay, .rate_limited = rate_limited};
+    return {.done = false, .delay = verdict.delay, .rate_limited = verdict.rate_limit_retry};
 }
 
 } // namespace paced::detail

@@ -16,8 +16,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <type_traits>
@@ -120,11 +122,25 @@ public:
     std::optional<budget_scope> job_scope(std::string const& job_id) const;
 
 private:
-    /// What one attempt's answer means (decided without suspending, outside the coroutine's frame).
-    struct attempt_verdict {
+    /// What the attempt loop does next (an applied sansio::attempt_verdict).
+    struct next_step {
         bool done = false;                 ///< A 2xx answer: return it.
         std::chrono::nanoseconds delay{0}; ///< Otherwise: wait this long, then try again.
         bool rate_limited = false;         ///< The retry follows a 429 rate_limit_exceeded.
+    };
+    /// A request's progress across its attempts.
+    struct request_progress {
+        std::chrono::steady_clock::time_point started;
+        std::chrono::nanoseconds budget_waited{0}; ///< Every attempt's wait for the budget.
+        int attempts = 0;                          ///< Attempts before the current one.
+        int rate_limit_retries = 0;                ///< Of those, the retries after a 429 rate_limit_exceeded.
+    };
+    /// What one attempt came to: an answer, or the transport's exception and its code.
+    struct attempt_result {
+        std::optional<transport::response> response;
+        std::exception_ptr transport_failure;
+        boost::system::error_code transport_code;
+        std::chrono::nanoseconds budget_wait{0}; ///< This attempt's wait for the budget.
     };
 
     /// The attempt loop. A template over the result (whole body or stream) rather than a shared coroutine
@@ -142,15 +158,11 @@ private:
             std::unique_ptr<transport::body_stream>& stream);
     /// Counts an attempt that passed the budget after waiting `wait`.
     void note_attempt(std::chrono::nanoseconds wait, request_options const& opts);
-    /// Decides on an answer (or a transport failure): returns done for a 2xx answer, a retry delay, or
-    /// throws the final error.
-    /// `attempt` counts every attempt before this one, `rate_limit_retries` those that met a 429.
-    attempt_verdict judge(api_request const& req, request_options const& opts, int attempt,
-                          int rate_limit_retries, std::chrono::nanoseconds wait,
-                          std::chrono::nanoseconds waited, std::chrono::steady_clock::time_point started,
-                          std::optional<transport::response>& resp,
-                          std::exception_ptr const& transport_failure,
-                          boost::system::error_code transport_code);
+    /// Judges an attempt (sansio::judge_attempt) and carries the verdict out: counters, logs, metadata,
+    /// the budget's observe/refused, closing idle connections. Returns done for a 2xx answer or a retry
+    /// delay; throws the final error.
+    next_step settle(api_request const& req, request_options const& opts, request_progress const& progress,
+                     attempt_result const& result);
     transport::request build_request(api_request const& req, request_options const& opts) const;
     double next_uniform();
 
