@@ -66,7 +66,7 @@ asio::awaitable<void> cancel_on_server(runs_resource runs, std::string thread_id
 /// freed once the run exists).
 struct follow_options {
     run_mode mode = run_mode::poll;
-    poll_options poll;
+    poll_schedule poll; // the waits between retrievals
     tool_handler on_tool_call;
     bool cancel_on_abort = true;
     std::optional<std::chrono::milliseconds> deadline;
@@ -78,18 +78,6 @@ struct follow_options {
           cancel_on_abort(o.cancel_on_abort), deadline(o.deadline), reply(o.reply),
           request(std::move(o.request)) {}
 };
-
-/// The wait before the next retrieval: the server's hint, else the interval (grown when asked).
-std::chrono::milliseconds next_poll_wait(poll_options const& poll, std::chrono::milliseconds& interval,
-                                         header_list const& headers) {
-    auto wait = interval;
-    if (auto hint = poll.use_server_hint ? poll_after_hint(headers) : std::nullopt)
-        wait = *hint;
-    else if (poll.growth > 1.0)
-        interval = std::min(poll.max_interval,
-                            std::chrono::duration_cast<std::chrono::milliseconds>(interval * poll.growth));
-    return wait;
-}
 
 /** Follows one run to its end. One object per client.run, on the heap and sized to what following needs:
  * with thousands of runs in flight, each holds a few hundred bytes while it waits between polls. The
@@ -296,13 +284,12 @@ private:
 
     /// Makes a retrieved run the current state. Returns nothing when the run stopped, else the wait
     /// before the next retrieval (the server's hint, else the interval); the run's state is then dropped.
-    std::optional<std::chrono::milliseconds> take_retrieved(detail::api_response resp,
-                                                            std::chrono::milliseconds& interval) {
+    std::optional<std::chrono::milliseconds> take_retrieved(detail::api_response resp) {
         adopt_retrieved(resp);
         if (is_poll_stop(current_->status.value))
             return std::nullopt;
         current_.reset();
-        return next_poll_wait(options_.poll, interval, resp.headers);
+        return options_.poll.next_wait(resp.headers);
     }
 
     /** Poll mode (`create` first), and the stream mode's fallback: follows the current run by retrieving
@@ -317,12 +304,12 @@ private:
         opts.metadata = nullptr; // the caller's metadata describes the creation, not the polls
         for (;;) {
             if (!is_poll_stop(current_->status.value)) {
-                auto interval = options_.poll.interval;
+                options_.poll.restart();
                 current_.reset(); // not held while queued for the budget or a connection
                 for (;;) {
                     auto answer = begin_retrieve(opts);
                     auto resp = co_await std::move(answer);
-                    auto const wait = take_retrieved(std::move(resp), interval);
+                    auto const wait = take_retrieved(std::move(resp));
                     if (!wait)
                         break;
                     timer.expires_after(*wait);
