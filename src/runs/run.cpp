@@ -1,5 +1,6 @@
 // client.run: start a run (on a thread, or with a new thread), follow it to its end by polling or
-// streaming, answer tool calls, honour deadlines and cancellation.
+// streaming, answer tool calls, honour deadlines and cancellation. What to do next is decided by the
+// sans-io follow machine; this file performs its steps with the Assistants resources.
 
 #include <paced/client.hpp>
 
@@ -8,6 +9,7 @@
 #include "core/plain_allocator.hpp"
 #include "resources/call.hpp"
 #include "resources/run_accounting.hpp"
+#include "sansio/follow_machine.hpp"
 
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -17,6 +19,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include <stdexcept>
 
 namespace paced {
 
@@ -62,63 +66,71 @@ asio::awaitable<void> cancel_on_server(runs_resource runs, std::string thread_id
     }
 }
 
-/// What following a run needs of its run_options (the creation parameters go to the creation and are
-/// freed once the run exists).
+/// What following a run needs of its run_options besides the machine's configuration (the creation
+/// parameters go to the creation and are freed once the run exists).
 struct follow_options {
-    run_mode mode = run_mode::poll;
-    poll_options poll;
     tool_handler on_tool_call;
-    bool cancel_on_abort = true;
     std::optional<std::chrono::milliseconds> deadline;
     std::string* reply = nullptr;
     request_options request;
 
     explicit follow_options(run_options& o)
-        : mode(o.mode), poll(o.poll), on_tool_call(std::move(o.on_tool_call)),
-          cancel_on_abort(o.cancel_on_abort), deadline(o.deadline), reply(o.reply),
+        : on_tool_call(std::move(o.on_tool_call)), deadline(o.deadline), reply(o.reply),
           request(std::move(o.request)) {}
 };
 
-/// The wait before the next retrieval: the server's hint, else the interval (grown when asked).
-std::chrono::milliseconds next_poll_wait(poll_options const& poll, std::chrono::milliseconds& interval,
-                                         header_list const& headers) {
-    auto wait = interval;
-    if (auto hint = poll.use_server_hint ? poll_after_hint(headers) : std::nullopt)
-        wait = *hint;
-    else if (poll.growth > 1.0)
-        interval = std::min(poll.max_interval,
-                            std::chrono::duration_cast<std::chrono::milliseconds>(interval * poll.growth));
-    return wait;
+/// How the machine follows a run of these options.
+sansio::follow_config follow_config_of(run_options const& o) {
+    return {.statuses = &sansio::assistants_run_statuses(),
+            .poll = o.poll,
+            .stream = o.mode == run_mode::stream,
+            .answers_tool_calls = static_cast<bool>(o.on_tool_call),
+            .fetches_reply = o.reply != nullptr,
+            .cancel_on_abort = o.cancel_on_abort};
 }
 
-/** Follows one run to its end. One object per client.run, on the heap and sized to what following needs:
- * with thousands of runs in flight, each holds a few hundred bytes while it waits between polls. The
- * coroutines below keep their state here rather than in locals (g++ keeps every named local of a
- * coroutine, and every temporary of a co_await expression, in the frame for the coroutine's lifetime).
- * It holds the client's state, not the client, and builds its resource handles from that state: the
- * client may be destroyed while its runs are followed.
+/// What the machine reads of a run: its status, and whether it carries tool calls to answer.
+sansio::object_state state_of(paced::run const& r) {
+    return {.status = r.status.str(), .has_tool_calls = static_cast<bool>(r.required_action)};
+}
+
+/// Errors of a stream after which its run may still be followed (by polling it, or finding it first).
+bool run_may_outlive_stream(boost::system::error_code ec) noexcept {
+    return ec == errc::stream_truncated || ec == errc::connection_lost || ec == errc::timeout;
+}
+
+/** Follows one run to its end: performs the steps that the sans-io follow machine decides
+ * (src/sansio/follow_machine.hpp) with the Assistants resources, and keeps what only Assistants runs
+ * have (thread and run ids, the request tag, the runs.list lookup). One object per client.run, on the
+ * heap and sized to what following needs: with thousands of runs in flight, each holds a few hundred
+ * bytes while it waits between polls. The coroutines below keep their state here rather than in locals
+ * (g++ keeps every named local of a coroutine, and every temporary of a co_await expression, in the frame
+ * for the coroutine's lifetime). It holds the client's state, not the client, and builds its resource
+ * handles from that state: the client may be destroyed while its runs are followed.
  */
 class run_follower {
 public:
     /// A run on an existing thread.
     run_follower(std::shared_ptr<detail::client_impl> impl, std::string thread_id, std::string assistant_id,
                  run_options options)
-        : impl_(std::move(impl)), options_(options), runs_(impl_), assistant_id_(std::move(assistant_id)),
-          thread_id_(std::move(thread_id)),
+        : impl_(std::move(impl)), machine_(follow_config_of(options)), options_(options), runs_(impl_),
+          assistant_id_(std::move(assistant_id)), thread_id_(std::move(thread_id)),
           on_thread_(std::make_unique<run_create_params>(std::move(options.params))) {}
 
     /// A run on a new thread.
     run_follower(std::shared_ptr<detail::client_impl> impl, thread_and_run_create_params params,
                  run_options options)
-        : impl_(std::move(impl)), options_(options), runs_(impl_),
+        : impl_(std::move(impl)), machine_(follow_config_of(options)), options_(options), runs_(impl_),
           with_thread_(std::make_unique<thread_and_run_create_params>(std::move(params))) {}
 
     /** Follows the run to its end and returns it. The one coroutine of a client.run that holds a whole run
-     * (its result slot), so it keeps nothing else: the rare endings (the reply, a cancel sent to the
-     * server, the deadline's error) are in conclude(), a frame that exists only once the run has ended. */
+     * (its result slot), so it keeps nothing else: the run's steps are in drive(), and the rare endings (the
+     * reply, a cancel sent to the server, the failure thrown) in conclude(), a frame that exists only once
+     * the run's course is decided. */
     static asio::awaitable<paced::run> follow_owned(std::unique_ptr<run_follower> self) {
         co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
         self->check_ids();
+        self->next_ = self->machine_.start();
         std::exception_ptr cancelled;
         try {
             co_await self->follow_main();
@@ -126,8 +138,9 @@ public:
             if (e.code() != asio::error::operation_aborted)
                 throw;
             cancelled = std::current_exception(); // the caller cancelled us
+            self->next_ = self->machine_.on_caller_cancelled(self->named());
         }
-        if (!self->finished_ || self->wants_reply())
+        if (self->next_.step != sansio::follow_step::finish)
             co_await self->conclude(cancelled);
         co_return self->take_result();
     }
@@ -141,30 +154,123 @@ private:
         }
     }
 
+    /// The run exists on the server and can be cancelled there.
+    bool named() const noexcept { return !run_id_.empty(); }
+
+    /// Not a coroutine: drive() is the frame that follows the run, with or without a deadline around it.
     asio::awaitable<void> follow_main() {
         if (options_.deadline)
             return follow_with_deadline();
-        return follow_to_end();
+        return drive();
     }
 
-    bool wants_reply() const {
-        return options_.reply && options_.mode == run_mode::poll && current_->status == run_status::completed;
+    asio::awaitable<void> follow_with_deadline() {
+        using namespace asio::experimental::awaitable_operators;
+        asio::steady_timer deadline(co_await asio::this_coro::executor, *options_.deadline);
+        auto outcome = co_await (drive() || deadline.async_wait(asio::use_awaitable));
+        if (outcome.index() != 0)
+            next_ = machine_.on_deadline(named()); // the deadline came first; the step in progress is gone
     }
 
-    /// The end of a run that did not simply finish: fetches the reply, or cancels the run on the server
-    /// (after an abort) and throws the cancellation or errc::run_deadline.
-    asio::awaitable<void> conclude(std::exception_ptr cancelled) {
-        if (finished_) {
-            *options_.reply = co_await fetch_reply(*current_);
-            co_return;
+    /** Performs the machine's steps until the run's course is decided. One frame for the whole run, which
+     * every run between two polls holds: the waits and retrievals are awaited here, not in frames of their
+     * own, and the run's state is dropped while waiting. The other steps (run_step()) have frames of their
+     * own, which exist only while they run. */
+    asio::awaitable<void> drive() {
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        request_options polls = options_.request;
+        polls.metadata = nullptr; // the caller's metadata describes the creation, not the polls
+        while (!sansio::is_ending(next_.step)) {
+            if (next_.step != sansio::follow_step::retrieve) {
+                co_await run_step();
+                continue;
+            }
+            current_.reset(); // not held while waiting, nor while queued for the budget or a connection
+            if (next_.wait.count() > 0) {
+                timer.expires_after(next_.wait);
+                // Thousands of runs may wait here at once: the wait's operation gets its exact size.
+                co_await timer.async_wait(
+                    asio::bind_allocator(detail::plain_allocator<void>(), asio::use_awaitable));
+            }
+            // A retrieval in place of a lost stream answers to the caller's options, as the stream would.
+            auto answer = begin_retrieve(next_.replaces_stream ? options_.request : polls);
+            auto resp = co_await std::move(answer);
+            take_retrieved(resp);
         }
-        if (options_.cancel_on_abort && !run_id_.empty())
-            co_await cancel_on_server(runs_, thread_id_, run_id_);
-        if (cancelled)
-            std::rethrow_exception(cancelled);
-        throw_error(errc::run_deadline, "run " + (run_id_.empty() ? std::string{"(not created)"} : run_id_) +
-                                            " did not end within " +
-                                            std::to_string(options_.deadline->count()) + " ms");
+    }
+
+    /// The steps other than retrievals. Not a coroutine: each step has a frame of its own, sized to what
+    /// it holds while it waits.
+    asio::awaitable<void> run_step() {
+        switch (next_.step) {
+        case sansio::follow_step::create:
+            return create_polled();
+        case sansio::follow_step::create_streamed:
+            return create_streamed_and_read();
+        case sansio::follow_step::find_tagged:
+            return look_for_tagged_run();
+        case sansio::follow_step::run_tools:
+            return run_tools();
+        case sansio::follow_step::submit_outputs:
+            return submit_outputs();
+        case sansio::follow_step::submit_outputs_streamed:
+            return submit_outputs_streamed();
+        default:
+            break;
+        }
+        throw std::logic_error("client.run: step " + std::to_string(static_cast<int>(next_.step)) +
+                               " is not one of the run's steps");
+    }
+
+    /// The end of a run whose course is decided: fetches the reply, cancels the run on the server, throws
+    /// the failure. Outside the deadline: the run has ended, or is being given up.
+    asio::awaitable<void> conclude(std::exception_ptr cancelled) {
+        for (;;) {
+            switch (next_.step) {
+            case sansio::follow_step::finish:
+                co_return;
+            case sansio::follow_step::fetch_reply:
+                *options_.reply = co_await fetch_reply(*current_);
+                next_ = machine_.on_reply_fetched();
+                break;
+            case sansio::follow_step::cancel_on_server:
+                co_await cancel_on_server(runs_, thread_id_, run_id_);
+                next_ = machine_.on_cancel_sent();
+                break;
+            case sansio::follow_step::fail:
+                throw_failure(cancelled);
+            default:
+                throw std::logic_error("client.run: step " + std::to_string(static_cast<int>(next_.step)) +
+                                       " is not an ending step");
+            }
+        }
+    }
+
+    [[noreturn]] void throw_failure(std::exception_ptr const& cancelled) const {
+        std::exception_ptr kept;
+        switch (next_.failure) {
+        case sansio::follow_failure::deadline:
+            throw_error(errc::run_deadline,
+                        "run " + (run_id_.empty() ? std::string{"(not created)"} : run_id_) +
+                            " did not end within " + std::to_string(options_.deadline->count()) + " ms");
+        case sansio::follow_failure::unknown_statuses:
+            throw_error(errc::unexpected_json,
+                        "run " + run_id_ + " answered status '" + std::string{current_->status.str()} + "' " +
+                            std::to_string(sansio::follow_machine::unknown_status_limit) +
+                            " times in a row; it is not a run status this SDK knows, so it stopped polling");
+        case sansio::follow_failure::cancelled:
+            kept = cancelled;
+            break;
+        case sansio::follow_failure::tool_failed:
+        case sansio::follow_failure::stream_lost:
+            kept = failure_;
+            break;
+        case sansio::follow_failure::none:
+            break;
+        }
+        if (!kept)
+            throw std::logic_error("client.run: a failure without its error");
+        std::rethrow_exception(kept);
     }
 
     paced::run take_result() { return std::move(*current_); }
@@ -183,50 +289,6 @@ private:
             current_ = std::make_unique<paced::run>(std::move(r));
     }
 
-    bool wants_tools(paced::run const& r) const {
-        return r.status == run_status::requires_action && options_.on_tool_call && r.required_action;
-    }
-
-    asio::awaitable<void> follow_with_deadline() {
-        using namespace asio::experimental::awaitable_operators;
-        asio::steady_timer deadline(co_await asio::this_coro::executor, *options_.deadline);
-        auto outcome = co_await (follow_to_end() || deadline.async_wait(asio::use_awaitable));
-        if (outcome.index() != 0)
-            finished_ = false; // the deadline came first
-    }
-
-    /// Answers the tool calls of a requires_action run; on a handler failure the run is cancelled on
-    /// the server and errc::tool_failed is thrown.
-    asio::awaitable<submit_tool_outputs_params> tool_outputs_for(paced::run const& r) {
-        std::vector<tool_output> outputs;
-        std::exception_ptr tool_failure;
-        try {
-            outputs = co_await answer_tool_calls(r.required_action->submit_tool_outputs.tool_calls,
-                                                 options_.on_tool_call);
-        } catch (paced::error const& e) {
-            if (e.code() != errc::tool_failed)
-                throw;
-            tool_failure = std::current_exception();
-        }
-        if (tool_failure) {
-            co_await cancel_on_server(runs_, r.thread_id, r.id);
-            std::rethrow_exception(tool_failure);
-        }
-        co_return submit_tool_outputs_params{.tool_outputs = std::move(outputs)};
-    }
-
-    /// Not a coroutine: each mode follows the whole run in one frame.
-    asio::awaitable<void> follow_to_end() {
-        if (options_.mode == run_mode::stream)
-            return stream_to_end();
-        return follow_by_polling(true);
-    }
-
-    asio::awaitable<void> stream_to_end() {
-        co_await follow_by_streaming();
-        finished_ = true;
-    }
-
     /// Creates the run (poll mode) and makes it the current state. Not a coroutine: each way of creating
     /// has a frame of its own, sized to what it holds while the request waits (g++ keeps the locals of
     /// both branches of one coroutine in its frame, a whole run among them).
@@ -236,12 +298,17 @@ private:
         return create_on_thread();
     }
 
+    void created(paced::run r) {
+        set_current(std::move(r));
+        next_ = machine_.on_created(state_of(*current_));
+    }
+
     /// A run on a new thread: while the request waits for the budget and a connection, the frame holds
     /// only the awaited answer; the parameters are freed as soon as the request's body is built.
     asio::awaitable<void> create_with_thread() {
         auto answer = begin_create_with_thread();
         auto resp = co_await std::move(answer);
-        set_current(detail::finish_create_and_run(*impl_, *pending_, resp));
+        created(detail::finish_create_and_run(*impl_, *pending_, resp));
         pending_.reset();
     }
 
@@ -256,7 +323,7 @@ private:
     /// A run on an existing thread (runs().create: re-sent safely after an ambiguous failure).
     asio::awaitable<void> create_on_thread() {
         auto answer = begin_create_on_thread();
-        set_current(co_await std::move(answer));
+        created(co_await std::move(answer));
     }
 
     asio::awaitable<paced::run> begin_create_on_thread() {
@@ -264,25 +331,6 @@ private:
         auto answer = runs_.create(thread_id_, std::move(*on_thread_), options_.request);
         on_thread_.reset();
         return answer;
-    }
-
-    asio::awaitable<run_stream> create_streamed() {
-        if (with_thread_)
-            co_return co_await threads_resource{impl_}.create_and_run_stream(*with_thread_, options_.request);
-        co_return co_await runs_.stream(thread_id_, *on_thread_, options_.request);
-    }
-
-    /// Retrieves the run into the current state. `opts` must outlive the call.
-    asio::awaitable<void> retrieve_current(request_options const& opts) {
-        auto answer = begin_retrieve(opts);
-        auto resp = co_await std::move(answer);
-        adopt_retrieved(resp);
-    }
-
-    /// Makes a retrieved run the current state and settles its pacing (token true-up, rate-limit failures).
-    void adopt_retrieved(detail::api_response const& resp) {
-        set_current(parse_json<paced::run>(resp.body));
-        detail::observe_run(*impl_, *current_);
     }
 
     asio::awaitable<detail::api_response> begin_retrieve(request_options const& opts) {
@@ -294,136 +342,142 @@ private:
                               opts);
     }
 
-    /// Makes a retrieved run the current state. Returns nothing when the run stopped, else the wait
-    /// before the next retrieval (the server's hint, else the interval); the run's state is then dropped.
-    std::optional<std::chrono::milliseconds> take_retrieved(detail::api_response resp,
-                                                            std::chrono::milliseconds& interval) {
-        adopt_retrieved(resp);
-        if (is_poll_stop(current_->status.value))
-            return std::nullopt;
-        current_.reset();
-        return next_poll_wait(options_.poll, interval, resp.headers);
+    /// Makes a retrieved run the current state, settles its pacing (token true-up, rate-limit failures)
+    /// and asks the machine what follows.
+    void take_retrieved(detail::api_response const& resp) {
+        set_current(parse_json<paced::run>(resp.body));
+        detail::observe_run(*impl_, *current_);
+        next_ = machine_.on_retrieved(state_of(*current_), resp.headers);
     }
 
-    /** Poll mode (`create` first), and the stream mode's fallback: follows the current run by retrieving
-     * it (at once, then after each wait, as runs().poll does) and answering its tool calls. One frame for
-     * the whole loop, which every run between two polls holds: the creation and each retrieval are
-     * awaited here, not in frames of their own, and the run's state is dropped while waiting. */
-    asio::awaitable<void> follow_by_polling(bool create) {
-        if (create)
-            co_await create_polled();
-        asio::steady_timer timer(co_await asio::this_coro::executor);
-        request_options opts = options_.request;
-        opts.metadata = nullptr; // the caller's metadata describes the creation, not the polls
-        for (;;) {
-            if (!is_poll_stop(current_->status.value)) {
-                auto interval = options_.poll.interval;
-                current_.reset(); // not held while queued for the budget or a connection
-                for (;;) {
-                    auto answer = begin_retrieve(opts);
-                    auto resp = co_await std::move(answer);
-                    auto const wait = take_retrieved(std::move(resp), interval);
-                    if (!wait)
-                        break;
-                    timer.expires_after(*wait);
-                    // Thousands of runs may wait here at once: the wait's operation gets its exact size.
-                    co_await timer.async_wait(
-                        asio::bind_allocator(detail::plain_allocator<void>(), asio::use_awaitable));
-                }
-            }
-            if (!wants_tools(*current_))
-                break;
-            co_await submit_tool_outputs();
+    /// Answers the tool calls of the requires_action run; a frame of its own, which exists only while
+    /// tools run. A handler's failure is kept for the machine, which has the run cancelled first.
+    asio::awaitable<void> run_tools() {
+        std::vector<tool_output> outputs;
+        bool failed = false;
+        try {
+            outputs = co_await answer_tool_calls(current_->required_action->submit_tool_outputs.tool_calls,
+                                                 options_.on_tool_call);
+        } catch (paced::error const& e) {
+            if (e.code() != errc::tool_failed)
+                throw;
+            failure_ = std::current_exception();
+            failed = true;
         }
-        if (create)
-            finished_ = true;
+        if (failed) {
+            next_ = machine_.on_tool_failed();
+            co_return;
+        }
+        outputs_ = std::make_unique<submit_tool_outputs_params>();
+        outputs_->tool_outputs = std::move(outputs);
+        next_ = machine_.on_tool_outputs_ready();
     }
 
-    /// Answers a requires_action run and submits the outputs; a frame of its own, which exists only
-    /// while tools run (it holds a run and the outputs).
-    asio::awaitable<void> submit_tool_outputs() {
-        auto outputs = co_await tool_outputs_for(*current_);
+    submit_tool_outputs_params take_outputs() {
+        auto outputs = std::move(*outputs_);
+        outputs_.reset();
+        return outputs;
+    }
+
+    /// Submits the outputs (poll mode, and the stream mode's fallback); the answer is the run's new state.
+    asio::awaitable<void> submit_outputs() {
+        auto outputs = take_outputs();
         auto r =
             co_await runs_.submit_tool_outputs(thread_id_, run_id_, std::move(outputs), options_.request);
         set_current(std::move(r));
+        next_ = machine_.on_outputs_submitted(state_of(*current_));
     }
 
-    /// Stream mode: one request for the run (plus one per tool-output submission). If a stream breaks,
-    /// the same run is polled: a second run is never created.
-    asio::awaitable<void> follow_by_streaming() {
+    /// Stream mode: creates the run streamed and reads the stream to its end (one request for the run).
+    asio::awaitable<void> create_streamed_and_read() {
         // The run's request tag is chosen here rather than inside runs.stream, so that a stream that breaks
         // before it names its run can still find that run by its tag. A run on a new thread can be looked
         // for only once the stream has named the thread (`thread.created` comes first).
-        std::string tag;
         if (on_thread_)
-            tag = detail::tag_request(*impl_, on_thread_->metadata);
+            tag_ = std::make_unique<std::string>(detail::tag_request(*impl_, on_thread_->metadata));
         else if (with_thread_)
-            tag = detail::tag_request(*impl_, with_thread_->metadata);
+            tag_ = std::make_unique<std::string>(detail::tag_request(*impl_, with_thread_->metadata));
         std::optional<run_stream> stream;
         try {
             stream = co_await create_streamed();
         } catch (paced::error const& e) {
+            // After an ambiguous failure runs.stream looked for the run by its tag itself: one it found comes
+            // back as a truncated stream naming it. Any other failure of the creation is the caller's.
             if (e.code() != errc::stream_truncated || !e.api().param || thread_id_.empty())
                 throw;
             run_id_ = *e.api().param; // the run was created but its stream was lost
         }
         with_thread_.reset();
         on_thread_.reset();
-        for (;;) {
-            bool broken = false;
-            std::exception_ptr unnamed; // the stream broke before it named its run
-            if (stream) {
-                try {
-                    while (auto ev = co_await stream->next()) {
-                        if (auto r = ev->get<paced::run>())
-                            learn(*r);
-                        else if (auto t = ev->get<paced::thread>())
-                            thread_id_ = t->id; // where to look for the run, should the stream break now
-                    }
-                } catch (paced::error const& e) {
-                    bool recoverable = e.code() == errc::stream_truncated ||
-                                       e.code() == errc::connection_lost || e.code() == errc::timeout;
-                    if (!recoverable || (run_id_.empty() && (tag.empty() || thread_id_.empty())))
-                        throw;
-                    if (run_id_.empty())
-                        unnamed = std::current_exception();
-                    broken = true;
-                }
-            }
-            if (unnamed) {
-                // The server may have started the run before the stream broke: look for it by its tag.
-                impl_->log(log_level::info,
-                           "client.run: the stream broke before naming its run; checking for it");
-                auto found = co_await detail::find_tagged_run(runs_, thread_id_, tag);
-                if (!found)
-                    std::rethrow_exception(unnamed); // no run was started: nothing to follow
-                learn(*found);
-            }
-            if (!stream || broken) {
-                stream.reset();
-                co_await retrieve_current(options_.request);
-                co_await follow_by_polling(false);
-                if (options_.reply && current_->status == run_status::completed)
-                    *options_.reply = co_await fetch_reply(*current_);
-                co_return;
-            }
-            set_current(*stream->last_run());
-            if (options_.reply)
-                for (auto const& [id, text] : stream->texts())
-                    *options_.reply += text;
-            if (!wants_tools(*current_))
-                co_return;
-            auto outputs = co_await tool_outputs_for(*current_);
-            stream.reset();
-            try {
-                stream = co_await runs_.submit_tool_outputs_stream(thread_id_, run_id_, std::move(outputs),
-                                                                   options_.request);
-            } catch (paced::error const& e) {
-                if (!detail::is_transport_failure(e.code()))
-                    throw;
-                // The outputs may or may not have arrived: polling tells (requires_action again, or on).
-            }
+        if (!stream) {
+            next_ = machine_.on_stream_broke(true, false);
+            co_return;
         }
+        co_await read_stream(*stream);
+    }
+
+    asio::awaitable<run_stream> create_streamed() {
+        if (with_thread_)
+            co_return co_await threads_resource{impl_}.create_and_run_stream(*with_thread_, options_.request);
+        co_return co_await runs_.stream(thread_id_, *on_thread_, options_.request);
+    }
+
+    /// Stream mode: submits the outputs streamed and reads that stream to its end.
+    asio::awaitable<void> submit_outputs_streamed() {
+        auto outputs = take_outputs();
+        std::optional<run_stream> stream;
+        try {
+            stream = co_await runs_.submit_tool_outputs_stream(thread_id_, run_id_, std::move(outputs),
+                                                               options_.request);
+        } catch (paced::error const& e) {
+            if (!detail::is_transport_failure(e.code()))
+                throw;
+            // The outputs may or may not have arrived: polling tells (requires_action again, or on).
+        }
+        if (!stream) {
+            next_ = machine_.on_stream_broke(true, false);
+            co_return;
+        }
+        co_await read_stream(*stream);
+    }
+
+    /// Reads a run's stream to its end, learning the run's and the thread's ids as they come, and gathers
+    /// the reply from it. A break after which the run may live on is the machine's to decide (the error is
+    /// kept, in case nothing is left to follow); any other is thrown.
+    asio::awaitable<void> read_stream(run_stream& stream) {
+        bool broke = false;
+        try {
+            while (auto ev = co_await stream.next()) {
+                if (auto r = ev->get<paced::run>())
+                    learn(*r);
+                else if (auto t = ev->get<paced::thread>())
+                    thread_id_ = t->id; // where to look for the run, should the stream break now
+            }
+        } catch (paced::error const& e) {
+            if (!run_may_outlive_stream(e.code()))
+                throw;
+            failure_ = std::current_exception();
+            broke = true;
+        }
+        if (broke) {
+            next_ = machine_.on_stream_broke(named(), tag_ && !tag_->empty() && !thread_id_.empty());
+            co_return;
+        }
+        set_current(*stream.last_run());
+        if (options_.reply)
+            for (auto const& [id, text] : stream.texts())
+                *options_.reply += text;
+        next_ = machine_.on_stream_ended(state_of(*current_));
+    }
+
+    /// A stream that broke before it named its run: the server may have started the run, so it is looked
+    /// for among the thread's runs by its request tag.
+    asio::awaitable<void> look_for_tagged_run() {
+        impl_->log(log_level::info, "client.run: the stream broke before naming its run; checking for it");
+        auto found = co_await detail::find_tagged_run(runs_, thread_id_, *tag_);
+        if (found)
+            learn(*found);
+        next_ = machine_.on_looked_up(found.has_value());
     }
 
     asio::awaitable<std::string> fetch_reply(paced::run const& r) {
@@ -437,8 +491,10 @@ private:
     }
 
     std::shared_ptr<detail::client_impl> impl_;
+    sansio::follow_machine machine_; // configured before options_ takes the tool handler
     follow_options options_;
     runs_resource runs_;
+    sansio::follow_action next_; // the machine's last answer: the step in progress, or the one to come
     std::string assistant_id_;
     std::string run_id_;                           // known once the run exists: what to cancel on abort
     std::string thread_id_;                        //
@@ -446,7 +502,9 @@ private:
     std::unique_ptr<thread_and_run_create_params> with_thread_; // until the run's request is built
     std::unique_ptr<detail::pending_thread_run> pending_;       // bookkeeping of a create-and-run in flight
     std::unique_ptr<paced::run> current_; // the run's last state seen (not kept while waiting)
-    bool finished_ = false;
+    std::unique_ptr<submit_tool_outputs_params> outputs_; // between the tools and their submission
+    std::unique_ptr<std::string> tag_; // stream mode: the creation's request tag (polled runs carry none)
+    std::exception_ptr failure_;       // a tool's failure, or a broken stream's error, for the machine's end
 };
 
 } // namespace

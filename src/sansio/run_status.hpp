@@ -18,10 +18,11 @@ enum class run_status_kind {
  *
  * `unknown` is the kind of a status in none of the lists. The server may add statuses; for a run,
  * `active` is the safe reading (treating an unknown status as terminal could abandon a live run and
- * lose its result), so the poller keeps polling but sees `status_class::known == false` and should give
- * up with `errc::unexpected_json` after a few unknown answers in a row, instead of spinning forever
- * as the Node SDK does. Responses background mode documents "anything not queued/in_progress is
- * terminal", so its table says `unknown = terminal`.
+ * lose its result), so the poller keeps polling but sees `status_class::known == false` and gives up
+ * with `errc::unexpected_json` after a few unknown answers in a row (`follow_machine`, which client.run
+ * drives: `follow_machine::unknown_status_limit`, 3), instead of spinning forever as the Node SDK does.
+ * Responses background mode documents "anything not queued/in_progress is terminal", so its table says
+ * `unknown = terminal`.
  */
 struct status_table {
     std::span<std::string_view const> active;
