@@ -103,7 +103,8 @@ int main(int argc, char** argv) {
                          .max_interval = std::chrono::milliseconds(std::max(poll_interval_ms, 10000L))}};
             return count(client.run(std::move(job), std::move(ro)));
         };
-        auto results = co_await paced::run_batch(client, inputs, work, {.concurrency = runs});
+        paced::batch_options all_at_once{.concurrency = runs}; // named: see README (g++ 12)
+        auto results = co_await paced::run_batch(client, inputs, work, all_at_once);
         for (auto const& r : results) {
             if (r.has_value()) {
                 ++completed;

@@ -56,6 +56,15 @@ using batch_result = boost::system::result<T, std::exception_ptr>;
  * One failure never loses the others: each input gets a `batch_result`, in input order. Requests are
  * paced by the client's budget as usual, so the concurrency only bounds memory and open runs.
  *
+ * @par Object lifetimes
+ * The batch copies what it needs before it returns its awaitable: the inputs, `work` and the options
+ * are copied (or moved, when passed as rvalues) into it, and the client is held as a share of its state
+ * (a copy of the handle). The inputs passed in and the client itself may be destroyed before the batch
+ * starts or while it runs: the batch keeps the client's state alive until it ends, and each item is
+ * given a reference to the batch's own copy of its input, valid until the item ends. So
+ * `co_spawn(ex, paced::run_batch(client, std::move(paths), work), token)` is safe. What `work` and the
+ * callbacks of the options only refer to (captures by reference) is not copied and must outlive the batch.
+ *
  * @par Errors
  * None of its own; each item's error is in its result.
  * @par Per-operation cancellation
@@ -63,13 +72,13 @@ using batch_result = boost::system::result<T, std::exception_ptr>;
  * rethrown once they have ended.
  * @par Example
  * @code
- * auto results = co_await paced::run_batch(client, paths, [&](std::filesystem::path const& p)
- *     -> boost::asio::awaitable<paced::run> { ... }, {.concurrency = 32});
+ * auto work = [&](std::filesystem::path const& p) -> boost::asio::awaitable<paced::run> { ... };
+ * paced::batch_options options{.concurrency = 32}; // named: see README (g++ 12)
+ * auto results = co_await paced::run_batch(client, paths, work, options);
  * @endcode
  */
 template <class Input, class Work>
-auto run_batch(client& c, std::vector<Input> const& inputs, Work work,
-               batch_options options = batch_options())
+auto run_batch(client c, std::vector<Input> inputs, Work work, batch_options options = batch_options())
     -> boost::asio::awaitable<
         std::vector<batch_result<typename std::invoke_result_t<Work&, Input const&>::value_type>>> {
     namespace asio = boost::asio;
@@ -144,7 +153,7 @@ auto run_batch(client& c, std::vector<Input> const& inputs, Work work,
         for (auto& s : st->signals)
             s->emit(asio::cancellation_type::terminal);
     }
-    // Wait for every started item: they refer to `work` and `inputs`, owned by the caller's frame.
+    // Wait for every started item: they refer to `work` and `inputs`, owned by this frame.
     co_await asio::this_coro::reset_cancellation_state();
     while (st->progress.in_flight > 0) {
         st->idle.expires_at(asio::steady_timer::time_point::max());

@@ -54,7 +54,8 @@ struct client_metrics {
  * The constructor throws `paced::error`: `errc::missing_api_key` when `options.api_key` is empty,
  * `errc::invalid_argument` for a malformed `base_url`.
  * @par Object lifetimes
- * Resource handles, operations (`run` included) and run streams hold a share of the client's state,
+ * A copy of a client is another handle on the same state. Resource handles, operations (`run` and
+ * `run_batch` included) and run streams hold a share of the client's state,
  * which lives until the last of them is gone: the client may be destroyed while operations run. Every
  * operation copies its arguments before it returns its awaitable, so neither the strings passed in nor
  * the handle it was called on need outlive it (resource_base.hpp). What an argument only points to

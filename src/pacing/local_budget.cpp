@@ -4,10 +4,14 @@
 // deadline: it is set to the head's exact admission time; its expiry, or any state change (observe,
 // pause, refund, cancellation of the head), re-evaluates the head, admits what fits in order and re-arms
 // for the next. Waiters behind the head are not woken at all: each admission costs O(1).
+//
+// Time comes from a budget_clock (pacing/budget_clock.hpp): the steady clock and asio::steady_timer,
+// unless the budget was built on another one (the unit tests' manual clock).
 
 #include <paced/pacing/local_budget.hpp>
 
 #include "pacing/budget_book.hpp"
+#include "pacing/budget_clock.hpp"
 #include "pacing/waiter.hpp"
 
 #include <paced/error.hpp>
@@ -24,12 +28,33 @@ namespace asio = boost::asio;
 
 namespace paced::detail {
 
-using pacing::clock_type;
 using pacing::scope_state;
 using pacing::time_point;
 using pacing::verdict;
 
 namespace {
+
+// The default time of the async front: the steady clock, and a steady_timer per queue.
+class steady_timer_alarm final : public pacing::budget_alarm {
+public:
+    explicit steady_timer_alarm(asio::any_io_executor const& ex) : timer_(ex) {}
+    void wait_until(time_point at, wake_handler wake) override {
+        timer_.expires_at(at);
+        timer_.async_wait(std::move(wake));
+    }
+    void cancel() override { timer_.cancel(); }
+
+private:
+    asio::steady_timer timer_;
+};
+
+class steady_clock_source final : public pacing::budget_clock {
+public:
+    time_point now() const override { return pacing::clock_type::now(); }
+    std::unique_ptr<pacing::budget_alarm> make_alarm(asio::any_io_executor const& ex) override {
+        return std::make_unique<steady_timer_alarm>(ex);
+    }
+};
 
 struct scope_queue;
 
@@ -41,13 +66,14 @@ struct budget_waiter : pacing::waiter {
 };
 
 struct scope_queue {
-    scope_queue(asio::any_io_executor const& ex, budget_scope s) : scope(std::move(s)), timer(ex) {}
+    scope_queue(pacing::budget_clock& clock, asio::any_io_executor const& ex, budget_scope s)
+        : scope(std::move(s)), timer(clock.make_alarm(ex)) {}
 
     budget_scope scope;
     pacing::budget_set budgets; // what the scope draws from, as of `layout_generation`
     std::uint64_t layout_generation = ~std::uint64_t{0};
     std::list<std::shared_ptr<budget_waiter>> waiters;
-    asio::steady_timer timer;
+    std::unique_ptr<pacing::budget_alarm> timer;
     std::uint64_t generation = 0;        // invalidates the handlers of superseded timer waits
     std::optional<time_point> armed_for; // the deadline of the current timer wait
 };
@@ -56,8 +82,9 @@ struct scope_queue {
 
 class local_budget_impl : public std::enable_shared_from_this<local_budget_impl> {
 public:
-    local_budget_impl(asio::any_io_executor ex, budget_options opts)
-        : ex_(std::move(ex)), book_(opts), mutex_(opts.thread_safe) {}
+    local_budget_impl(asio::any_io_executor ex, budget_options opts,
+                      std::shared_ptr<pacing::budget_clock> clock)
+        : ex_(std::move(ex)), clock_(std::move(clock)), book_(opts), mutex_(opts.thread_safe) {}
 
     asio::any_io_executor const& executor() const noexcept { return ex_; }
     budget_options const& options() const noexcept { return book_.options(); }
@@ -66,7 +93,7 @@ public:
     bool try_acquire_now(budget_scope const& scope, budget_cost cost) {
         auto lock = mutex_.lock();
         auto& q = queue_for(scope);
-        auto const now = clock_type::now();
+        auto const now = clock_->now();
         auto const v = book_.check(budgets(q), cost, now);
         if (v.impossible()) {
             counters_.too_large++;
@@ -88,7 +115,7 @@ public:
             return;
         }
         auto& q = queue_for(scope);
-        auto const now = clock_type::now();
+        auto const now = clock_->now();
         node->queue = &q;
         node->enqueued = now;
         node->position = q.waiters.insert(q.waiters.end(), node);
@@ -109,14 +136,14 @@ public:
         counters_.cancelled++;
         node->complete(asio::error::operation_aborted);
         if (was_head)
-            pump(q, clock_type::now()); // the next waiter may fit where the cancelled one did not
+            pump(q, clock_->now()); // the next waiter may fit where the cancelled one did not
     }
 
     // A grant nobody will use (the waiter was cancelled as it was granted).
     void refund(budget_scope const& scope, budget_cost cost) {
         auto lock = mutex_.lock();
         auto& q = queue_for(scope);
-        auto const now = clock_type::now();
+        auto const now = clock_->now();
         book_.refund(budgets(q), cost, now);
         counters_.acquired--;
         counters_.cancelled++;
@@ -128,14 +155,14 @@ public:
             return;
         auto lock = mutex_.lock();
         auto& q = queue_for(scope);
-        auto const now = clock_type::now();
+        auto const now = clock_->now();
         book_.adjust_tokens(budgets(q), delta, now);
         pump_all(now);
     }
 
     void observe(budget_scope const& scope, rate_limit_snapshot const& snapshot) {
         auto lock = mutex_.lock();
-        auto const now = clock_type::now();
+        auto const now = clock_->now();
         if (book_.observe(scope, snapshot, now)) {
             counters_.tightened++;
             pump_all(now);
@@ -144,7 +171,7 @@ public:
 
     void pause(budget_scope const& scope, std::chrono::nanoseconds d) {
         auto lock = mutex_.lock();
-        auto const now = clock_type::now();
+        auto const now = clock_->now();
         counters_.pauses++;
         book_.pause(scope, d, now);
         pump_all(now);
@@ -152,7 +179,7 @@ public:
 
     void refused(budget_scope const& scope, rate_limit_refusal const& refusal) {
         auto lock = mutex_.lock();
-        auto const now = clock_type::now();
+        auto const now = clock_->now();
         counters_.pauses++;
         switch (book_.refused(scope, refusal, now)) {
         case pacing::refusal_lesson::lower_limit:
@@ -170,7 +197,7 @@ public:
 
     budget_state state(budget_scope const& scope) const {
         auto lock = mutex_.lock();
-        auto s = book_.describe(scope, clock_type::now());
+        auto s = book_.describe(scope, clock_->now());
         if (auto it = queues_.find({scope.model, scope.endpoint}); it != queues_.end())
             s.waiters = it->second->waiters.size();
         return s;
@@ -221,7 +248,7 @@ private:
         auto key = std::make_pair(scope.model, scope.endpoint);
         auto it = queues_.find(key);
         if (it == queues_.end())
-            it = queues_.emplace(std::move(key), std::make_unique<scope_queue>(ex_, scope)).first;
+            it = queues_.emplace(std::move(key), std::make_unique<scope_queue>(*clock_, ex_, scope)).first;
         return *it->second;
     }
 
@@ -284,8 +311,8 @@ private:
             return;
         q.armed_for = at;
         auto const generation = ++q.generation;
-        q.timer.expires_at(at); // cancels the previous wait, whose handler then sees a stale generation
-        q.timer.async_wait([weak = weak_from_this(), queue = &q, generation](boost::system::error_code) {
+        // Ends the previous wait, whose handler then sees a stale generation.
+        q.timer->wait_until(at, [weak = weak_from_this(), queue = &q, generation](boost::system::error_code) {
             auto self = weak.lock();
             if (!self)
                 return;
@@ -293,7 +320,7 @@ private:
             if (queue->generation != generation)
                 return;
             queue->armed_for.reset();
-            self->pump(*queue, clock_type::now());
+            self->pump(*queue, self->clock_->now());
         });
     }
 
@@ -302,10 +329,11 @@ private:
             return;
         q.armed_for.reset();
         ++q.generation;
-        q.timer.cancel();
+        q.timer->cancel();
     }
 
     asio::any_io_executor ex_;
+    std::shared_ptr<pacing::budget_clock> clock_;
     pacing::budget_book book_;
     pacing::optional_mutex mutex_;
     bool closed_ = false;
@@ -342,12 +370,31 @@ asio::awaitable<void> acquire_in(std::shared_ptr<local_budget_impl> impl, budget
 
 } // namespace
 
+std::shared_ptr<local_budget> local_budget_access::make(asio::any_io_executor ex, budget_options options,
+                                                        std::shared_ptr<pacing::budget_clock> clock) {
+    return std::shared_ptr<local_budget>(new local_budget(
+        std::make_shared<local_budget_impl>(std::move(ex), std::move(options), std::move(clock))));
+}
+
 } // namespace paced::detail
+
+namespace paced::pacing {
+
+std::shared_ptr<budget_clock> steady_budget_clock() {
+    static auto const steady = std::make_shared<detail::steady_clock_source>();
+    return steady;
+}
+
+} // namespace paced::pacing
 
 namespace paced {
 
 local_budget::local_budget(boost::asio::any_io_executor ex, budget_options options)
-    : impl_(std::make_shared<detail::local_budget_impl>(std::move(ex), std::move(options))) {}
+    : local_budget(std::make_shared<detail::local_budget_impl>(std::move(ex), std::move(options),
+                                                               pacing::steady_budget_clock())) {}
+
+local_budget::local_budget(std::shared_ptr<detail::local_budget_impl> impl) noexcept
+    : impl_(std::move(impl)) {}
 
 local_budget::~local_budget() {
     impl_->close();

@@ -407,6 +407,47 @@ TEST_CASE("lifetimes: client.run owns its arguments and the client's state", "[l
     CHECK(replies[3].find("tool outputs: lookup=looked up") != std::string::npos);
 }
 
+TEST_CASE("lifetimes: run_batch owns its inputs, its work and the client's state", "[lifetimes][batch]") {
+    emulator_process emu;
+    asio::io_context ioc;
+    std::vector<std::string> ids;
+    {
+        paced::client setup{ioc.get_executor(), options_for(emu)};
+        run_coro(ioc, [&]() -> asio::awaitable<void> {
+            for (int i = 0; i < 8; ++i) {
+                auto t = co_await setup.threads().create();
+                ids.push_back(t.id);
+            }
+        }());
+    }
+    std::size_t progress_calls = 0, done_seen = 0;
+    spawned_ops ops(ioc);
+    auto client = std::make_unique<paced::client>(ioc.get_executor(), options_for(emu));
+    { // The work holds a resource handle of its own, by value; the inputs are a temporary copy of the
+      // ids; the work and the options go out of scope, and the client is gone, before the batch starts.
+        auto work = [threads = client->threads()](std::string const& id) mutable {
+            return threads.retrieve(id);
+        };
+        paced::batch_options options{.concurrency = 3, .on_progress = [&](paced::batch_progress const& p) {
+                                         ++progress_calls;
+                                         done_seen = p.done;
+                                     }};
+        ops.add("run_batch", paced::run_batch(*client, std::vector<std::string>(ids), work, options),
+                [&](std::vector<paced::batch_result<paced::thread>> const& results) {
+                    if (results.size() != ids.size())
+                        return false;
+                    for (std::size_t i = 0; i < results.size(); ++i)
+                        if (!results[i].has_value() || results[i].value().id != ids[i])
+                            return false;
+                    return true;
+                });
+    }
+    client.reset();
+    ops.run_and_check();
+    CHECK(progress_calls == 2 * ids.size()); // as each item starts and after each finishes
+    CHECK(done_seen == ids.size());
+}
+
 TEST_CASE("lifetimes: vector store operations own their arguments and the client's state",
           "[lifetimes][vector_stores]") {
     emulator_process emu({"--run-ms", "200"});

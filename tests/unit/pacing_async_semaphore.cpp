@@ -1,6 +1,8 @@
-// async_semaphore: permits, FIFO order, cancellation and its races. Assertions are about order and
-// counts, never about speed.
+// async_semaphore: permits, FIFO order, cancellation and its races. The waits that bound or hold a
+// permit are on a manual clock (tests/common/manual_clock.hpp): nothing sleeps, and the random races are
+// the same on every run.
 
+#include "common/manual_clock.hpp"
 #include "common/run_coro.hpp"
 
 #include <paced/error.hpp>
@@ -13,7 +15,6 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -31,18 +32,21 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using namespace boost::asio::experimental::awaitable_operators;
 using paced::async_semaphore;
+using paced::test::manual_clock;
 
 namespace {
 
+// Runs what is ready until nothing is; every coroutine must have ended then (nothing here waits for time).
 void run_until_idle(asio::io_context& ioc) {
     ioc.restart();
-    ioc.run_for(30s);
+    ioc.poll();
     REQUIRE(ioc.stopped());
 }
 
-asio::awaitable<void> sleep_for(std::chrono::steady_clock::duration d) {
-    asio::steady_timer t(co_await asio::this_coro::executor, d);
-    co_await t.async_wait(asio::use_awaitable);
+// Runs every coroutine to its end, moving the clock as far as their waits need.
+void run_until_idle(asio::io_context& ioc, manual_clock& clock) {
+    paced::test::run_on(ioc, clock);
+    REQUIRE(ioc.stopped());
 }
 
 bool is_aborted(std::exception_ptr e) {
@@ -62,28 +66,29 @@ struct outcome {
     std::exception_ptr error;
 };
 
-// Acquires, records `id` in `order`, then holds the permit for `hold`.
-asio::awaitable<void> take(async_semaphore& sem, std::vector<int>* order, int id,
-                           std::chrono::steady_clock::duration hold) {
+// Acquires, records `id` in `order`, then holds the permit for `hold` (on `clock`, when given).
+asio::awaitable<void> take(async_semaphore& sem, std::vector<int>* order, int id, manual_clock* clock,
+                           std::chrono::nanoseconds hold) {
     co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
     auto permit = co_await sem.acquire();
     if (order)
         order->push_back(id);
-    if (hold.count() > 0)
-        co_await sleep_for(hold);
+    if (clock)
+        co_await clock->sleep_for(hold);
 }
 
 void spawn_take(asio::io_context& ioc, async_semaphore& sem, outcome& out, std::vector<int>* order = nullptr,
-                int id = 0, asio::cancellation_signal* signal = nullptr,
-                std::chrono::steady_clock::duration hold = {}) {
+                int id = 0, asio::cancellation_signal* signal = nullptr, manual_clock* clock = nullptr,
+                std::chrono::nanoseconds hold = {}) {
     auto done = [&out](std::exception_ptr e) {
         out.done = true;
         out.error = e;
     };
     if (signal)
-        asio::co_spawn(ioc, take(sem, order, id, hold), asio::bind_cancellation_slot(signal->slot(), done));
+        asio::co_spawn(ioc, take(sem, order, id, clock, hold),
+                       asio::bind_cancellation_slot(signal->slot(), done));
     else
-        asio::co_spawn(ioc, take(sem, order, id, hold), done);
+        asio::co_spawn(ioc, take(sem, order, id, clock, hold), done);
 }
 
 } // namespace
@@ -144,17 +149,20 @@ TEST_CASE("async_semaphore: acquire returns at once while permits are free", "[p
 
 TEST_CASE("async_semaphore: waiters are served first in, first out", "[pacing][semaphore]") {
     asio::io_context ioc;
+    auto clock = manual_clock::make();
+    auto const start = clock->now();
     async_semaphore sem(1);
     auto held = sem.try_acquire();
     std::vector<outcome> outs(6);
     std::vector<int> order;
-    for (int i = 0; i < 6; ++i)
-        spawn_take(ioc, sem, outs[static_cast<std::size_t>(i)], &order, i, nullptr, 1ms);
+    for (int i = 0; i < 6; ++i) // each holds its permit for 1 ms
+        spawn_take(ioc, sem, outs[static_cast<std::size_t>(i)], &order, i, nullptr, clock.get(), 1ms);
     ioc.poll();
     CHECK(sem.waiters() == 6);
     held.release();
-    run_until_idle(ioc);
+    run_until_idle(ioc, *clock);
     CHECK(order == std::vector<int>{0, 1, 2, 3, 4, 5});
+    CHECK(clock->now() - start == 6ms); // one after the other, each as soon as the last gave it back
     CHECK(sem.available() == 1);
 }
 
@@ -178,10 +186,11 @@ TEST_CASE("async_semaphore: a released permit goes to the first waiter; try_acqu
 TEST_CASE("async_semaphore: `acquire || timer` gives up waiting and leaves the queue",
           "[pacing][semaphore][cancel]") {
     asio::io_context ioc;
+    auto clock = manual_clock::make();
     async_semaphore sem(1);
     auto held = sem.try_acquire();
-    paced::test::run_coro(ioc, [&]() -> asio::awaitable<void> {
-        auto r = co_await (sem.acquire() || sleep_for(2ms));
+    paced::test::run_coro_on(ioc, *clock, [&]() -> asio::awaitable<void> {
+        auto r = co_await (sem.acquire() || clock->sleep_for(2ms));
         CHECK(r.index() == 1);
         CHECK(sem.waiters() == 0);
     }());
@@ -239,12 +248,13 @@ TEST_CASE("async_semaphore: random races of acquire, timers and releases never l
     auto const seed = GENERATE(1u, 2u, 3u);
     CAPTURE(seed);
     asio::io_context ioc;
+    auto clock = manual_clock::make();
     async_semaphore sem(3);
     std::mt19937 rng(seed);
     int holders = 0, max_holders = 0, granted = 0, gave_up = 0;
     auto worker = [&](int patience_us, int hold_us) -> asio::awaitable<void> {
         for (int round = 0; round < 5; ++round) {
-            auto r = co_await (sem.acquire() || sleep_for(std::chrono::microseconds(patience_us)));
+            auto r = co_await (sem.acquire() || clock->sleep_for(std::chrono::microseconds(patience_us)));
             if (r.index() == 1) {
                 ++gave_up;
                 continue;
@@ -252,7 +262,7 @@ TEST_CASE("async_semaphore: random races of acquire, timers and releases never l
             auto permit = std::move(std::get<0>(r));
             ++granted;
             max_holders = std::max(max_holders, ++holders);
-            co_await sleep_for(std::chrono::microseconds(hold_us));
+            co_await clock->sleep_for(std::chrono::microseconds(hold_us));
             --holders;
         }
     };
@@ -263,7 +273,7 @@ TEST_CASE("async_semaphore: random races of acquire, timers and releases never l
             CHECK_FALSE(e);
             ++finished;
         });
-    run_until_idle(ioc);
+    run_until_idle(ioc, *clock);
     CHECK(finished == 100);
     CHECK(granted + gave_up == 500);
     CHECK(max_holders <= 3);

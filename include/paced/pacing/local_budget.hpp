@@ -18,6 +18,7 @@ namespace paced {
 
 namespace detail {
 class local_budget_impl;
+struct local_budget_access;
 } // namespace detail
 
 /** @brief The limits of one budget scope. An empty limit means "unpaced until learnt" (see
@@ -263,6 +264,9 @@ public:
     budget_options const& options() const noexcept;
 
 private:
+    friend struct detail::local_budget_access; // builds budgets on another clock (the unit tests')
+    explicit local_budget(std::shared_ptr<detail::local_budget_impl> impl) noexcept;
+
     std::shared_ptr<detail::local_budget_impl> impl_;
 };
 

@@ -1,5 +1,6 @@
-// Thread safety of the thread_safe budget and semaphore: meant to run under ThreadSanitizer
-// (-DPACED_SANITIZE=thread), and checks its invariants in every build.
+// Thread safety of the thread_safe budget and semaphore under contention: real threads and real timers,
+// so not a unit test (tests/CMakeLists.txt builds tests/thread_safety/ into the integration binary). Meant
+// to run under ThreadSanitizer (-DPACED_SANITIZE=thread), and checks its invariants in every build.
 
 #include <paced/pacing/async_semaphore.hpp>
 #include <paced/pacing/local_budget.hpp>
