@@ -1,5 +1,7 @@
 #include "sansio/go_duration.hpp"
 
+#include "sansio/ascii.hpp"
+
 #include <array>
 #include <cstdint>
 #include <limits>
@@ -10,10 +12,6 @@ namespace {
 
 using u128 = unsigned __int128;
 constexpr u128 max_ns = static_cast<u128>(std::numeric_limits<std::int64_t>::max());
-
-bool is_digit(char c) noexcept {
-    return c >= '0' && c <= '9';
-}
 
 /// Nanoseconds per unit, or 0 for an unknown unit.
 std::uint64_t unit_ns(std::string_view unit) noexcept {
@@ -49,7 +47,7 @@ std::optional<std::chrono::nanoseconds> parse_go_duration(std::string_view s) no
         // Integer part. Anything above the int64 range overflows whatever the unit.
         u128 whole = 0;
         std::size_t const int_start = i;
-        while (i < s.size() && is_digit(s[i])) {
+        while (i < s.size() && is_ascii_digit(s[i])) {
             whole = whole * 10 + static_cast<unsigned>(s[i] - '0');
             if (whole > max_ns)
                 return std::nullopt;
@@ -65,7 +63,7 @@ std::optional<std::chrono::nanoseconds> parse_go_duration(std::string_view s) no
             ++i;
             std::size_t const frac_start = i;
             int kept = 0;
-            while (i < s.size() && is_digit(s[i])) {
+            while (i < s.size() && is_ascii_digit(s[i])) {
                 if (kept < 19) {
                     frac = frac * 10 + static_cast<unsigned>(s[i] - '0');
                     scale *= 10;
@@ -80,7 +78,7 @@ std::optional<std::chrono::nanoseconds> parse_go_duration(std::string_view s) no
 
         // Unit: everything up to the next number.
         std::size_t const unit_start = i;
-        while (i < s.size() && s[i] != '.' && !is_digit(s[i]))
+        while (i < s.size() && s[i] != '.' && !is_ascii_digit(s[i]))
             ++i;
         std::uint64_t const per_unit = unit_ns(s.substr(unit_start, i - unit_start));
         if (per_unit == 0)

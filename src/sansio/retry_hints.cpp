@@ -1,5 +1,6 @@
 #include "sansio/retry_hints.hpp"
 
+#include "sansio/ascii.hpp"
 #include "sansio/go_duration.hpp"
 #include "sansio/rate_limit_headers.hpp"
 
@@ -13,12 +14,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-bool is_digit(char c) noexcept {
-    return c >= '0' && c <= '9';
-}
-bool is_alpha(char c) noexcept {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
 char lower(char c) noexcept {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
@@ -50,7 +45,7 @@ bool starts_with_icase(std::string_view text, std::string_view prefix) noexcept 
 /// "<decimal> <unit word>", the spelled-out form some servers use.
 std::optional<milliseconds> parse_spelled_duration(std::string_view s) noexcept {
     std::size_t i = 0;
-    while (i < s.size() && (is_digit(s[i]) || s[i] == '.'))
+    while (i < s.size() && (is_ascii_digit(s[i]) || s[i] == '.'))
         ++i;
     auto const number = parse_decimal(s.substr(0, i));
     if (!number)
@@ -58,7 +53,7 @@ std::optional<milliseconds> parse_spelled_duration(std::string_view s) noexcept 
     while (i < s.size() && s[i] == ' ')
         ++i;
     std::size_t const word_start = i;
-    while (i < s.size() && is_alpha(s[i]))
+    while (i < s.size() && is_ascii_alpha(s[i]))
         ++i;
     std::string_view const word = s.substr(word_start, i - word_start);
     auto is = [&](std::initializer_list<std::string_view> names) {
@@ -86,7 +81,7 @@ std::optional<int> small_number(std::string_view s, std::size_t min_digits, std:
         return std::nullopt;
     int v = 0;
     for (char c : s) {
-        if (!is_digit(c))
+        if (!is_ascii_digit(c))
             return std::nullopt;
         v = v * 10 + (c - '0');
     }
@@ -119,11 +114,11 @@ std::optional<double> parse_decimal(std::string_view text) noexcept {
     text = trim_ows(text);
     std::size_t i = 0;
     std::size_t digits = 0;
-    while (i < text.size() && is_digit(text[i]))
+    while (i < text.size() && is_ascii_digit(text[i]))
         ++i, ++digits;
     if (i < text.size() && text[i] == '.') {
         ++i;
-        while (i < text.size() && is_digit(text[i]))
+        while (i < text.size() && is_ascii_digit(text[i]))
             ++i, ++digits;
     }
     if (digits == 0 || i != text.size())
@@ -214,8 +209,8 @@ std::optional<milliseconds> parse_try_again_in(std::string_view message) noexcep
         std::size_t i = 0;
         while (i < rest.size()) {
             auto const c = static_cast<unsigned char>(rest[i]);
-            if (is_digit(rest[i]) || rest[i] == '.' || is_alpha(rest[i]) || c == 0xC2 || c == 0xB5 ||
-                c == 0xCE || c == 0xBC)
+            if (is_ascii_digit(rest[i]) || rest[i] == '.' || is_ascii_alpha(rest[i]) || c == 0xC2 ||
+                c == 0xB5 || c == 0xCE || c == 0xBC)
                 ++i;
             else
                 break;
