@@ -56,7 +56,7 @@ follow_action follow_machine::on_answer(object_state s, header_list const* heade
             return fail(follow_failure::unknown_statuses);
         if (phase_ == phase::polling && headers)
             return {.step = follow_step::retrieve, .wait = schedule_.next_wait(*headers)};
-        return poll_from_start();
+        return poll_from_start(headers);
     case run_status_kind::requires_action:
         return tools_or_finish(s);
     case run_status_kind::terminal:
@@ -65,12 +65,16 @@ follow_action follow_machine::on_answer(object_state s, header_list const* heade
     return end_polled(s);
 }
 
-/// Polling starts (again) as runs().poll does: a retrieval at once, then the schedule's waits from
-/// its first interval.
-follow_action follow_machine::poll_from_start() {
+/** Polling starts (again) after an answer that showed the object active: its creation, a submission of
+ * tool outputs, or the retrieval that replaced a lost stream. The object was seen just now, so the first
+ * retrieval waits too (the answer's hint, else the first interval): a retrieval at once, as runs().poll
+ * makes, would almost always find a just-created run still queued, one request spent for nothing on a
+ * budget every request counts against. */
+follow_action follow_machine::poll_from_start(header_list const* headers) {
     phase_ = phase::polling;
     schedule_.restart();
-    return {.step = follow_step::retrieve};
+    static header_list const none;
+    return {.step = follow_step::retrieve, .wait = schedule_.next_wait(headers ? *headers : none)};
 }
 
 follow_action follow_machine::end_polled(object_state s) {

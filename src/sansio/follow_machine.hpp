@@ -91,8 +91,10 @@ struct follow_config {
  * reported at any time (`on_deadline`, `on_caller_cancelled`), typically after the step in progress was
  * abandoned.
  *
- * - Polling: create, then retrieve at once; while the status is active, wait (`poll_schedule`: the
- *   server's hint, else the interval, grown) and retrieve again. A terminal status finishes (after
+ * - Polling: create; while the status is active, wait (`poll_schedule`: the server's hint, else the
+ *   interval, grown) and retrieve. The first retrieval after an answer that showed the object active
+ *   (creation, submission, the retrieval that replaced a lost stream) waits too: the object was just
+ *   seen, and a retrieval at once would only find it still queued. A terminal status finishes (after
  *   fetch_reply when asked and the status is `completed`).
  * - requires_action with tool calls and a handler: run_tools, then submit_outputs (streamed in stream
  *   mode), then on as after a creation. A tool that fails cancels the object on the server (whatever
@@ -173,7 +175,7 @@ private:
 
     void expect(phase p, char const* event) const;
     follow_action on_answer(object_state s, header_list const* headers);
-    follow_action poll_from_start();
+    follow_action poll_from_start(header_list const* headers);
     follow_action end_polled(object_state s);
     follow_action tools_or_finish(object_state s);
     follow_action abort(bool named, follow_failure why);

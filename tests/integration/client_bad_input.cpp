@@ -291,6 +291,60 @@ TEST_CASE("bad input: a run stream cut before it names its run is followed by th
     }
 }
 
+TEST_CASE("bad input: a run stream that ends cleanly before the run's end is followed by polling",
+          "[client][bad_input][stream]") {
+    // [DONE] after thread.run.created: a server that closed the stream early. The run lives on, so
+    // client.run polls that run instead of returning it unfinished (or reading a run never sent).
+    auto const make_server = [](bool names_run) {
+        return test_server{{.handler = [names_run](test_request const& req) {
+            if (req.method == "POST" && req.target == "/v1/threads/thread_1/runs") {
+                test_response r;
+                r.headers.add("Content-Type", "text/event-stream");
+                r.chunked = true;
+                if (names_run)
+                    r.body = "event: thread.run.created\ndata: " + run_json("queued", "t") + "\n\n";
+                r.body += "event: done\ndata: [DONE]\n\n";
+                return r;
+            }
+            if (req.method == "GET" && req.target == "/v1/threads/thread_1/runs/run_1")
+                return json_answer(200, run_json("completed", "t"));
+            if (req.method == "GET" && req.target.starts_with("/v1/threads/thread_1/runs?"))
+                return json_answer(200, R"({"object": "list", "data": [], "first_id": null, "last_id": null,
+                                            "has_more": false})");
+            return json_answer(404,
+                               R"({"error": {"message": "no such route", "type": "invalid_request_error"}})");
+        }}};
+    };
+    asio::io_context ioc;
+    paced::run_options ro{.mode = paced::run_mode::stream,
+                          .poll = {.interval = std::chrono::milliseconds(10)}};
+    SECTION("the stream named its run: it is polled to its end, and no second run is started") {
+        auto server = make_server(true);
+        paced::client client{ioc.get_executor(), options_for(server)};
+        paced::run r;
+        run_coro(ioc,
+                 [&]() -> asio::awaitable<void> { r = co_await client.run("thread_1", "asst_1", ro); }());
+        CHECK(r.id == "run_1");
+        CHECK(r.status == paced::run_status::completed);
+        CHECK(count_requests(server, "POST", "/v1/threads/thread_1/runs") == 1);
+        CHECK(count_requests(server, "GET", "/v1/threads/thread_1/runs/run_1") == 1);
+    }
+    SECTION("it named none, and none is found by its tag: stream_truncated, typed") {
+        auto server = make_server(false);
+        paced::client client{ioc.get_executor(), options_for(server)};
+        boost::system::error_code code;
+        try {
+            run_coro(ioc, [&]() -> asio::awaitable<void> {
+                (void)co_await client.run("thread_1", "asst_1", ro);
+            }());
+        } catch (paced::error const& e) {
+            code = e.code();
+        }
+        CHECK(code == errc::stream_truncated);
+        CHECK(count_requests(server, "POST", "/v1/threads/thread_1/runs") == 1);
+    }
+}
+
 TEST_CASE("bad input: reading an empty run_stream is invalid_argument where it is awaited",
           "[client][bad_input][stream]") {
     asio::io_context ioc;

@@ -29,7 +29,6 @@ namespace {
 
 follow_action const create{.step = follow_step::create};
 follow_action const create_streamed{.step = follow_step::create_streamed};
-follow_action const retrieve_now{.step = follow_step::retrieve};
 follow_action const recover{.step = follow_step::retrieve, .replaces_stream = true};
 follow_action const find_tagged{.step = follow_step::find_tagged};
 follow_action const run_tools{.step = follow_step::run_tools};
@@ -66,11 +65,11 @@ follow_config streamed() {
 
 } // namespace
 
-TEST_CASE("follow: poll mode creates, retrieves at once, then waits the interval until terminal",
+TEST_CASE("follow: poll mode creates, then waits the interval before each retrieval until terminal",
           "[sansio][follow]") {
     follow_machine m{polled(500ms)};
     CHECK(m.start() == create);
-    CHECK(m.on_created(queued) == retrieve_now);
+    CHECK(m.on_created(queued) == retrieve_after(500ms));
     CHECK(m.on_retrieved(queued, no_hint) == retrieve_after(500ms));
     CHECK(m.on_retrieved(in_progress, no_hint) == retrieve_after(500ms));
     CHECK_FALSE(m.done());
@@ -97,8 +96,7 @@ TEST_CASE("follow: the interval grows by growth up to max_interval", "[sansio][f
     follow_config c{.poll = {.interval = 100ms, .growth = 2.0, .max_interval = 300ms}};
     follow_machine m{c};
     m.start();
-    m.on_created(queued);
-    CHECK(m.on_retrieved(in_progress, no_hint) == retrieve_after(100ms));
+    CHECK(m.on_created(queued) == retrieve_after(100ms));
     CHECK(m.on_retrieved(in_progress, no_hint) == retrieve_after(200ms));
     CHECK(m.on_retrieved(in_progress, no_hint) == retrieve_after(300ms));
     CHECK(m.on_retrieved(in_progress, no_hint) == retrieve_after(300ms));
@@ -142,13 +140,13 @@ TEST_CASE("follow: requires_action runs the tools, submits, and polls again from
     follow_config c{.poll = {.interval = 100ms, .growth = 2.0}, .answers_tool_calls = true};
     follow_machine m{c};
     m.start();
-    m.on_created(queued);
-    CHECK(m.on_retrieved(in_progress, no_hint) == retrieve_after(100ms));
+    CHECK(m.on_created(queued) == retrieve_after(100ms)); // the interval, then grown
     CHECK(m.on_retrieved(in_progress, no_hint) == retrieve_after(200ms));
+    CHECK(m.on_retrieved(in_progress, no_hint) == retrieve_after(400ms));
     CHECK(m.on_retrieved(needs_tools, no_hint) == run_tools);
     CHECK(m.on_tool_outputs_ready() == submit);
-    CHECK(m.on_outputs_submitted(queued) == retrieve_now);
-    CHECK(m.on_retrieved(in_progress, no_hint) == retrieve_after(100ms)); // the interval started again
+    CHECK(m.on_outputs_submitted(queued) == retrieve_after(100ms));
+    CHECK(m.on_retrieved(in_progress, no_hint) == retrieve_after(200ms)); // grown again from the interval
     CHECK(m.on_retrieved(needs_tools, no_hint) == run_tools);             // a second step of tools
     CHECK(m.on_tool_outputs_ready() == submit);
     CHECK(m.on_outputs_submitted(completed) == finish);
@@ -220,13 +218,13 @@ TEST_CASE("follow: a stream that broke after naming its run polls that run, neve
         m.on_tool_outputs_ready();
         CHECK(m.on_stream_broke(true, false) == recover);
     }
-    // The retrieval stands in for the stream; polling then starts as after a creation.
-    CHECK(m.on_retrieved(in_progress, no_hint) == retrieve_now);
+    // The retrieval stands in for the stream (at once); polling then waits, as after a creation.
+    CHECK(m.on_retrieved(in_progress, no_hint) == retrieve_after(100ms));
     CHECK(m.on_retrieved(in_progress, no_hint) == retrieve_after(100ms));
     // Tools on the polled run are submitted without a stream.
     CHECK(m.on_retrieved(needs_tools, no_hint) == run_tools);
     CHECK(m.on_tool_outputs_ready() == submit);
-    CHECK(m.on_outputs_submitted(in_progress) == retrieve_now);
+    CHECK(m.on_outputs_submitted(in_progress) == retrieve_after(100ms));
     // The reply is fetched: no stream carried it.
     CHECK(m.on_retrieved(completed, no_hint) == fetch_reply);
     CHECK(m.on_reply_fetched() == finish);
@@ -246,7 +244,7 @@ TEST_CASE("follow: a stream that broke before naming its run has the run looked 
     CHECK(m.on_stream_broke(false, true) == find_tagged);
     SECTION("found: retrieved in the stream's place, then polled") {
         CHECK(m.on_looked_up(true) == recover);
-        CHECK(m.on_retrieved(in_progress, no_hint) == retrieve_now);
+        CHECK(m.on_retrieved(in_progress, no_hint) == retrieve_after(1000ms));
         CHECK(m.on_retrieved(completed, no_hint) == finish);
     }
     SECTION("not found: no run was started, the stream's own error") {
@@ -359,7 +357,7 @@ TEST_CASE("follow: three unknown statuses in a row give up", "[sansio][follow]")
 TEST_CASE("follow: a known status between unknown ones starts the count again", "[sansio][follow]") {
     follow_machine m{polled(100ms)};
     m.start();
-    CHECK(m.on_created(object_state{"new_status"}) == retrieve_now); // the creation's answer counts
+    CHECK(m.on_created(object_state{"new_status"}) == retrieve_after(100ms)); // the creation's answer counts
     CHECK(m.on_retrieved(object_state{"new_status"}, no_hint) == retrieve_after(100ms));
     CHECK(m.on_retrieved(in_progress, no_hint) == retrieve_after(100ms));
     CHECK(m.on_retrieved(object_state{"new_status"}, no_hint) == retrieve_after(100ms));
@@ -372,7 +370,7 @@ TEST_CASE("follow: with the Responses table, polling ends at any status but queu
     follow_config c{.statuses = &response_statuses(), .poll = {.interval = 200ms}, .fetches_reply = true};
     follow_machine m{c};
     CHECK(m.start() == create);
-    CHECK(m.on_created(queued) == retrieve_now);
+    CHECK(m.on_created(queued) == retrieve_after(200ms));
     CHECK(m.on_retrieved(in_progress, hint("50")) == retrieve_after(50ms));
     SECTION("completed") {
         CHECK(m.on_retrieved(completed, no_hint) == fetch_reply);
@@ -393,7 +391,7 @@ TEST_CASE("follow: events that were not asked for are logic errors", "[sansio][f
     CHECK_THROWS_AS(m.on_stream_broke(true, false), std::logic_error);
     CHECK_THROWS_AS(m.on_tool_outputs_ready(), std::logic_error);
     CHECK_THROWS_AS(m.start(), std::logic_error);
-    CHECK(m.on_created(queued) == retrieve_now); // still in step
+    CHECK(m.on_created(queued) == retrieve_after(1000ms)); // still in step
 }
 
 TEST_CASE("follow: only the steps after the course is decided are ending steps", "[sansio][follow]") {
