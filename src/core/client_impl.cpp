@@ -428,10 +428,11 @@ client_impl::next_step client_impl::settle(api_request const& req, request_optio
     int const attempt = progress.attempts; // attempts before this one
 
     // The error envelope of a non-2xx answer (a 2xx body is the caller's, not read here).
+    bool const succeeded = resp && resp->status >= 200 && resp->status < 300;
     std::optional<api_error> api;
     sansio::attempt_outcome outcome = sansio::attempt_transport_failure{result.transport_code};
     if (resp) {
-        if (resp->status < 200 || resp->status >= 300) {
+        if (!succeeded) {
             api = make_api_error(resp->status, resp->headers, resp->body, now);
             api->message = redact(std::move(api->message), options_.api_key);
         }
@@ -450,7 +451,9 @@ client_impl::next_step client_impl::settle(api_request const& req, request_optio
         sansio::attempt_limits{.max_retries = opts.max_retries.value_or(options_.max_retries),
                                .max_rate_limit_retries = options_.max_rate_limit_retries,
                                .max_retry_delay = options_.max_retry_delay},
-        now, next_uniform());
+        // The jitter's draw (a lock on the client's generator) only where a retry can follow, not on
+        // every request's path.
+        now, succeeded ? 0.0 : next_uniform());
 
     auto fill_metadata = [&] {
         if (!opts.metadata)
