@@ -459,13 +459,11 @@ private:
             failure_ = std::current_exception();
             broke = true;
         }
-        if (!broke && !ended_with_run(stream)) {
-            // The stream ended cleanly but left the run unfinished (or never showed it): a server that
-            // closed it early. The run may live on, so it is followed like one whose stream broke.
-            failure_ = std::make_exception_ptr(
-                error(make_error_code(errc::stream_truncated),
-                      "the run's stream ended without the run's final state (run " +
-                          (run_id_.empty() ? std::string{"not named"} : run_id_) + ")"));
+        if (!broke && !stream.last_run()) {
+            // The stream ended cleanly without ever showing its run: a server that closed it early. The
+            // run may have been started, so it is looked for like one whose stream broke.
+            failure_ = std::make_exception_ptr(error(make_error_code(errc::stream_truncated),
+                                                     "the run's stream ended before it showed the run"));
             broke = true;
         }
         if (broke) {
@@ -477,12 +475,6 @@ private:
             for (auto const& [id, text] : stream.texts())
                 *options_.reply += text;
         next_ = machine_.on_stream_ended(state_of(*current_));
-    }
-
-    /// The stream's last run is one the follow can end on (requires_action or terminal).
-    static bool ended_with_run(run_stream const& stream) {
-        auto const& last = stream.last_run();
-        return last && sansio::classify_status(last->status.str()).kind != sansio::run_status_kind::active;
     }
 
     /// A stream that broke before it named its run: the server may have started the run, so it is looked

@@ -94,18 +94,30 @@ follow_action follow_machine::tools_or_finish(object_state s) {
 
 follow_action follow_machine::on_stream_ended(object_state s) {
     expect(phase::streaming, "on_stream_ended");
-    if (classify_status(s.status, *statuses_).kind == run_status_kind::requires_action)
+    switch (classify_status(s.status, *statuses_).kind) {
+    case run_status_kind::requires_action:
         return tools_or_finish(s);
+    case run_status_kind::active:
+        // The stream was closed before the object's end (a server that ended it early): the object lives
+        // on, so it is followed as after a break, not returned unfinished.
+        return recover();
+    case run_status_kind::terminal:
+        break;
+    }
     return finish(); // the stream carried the reply, if any
+}
+
+/// A retrieval of the named object in place of its lost stream, then polling.
+follow_action follow_machine::recover() {
+    stream_ = false;
+    phase_ = phase::recovering;
+    return {.step = follow_step::retrieve, .replaces_stream = true};
 }
 
 follow_action follow_machine::on_stream_broke(bool named, bool findable) {
     expect(phase::streaming, "on_stream_broke");
-    if (named) {
-        stream_ = false;
-        phase_ = phase::recovering;
-        return {.step = follow_step::retrieve, .replaces_stream = true};
-    }
+    if (named)
+        return recover();
     if (findable) {
         phase_ = phase::looking_up;
         return {.step = follow_step::find_tagged};
@@ -117,9 +129,7 @@ follow_action follow_machine::on_looked_up(bool found) {
     expect(phase::looking_up, "on_looked_up");
     if (!found)
         return fail(follow_failure::stream_lost); // no object was started: nothing to follow
-    stream_ = false;
-    phase_ = phase::recovering;
-    return {.step = follow_step::retrieve, .replaces_stream = true};
+    return recover();
 }
 
 follow_action follow_machine::on_tool_outputs_ready() {

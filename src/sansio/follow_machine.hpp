@@ -99,7 +99,8 @@ struct follow_config {
  * - requires_action with tool calls and a handler: run_tools, then submit_outputs (streamed in stream
  *   mode), then on as after a creation. A tool that fails cancels the object on the server (whatever
  *   `cancel_on_abort` says: the object waits for outputs that will never come), then fails tool_failed.
- * - Streams: a stream that ended finishes, or runs the tools. One that broke after naming the object
+ * - Streams: a stream that ended finishes, or runs the tools; one that ended with the object still
+ *   active is followed as a broken one that named it. One that broke after naming the object
  *   is replaced by a retrieval of that object, then polling; one that broke before naming it has the
  *   object looked up by its request tag when that is possible (found: retrieved and polled; not found,
  *   or no lookup possible: fail with the stream's error). A second creation is never asked for.
@@ -131,7 +132,9 @@ public:
     follow_action on_created(object_state s);
     /// A retrieval answered with `s`; `headers` are the answer's (for the poll hint).
     follow_action on_retrieved(object_state s, header_list const& headers);
-    /// A stream ended cleanly; `s` is the last state of the object it carried.
+    /// A stream ended cleanly; `s` is the last state of the object it carried. A state still active (the
+    /// server closed the stream early) is followed by polling, as after a break. A stream that carried no
+    /// state of the object at all is a break (on_stream_broke).
     follow_action on_stream_ended(object_state s);
     /** A stream broke, or its creation failed after the request may have arrived. `named`: the object's
      * id is known (from the stream, or from the failure). `findable`: it was not named but can be looked
@@ -176,6 +179,7 @@ private:
     void expect(phase p, char const* event) const;
     follow_action on_answer(object_state s, header_list const* headers);
     follow_action poll_from_start(header_list const* headers);
+    follow_action recover();
     follow_action end_polled(object_state s);
     follow_action tools_or_finish(object_state s);
     follow_action abort(bool named, follow_failure why);

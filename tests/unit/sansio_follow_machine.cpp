@@ -230,6 +230,17 @@ TEST_CASE("follow: a stream that broke after naming its run polls that run, neve
     CHECK(m.on_reply_fetched() == finish);
 }
 
+TEST_CASE("follow: a stream that ended with its run still active is followed like a broken one",
+          "[sansio][follow]") {
+    follow_config c = streamed();
+    c.poll.interval = 100ms;
+    follow_machine m{c};
+    m.start();
+    CHECK(m.on_stream_ended(queued) == recover); // never returned unfinished, never created again
+    CHECK(m.on_retrieved(in_progress, no_hint) == retrieve_after(100ms));
+    CHECK(m.on_retrieved(completed, no_hint) == finish);
+}
+
 TEST_CASE("follow: a stream recovered to a run that had already ended finishes at once", "[sansio][follow]") {
     follow_machine m{streamed()};
     m.start();
