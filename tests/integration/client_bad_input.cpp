@@ -245,6 +245,26 @@ std::size_t count_requests(test_server const& server, std::string_view method, s
     return n;
 }
 
+/// `client.run` of run_1's assistant on thread_1, against `server`: the run it returns.
+paced::run run_on_thread_1(test_server const& server, paced::run_options const& ro) {
+    asio::io_context ioc;
+    paced::client client{ioc.get_executor(), options_for(server)};
+    paced::run r;
+    run_coro(ioc, [&]() -> asio::awaitable<void> { r = co_await client.run("thread_1", "asst_1", ro); }());
+    return r;
+}
+
+/// As run_on_thread_1, for a run that must fail: the code of the paced::error it threw.
+boost::system::error_code run_error_on_thread_1(test_server const& server, paced::run_options const& ro) {
+    try {
+        (void)run_on_thread_1(server, ro);
+    } catch (paced::error const& e) {
+        return e.code();
+    }
+    FAIL("client.run did not fail");
+    return {};
+}
+
 } // namespace
 
 TEST_CASE("bad input: a run stream cut before it names its run is followed by the run's tag",
@@ -255,10 +275,7 @@ TEST_CASE("bad input: a run stream cut before it names its run is followed by th
 
     SECTION("the run was started: client.run finds it, polls it to its end, and never starts another") {
         auto server = stream_cut_before_run_named(true);
-        paced::client client{ioc.get_executor(), options_for(server)};
-        paced::run r;
-        run_coro(ioc,
-                 [&]() -> asio::awaitable<void> { r = co_await client.run("thread_1", "asst_1", ro); }());
+        auto const r = run_on_thread_1(server, ro);
         CHECK(r.id == "run_1");
         CHECK(r.status == paced::run_status::completed);
         CHECK(count_requests(server, "POST", "/v1/threads/thread_1/runs") == 1);
@@ -277,16 +294,7 @@ TEST_CASE("bad input: a run stream cut before it names its run is followed by th
     }
     SECTION("no run was started: the stream's own error, typed") {
         auto server = stream_cut_before_run_named(false);
-        paced::client client{ioc.get_executor(), options_for(server)};
-        boost::system::error_code code;
-        try {
-            run_coro(ioc, [&]() -> asio::awaitable<void> {
-                (void)co_await client.run("thread_1", "asst_1", ro);
-            }());
-        } catch (paced::error const& e) {
-            code = e.code();
-        }
-        CHECK(code == errc::stream_truncated);
+        CHECK(run_error_on_thread_1(server, ro) == errc::stream_truncated);
         CHECK(count_requests(server, "POST", "/v1/threads/thread_1/runs") == 1);
     }
 }
@@ -315,15 +323,11 @@ TEST_CASE("bad input: a run stream that ends cleanly before the run's end is fol
                                R"({"error": {"message": "no such route", "type": "invalid_request_error"}})");
         }}};
     };
-    asio::io_context ioc;
     paced::run_options ro{.mode = paced::run_mode::stream,
                           .poll = {.interval = std::chrono::milliseconds(10)}};
     SECTION("the stream named its run: it is polled to its end, and no second run is started") {
         auto server = make_server(true);
-        paced::client client{ioc.get_executor(), options_for(server)};
-        paced::run r;
-        run_coro(ioc,
-                 [&]() -> asio::awaitable<void> { r = co_await client.run("thread_1", "asst_1", ro); }());
+        auto const r = run_on_thread_1(server, ro);
         CHECK(r.id == "run_1");
         CHECK(r.status == paced::run_status::completed);
         CHECK(count_requests(server, "POST", "/v1/threads/thread_1/runs") == 1);
@@ -331,16 +335,7 @@ TEST_CASE("bad input: a run stream that ends cleanly before the run's end is fol
     }
     SECTION("it named none, and none is found by its tag: stream_truncated, typed") {
         auto server = make_server(false);
-        paced::client client{ioc.get_executor(), options_for(server)};
-        boost::system::error_code code;
-        try {
-            run_coro(ioc, [&]() -> asio::awaitable<void> {
-                (void)co_await client.run("thread_1", "asst_1", ro);
-            }());
-        } catch (paced::error const& e) {
-            code = e.code();
-        }
-        CHECK(code == errc::stream_truncated);
+        CHECK(run_error_on_thread_1(server, ro) == errc::stream_truncated);
         CHECK(count_requests(server, "POST", "/v1/threads/thread_1/runs") == 1);
     }
 }
