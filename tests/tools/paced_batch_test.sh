@@ -5,7 +5,7 @@
 #   paced_batch_test.sh CASE EMULATOR BATCH
 #
 # CASE is one of: completes, connections, resume, failures, usage, terminal, redis, low-limit, global-300,
-# jitter, per-model, learns, run-retries, shard. Needs curl, jq, tmux and redis-server (scripts/setup.sh).
+# jitter, per-model, learns, run-retries, shard, attach. Needs curl, jq, tmux and redis-server (scripts/setup.sh).
 set -euo pipefail
 case_name=$1
 emulator=$2
@@ -258,6 +258,7 @@ usage)
     check_usage "base" --model m --base-url "not a url" "$work/in"
     check_usage "base" --model m --base-url "ftp://example.invalid/v1" "$work/in"
     check_usage "rpm" --model m --rpm -5 "$work/in"
+    check_usage "attach" --model m --attach everything "$work/in"
     OPENAI_API_KEY= check_usage "API key" --model m "$work/in"
     expect_eq "requests that reached the emulator" 0 "$(stat requests_total)"
     # --help works and exits 0.
@@ -462,6 +463,39 @@ learns)
         refused=$(stat rate_limited_429 "${!url_var}")
         [ "$refused" -le 3 ] || fail "$name: expected at most the first refusals (3), got $refused 429s"
     done
+    ;;
+
+attach)
+    # Small text files travel as the text of their run's message (no upload); a larger one and a binary
+    # one are uploaded. The server reads the same input either way, so every file gets the same answer
+    # inline as uploaded. Forced inline, the binary file fails on its own and the others complete.
+    spawn_emulator auto_url --run-ms 100
+    spawn_emulator upload_url --run-ms 100
+    spawn_emulator inline_url --run-ms 100
+    make_inputs 6
+    printf 'large: %s\n' "$(printf 'good %.0s' $(seq 1 60))" >"$work/in/large.txt"
+    printf 'binary\0data, good\n' >"$work/in/binary.dat"
+    batch_against "$auto_url" auto stream --attach auto --inline-max-bytes 200 & batch_pids+=($!)
+    batch_against "$upload_url" upload poll --attach upload & batch_pids+=($!)
+    batch_against "$inline_url" inline stream --attach inline & batch_pids+=($!)
+    wait_batches
+    expect_clean_batch "$auto_url" auto 8
+    expect_clean_batch "$upload_url" upload 8
+    expect_eq "auto: files sent inline" 6 "$(jq -r 'select(.attach == "inline") | .file' "$work/auto.jsonl" | wc -l)"
+    expect_eq "auto: files uploaded" "binary.dat large.txt" \
+        "$(jq -r 'select(.attach == "upload") | .file' "$work/auto.jsonl" | xargs -n1 basename | sort | xargs)"
+    expect_eq "auto: uploads the emulator saw" 2 "$(stat '"requests_per_route"."POST /v1/files"' "$auto_url")"
+    # Every request the emulator saw came from the batch (+1: the assistant): an inline file costs its run.
+    expect_eq "auto: requests" "$(stat requests_total "$auto_url")" \
+        "$(($(jq -s 'map(.requests) | add' "$work/auto.jsonl") + 1))"
+    expect_eq "upload: uploads the emulator saw" 8 "$(stat '"requests_per_route"."POST /v1/files"' "$upload_url")"
+    expect_eq "inline and uploaded answers" "$(jq -r '[.file, .answer] | @tsv' "$work/upload.jsonl" | sort)" \
+        "$(jq -r '[.file, .answer] | @tsv' "$work/auto.jsonl" | sort)"
+    expect_eq "inline: exit code" 1 "$(cat "$work/inline.rc")"
+    expect_eq "inline: completed files" 7 "$(count_status_in inline completed)"
+    expect_eq "inline: the binary file's error" "invalid_argument" \
+        "$(jq -r 'select(.status == "failed") | .error.code' "$work/inline.jsonl")"
+    expect_eq "inline: uploads" null "$(stat '"requests_per_route"."POST /v1/files"' "$inline_url")"
     ;;
 
 *)

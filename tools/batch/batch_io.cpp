@@ -207,8 +207,10 @@ client_options client_options_for(settings const& cfg, boost::asio::any_io_execu
 }
 
 line_record failure_record(std::string const& file, boost::system::system_error const& e, std::string run_id,
-                           std::string thread_id, std::uint64_t requests, std::uint32_t runs) {
+                           std::string thread_id, std::uint64_t requests, std::uint32_t runs,
+                           std::string attach) {
     line_record r;
+    r.attach = std::move(attach);
     r.file = file;
     r.status = "failed";
     r.run_id = std::move(run_id);
@@ -266,6 +268,7 @@ void result_writer::write(line_record const& r) {
     o["thread_id"] = r.thread_id.empty() ? boost::json::value(nullptr) : boost::json::value(r.thread_id);
     o["requests"] = r.requests;
     o["runs"] = r.runs;
+    o["attach"] = r.attach.empty() ? boost::json::value(nullptr) : boost::json::value(r.attach);
     if (r.has_error) {
         boost::json::object e;
         e["code"] = r.error_code;

@@ -1,6 +1,8 @@
 #pragma once
 // paced-batch's plumbing: settings, input discovery, the JSONL result file, progress and totals.
 
+#include "file_message.hpp"
+
 #include <paced/batch.hpp>
 #include <paced/client_options.hpp>
 #include <paced/pacing/local_budget.hpp>
@@ -41,6 +43,8 @@ struct settings {
     std::string shard;               ///< "K/N", empty: every file
     std::size_t max_connections = 0; ///< 0: the larger of 64 (the client's default) and `concurrency`
     std::string mode = "stream";
+    std::string attach = "auto";                             ///< --attach: inline | upload | auto
+    std::size_t inline_max_bytes = default_inline_max_bytes; ///< the largest file auto sends inline
     long poll_interval_ms = 1000;
     std::string redis_url;
     std::string out_path;
@@ -71,6 +75,7 @@ struct line_record {
     std::string thread_id;
     std::uint64_t requests = 0;
     std::uint32_t runs = 0; ///< runs created for the file (more than one after transient run failures)
+    std::string attach;     ///< how the file travelled: "inline" or "upload" (empty: not decided)
     bool has_error = false;
     std::string error_code; ///< paced's error name, e.g. "run_failed"
     std::string error_message;
@@ -78,7 +83,8 @@ struct line_record {
 };
 
 line_record failure_record(std::string const& file, boost::system::system_error const& e, std::string run_id,
-                           std::string thread_id, std::uint64_t requests, std::uint32_t runs);
+                           std::string thread_id, std::uint64_t requests, std::uint32_t runs,
+                           std::string attach);
 
 /// Whether a run that ended `failed` with this `last_error.code` may succeed as a new run of the same
 /// input: a fault of the server's (`server_error`) or of its rate (`rate_limit_exceeded`), not of the input.

@@ -35,6 +35,7 @@ struct file_outcome {
     std::string answer;
     std::uint64_t requests = 0;
     std::uint32_t runs = 0;
+    std::string attach; ///< "inline" or "upload"
 };
 
 /// Thrown for files not started because the user interrupted the batch (not written to --out).
@@ -99,6 +100,16 @@ int main(int argc, char** argv) {
     app.add_option("--mode", cfg.mode, "How runs are followed: stream (one request per run) or poll")
         ->capture_default_str()
         ->check(CLI::IsMember({"stream", "poll"}));
+    app.add_option("--attach", cfg.attach,
+                   "How each file reaches its run: 'inline' (as the text of the run's message, no upload; "
+                   "text files only), 'upload' (uploaded and attached for file_search: one more request per "
+                   "file), 'auto' (inline when the file is UTF-8 text without NUL bytes of at most "
+                   "--inline-max-bytes, else upload)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"inline", "upload", "auto"}));
+    app.add_option("--inline-max-bytes", cfg.inline_max_bytes, "The largest file --attach auto sends inline")
+        ->capture_default_str()
+        ->check(CLI::Range(std::size_t{1}, std::size_t{64} * 1024 * 1024));
     app.add_option("--poll-interval", cfg.poll_interval_ms,
                    "Milliseconds between polls (poll mode, fallback)")
         ->capture_default_str()
@@ -190,26 +201,37 @@ int main(int argc, char** argv) {
             auto a = co_await client->assistants().create(params);
             assistant_id = a.id;
         }
-        std::vector<std::optional<line_record>> pending(files.size());
+        auto const attach = parse_attach_mode(cfg.attach).value_or(attach_mode::automatic);
         auto work = [&](std::string const& path) -> asio::awaitable<file_outcome> {
             if (stopping)
                 throw skipped_by_interrupt{};
             file_outcome o;
             paced::request_options req{.attempts = &o.requests};
             try {
-                paced::file_upload upload{.path = path, .content_type = "text/plain"};
-                auto f = co_await client->files().create(upload, req);
+                paced::message_create_params message{.role = "user"};
+                if (auto text = inline_text_of(path, attach, cfg.inline_max_bytes)) {
+                    // The prompt and the file's text, each a part of its own: the file's text arrives
+                    // exactly as it is, and the upload's request is saved.
+                    std::vector<paced::message_content_part_param> parts;
+                    parts.emplace_back(paced::text_part{.text = cfg.prompt});
+                    parts.emplace_back(paced::text_part{.text = std::move(*text)});
+                    message.content = std::move(parts);
+                    o.attach = "inline";
+                } else {
+                    o.attach = "upload";
+                    paced::file_upload upload{.path = path, .content_type = "text/plain"};
+                    auto f = co_await client->files().create(upload, req);
+                    message.content = cfg.prompt;
+                    message.attachments = {{.file_id = f.id, .tools = {"file_search"}}};
+                }
                 paced::run_options ro{.mode = cfg.mode == "poll" ? paced::run_mode::poll
                                                                  : paced::run_mode::stream,
                                       .poll = {.interval = std::chrono::milliseconds(cfg.poll_interval_ms)},
                                       .reply = &o.answer,
                                       .request = req};
-                paced::thread_and_run_create_params job{
-                    .assistant_id = assistant_id,
-                    .thread = paced::thread_create_params{
-                        .messages = {{.role = "user",
-                                      .content = cfg.prompt,
-                                      .attachments = {{.file_id = f.id, .tools = {"file_search"}}}}}}};
+                paced::thread_and_run_create_params job{.assistant_id = assistant_id,
+                                                        .thread = paced::thread_create_params{}};
+                job.thread->messages.push_back(std::move(message));
                 // A run that failed for a fault of the server's is not the file's outcome: a new run of
                 // the same input (the upload is kept) gets another chance, a bounded number of times. The
                 // failed run is terminal, so there is never more than one live run per file.
@@ -235,15 +257,16 @@ int main(int argc, char** argv) {
                                       .run_id = o.run_id,
                                       .thread_id = o.thread_id,
                                       .requests = o.requests,
-                                      .runs = o.runs});
+                                      .runs = o.runs,
+                                      .attach = o.attach});
             } catch (skipped_by_interrupt const&) {
                 throw;
             } catch (paced::error const& e) {
-                out.write(failure_record(path, e, o.run_id, o.thread_id, o.requests, o.runs));
+                out.write(failure_record(path, e, o.run_id, o.thread_id, o.requests, o.runs, o.attach));
                 throw;
             } catch (boost::system::system_error const& e) {
                 if (e.code() != asio::error::operation_aborted) {
-                    out.write(failure_record(path, e, o.run_id, o.thread_id, o.requests, o.runs));
+                    out.write(failure_record(path, e, o.run_id, o.thread_id, o.requests, o.runs, o.attach));
                 }
                 throw;
             }

@@ -191,10 +191,15 @@ message_rec& store::add_message(thread_rec& t, std::string role, json::array con
     m->thread = &t;
     m->created = now;
     m->role = std::move(role);
+    // One text part per line, like the other parts of the reply function's input: the words of two
+    // parts never run together.
     for (const auto& part : content) {
         const auto& o = part.as_object();
-        if (o.at("type") == "text")
-            m->text += o.at("text").at("value").as_string();
+        if (o.at("type") != "text")
+            continue;
+        if (!m->text.empty())
+            m->text += '\n';
+        m->text += o.at("text").at("value").as_string();
     }
     m->content = std::move(content);
     m->attachments = std::move(attachments);
