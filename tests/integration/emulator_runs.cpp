@@ -113,6 +113,46 @@ TEST_CASE("emulator runs: negative keywords give label no", "[emulator][runs]") 
               .rfind("label: no\n", 0) == 0);
 }
 
+TEST_CASE("emulator runs: truncation_strategy last_messages cuts the run's context", "[emulator][runs]") {
+    emulator_process emu({"--run-ms", "0"});
+    const auto asst = make_assistant(emu.url()); // 9 bytes of instructions
+    const auto thread = make_thread(emu.url(), "yes, good, approved");
+    // The run brings one more message; with last_messages 1 it sees that message alone.
+    const std::string body =
+        R"({"assistant_id":")" + asst +
+        R"(","additional_messages":[{"role":"user","content":[{"type":"text","text":"no"},)"
+        R"({"type":"text","text":"bad"}]}],"truncation_strategy":{"type":"last_messages",)"
+        R"("last_messages":1}})";
+    auto created = api_post(emu.url(), "/v1/threads/" + thread + "/runs", body);
+    const auto run = id_of(created);
+    CHECK(created.json().at("truncation_strategy") ==
+          json::parse(R"({"type":"last_messages","last_messages":1})"));
+    auto done = wait_for(emu.url(), thread, run, {"completed"});
+    // "no\nbad": the two text parts are two lines of the input, 6 bytes; ceil((6 + 9) / 4).
+    CHECK(done.at("usage").at("prompt_tokens") == 4);
+    auto msgs = api_get(emu.url(), "/v1/threads/" + thread + "/messages?run_id=" + run).json();
+    const std::string text(
+        msgs.at("data").as_array()[0].at("content").as_array()[0].at("text").at("value").as_string());
+    CHECK(text == "label: no\nreason: 0 positive and 2 negative keyword(s) in 6 bytes of input.");
+
+    // Without a strategy (auto) the run sees the whole thread's user messages: 19 + 6 bytes.
+    auto whole =
+        api_post(emu.url(), "/v1/threads/" + thread + "/runs", R"({"assistant_id":")" + asst + R"("})");
+    const auto run2 = id_of(whole);
+    CHECK(whole.json().at("truncation_strategy") == json::parse(R"({"type":"auto","last_messages":null})"));
+    auto done2 = wait_for(emu.url(), thread, run2, {"completed"});
+    CHECK(done2.at("usage").at("prompt_tokens") == 9); // ceil((25 + 9) / 4)
+
+    for (const char* bad :
+         {R"({"type":"newest"})", R"({"last_messages":2})", R"({"type":"last_messages","last_messages":0})",
+          R"({"type":"auto","keep":1})", R"("auto")"}) {
+        auto refused = api_post(emu.url(), "/v1/threads/" + thread + "/runs",
+                                R"({"assistant_id":")" + asst + R"(","truncation_strategy":)" + bad + "}");
+        INFO(bad << ": " << refused.body);
+        CHECK(refused.status == 400);
+    }
+}
+
 TEST_CASE("emulator runs: a second run or a new message on a thread with an active run is refused",
           "[emulator][runs]") {
     emulator_process emu({"--run-ms", "60000"});

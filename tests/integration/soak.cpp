@@ -99,11 +99,18 @@ TEST_CASE("soak: 2000 runs under injected faults and a noisy neighbour, each wit
 
     temp_folder neighbour_inputs(1500);
     std::string const log = neighbour_inputs.path.string() + ".log";
+    // A thread per file (`--threads with-run`): the neighbour's runs then have a thread each, like the
+    // client's, so that "at most one run per thread" below checks both processes.
     std::vector<std::string> neighbour_args{
-        "--base-url",    emu.base_url(), "--api-key",       "sk-neighbour",
-        "--assistant",   a.id,           "--rpm",           std::to_string(static_cast<int>(neighbour_rpm)),
-        "--mode",        "poll",         "--poll-interval", "250",
-        "--concurrency", "32",           "--quiet",         neighbour_inputs.path.string()};
+        "--threads",       "with-run",
+        "--base-url",      emu.base_url(),
+        "--api-key",       "sk-neighbour",
+        "--assistant",     a.id,
+        "--rpm",           std::to_string(static_cast<int>(neighbour_rpm)),
+        "--mode",          "poll",
+        "--poll-interval", "250",
+        "--concurrency",   "32",
+        "--quiet",         neighbour_inputs.path.string()};
     child_process neighbour(PACED_BATCH_PATH, std::move(neighbour_args), log);
 
     std::vector<std::size_t> inputs(inputs_count);

@@ -5,7 +5,7 @@
 #   paced_batch_test.sh CASE EMULATOR BATCH
 #
 # CASE is one of: completes, connections, resume, failures, usage, terminal, redis, low-limit, global-300,
-# jitter, per-model, learns, run-retries, shard, attach. Needs curl, jq, tmux and redis-server (scripts/setup.sh).
+# jitter, per-model, learns, run-retries, shard, attach, threads. Needs curl, jq, tmux and redis-server (scripts/setup.sh).
 set -euo pipefail
 case_name=$1
 emulator=$2
@@ -143,10 +143,11 @@ completes)
     expect_eq "lines with an error" 0 "$(jq -r 'select(.error != null) | .file' "$work/out.jsonl" | wc -l)"
     expect_eq "429s served by the emulator" 0 "$(stat rate_limited_429)"
     expect_eq "runs created" 15 "$(stat runs_created)"
-    expect_eq "most runs on one thread" 1 "$(stat runs_per_thread_max)"
+    expect_eq "runs refused for an active run on their thread" 0 "$(stat active_run_conflicts)"
     expect_eq "stats-json completed" 15 "$(jq -r .completed "$work/stats.json")"
     expect_eq "stats-json 429s" 0 "$(jq -r .rate_limited_429 "$work/stats.json")"
-    # Every request the emulator saw came from the batch and is counted by it (+1: the assistant).
+    # Every request the emulator saw came from the batch and is counted by it (+1: the assistant; a pool
+    # thread's creation is counted by the file that used it first).
     per_file=$(jq -s 'map(.requests) | add' "$work/out.jsonl")
     expect_eq "requests counted" "$(stat requests_total)" "$((per_file + 1))"
     grep -q 'completed 15' "$work/err" || fail "no summary on stderr: $(cat "$work/err")"
@@ -154,11 +155,12 @@ completes)
 
 connections)
     # In stream mode each file in flight holds a connection for its whole run: a --concurrency above the
-    # client's default pool of 64 is honoured, and --max-connections bounds the connections opened.
+    # client's default pool of 64 is honoured (each file on a thread of its own, whose creation waits for
+    # the budget on its connection), and --max-connections bounds the connections opened.
     start_emulator --run-ms 1500
     make_inputs 80
     rc=0
-    "$batch" --model gpt-4o-mini --concurrency 80 --quiet "$work/in" || rc=$?
+    "$batch" --model gpt-4o-mini --concurrency 80 --threads per-file --quiet "$work/in" || rc=$?
     expect_eq "exit code" 0 "$rc"
     opened=$(stat connections_accepted)
     [ "$opened" -ge 80 ] || fail "80 files streamed at once need 80 connections; the emulator accepted $opened"
@@ -383,10 +385,11 @@ jitter)
 per-model)
     # A server with a budget per model, and paced-batch told so: zero 429s, and both budgets used (the
     # uploads and the assistant in one, the runs in the model's), which one budget could never do: at
-    # 60 RPM it would admit at most 61 requests in any minute.
+    # 60 RPM it would admit at most 61 requests in any minute. An upload and a thread-and-run per file, one
+    # request in each budget.
     spawn_emulator url --rpm 60 --rate-layout per-model --run-ms 300
     make_inputs 45
-    batch_against "$url" per-model stream --rpm 60 --rate-layout per-model
+    batch_against "$url" per-model stream --rpm 60 --rate-layout per-model --threads with-run --attach upload
     expect_clean_batch "$url" per-model 45
     busiest=$(stat max_requests_60s "$url")
     [ "$busiest" -gt 70 ] || fail "both budgets used: expected more than 70 requests in one minute, got $busiest"
@@ -496,6 +499,42 @@ attach)
     expect_eq "inline: the binary file's error" "invalid_argument" \
         "$(jq -r 'select(.status == "failed") | .error.code' "$work/inline.jsonl")"
     expect_eq "inline: uploads" null "$(stat '"requests_per_route"."POST /v1/files"' "$inline_url")"
+    ;;
+
+threads)
+    # What each --threads mode costs, on four emulators at once, 20 small text files sent inline, 4 at a
+    # time: a pooled file costs its run alone (plus at most 4 thread creations for the batch), a file on
+    # a thread of its own one request more, a file whose thread comes with its run one request. The pool's
+    # runs see their own file alone (truncation_strategy last_messages 1), so every mode gives every file
+    # the same answer, and no run ever met another on its thread.
+    spawn_emulator pool_url --run-ms 200
+    spawn_emulator poll_url --run-ms 200
+    spawn_emulator per_file_url --run-ms 200
+    spawn_emulator with_run_url --run-ms 200
+    make_inputs 20
+    printf 'no, this one is bad\n' >"$work/in/item-007.txt"
+    batch_against "$pool_url" pool stream --threads pool --concurrency 4 & batch_pids+=($!)
+    batch_against "$poll_url" poll poll --threads pool --concurrency 4 --poll-interval 100 & batch_pids+=($!)
+    batch_against "$per_file_url" per-file stream --threads per-file --concurrency 4 & batch_pids+=($!)
+    batch_against "$with_run_url" with-run stream --threads with-run --concurrency 4 & batch_pids+=($!)
+    wait_batches
+    for name in pool poll per-file with-run; do
+        url_var="${name//-/_}_url"
+        expect_clean_batch "${!url_var}" "$name" 20
+        expect_eq "$name: requests counted" "$(stat requests_total "${!url_var}")" \
+            "$(($(jq -s 'map(.requests) | add' "$work/$name.jsonl") + 1))"
+        expect_eq "$name: runs refused for an active run" 0 "$(stat active_run_conflicts "${!url_var}")"
+        expect_eq "$name: answers" "$(jq -r '[.file, .answer] | @tsv' "$work/with-run.jsonl" | sort)" \
+            "$(jq -r '[.file, .answer] | @tsv' "$work/$name.jsonl" | sort)"
+    done
+    threads=$(stat '"requests_per_route"."POST /v1/threads"' "$pool_url")
+    [ "$threads" -ge 1 ] && [ "$threads" -le 4 ] || fail "pool: expected 1 to 4 thread creations, got $threads"
+    expect_eq "pool: requests" "$((1 + threads + 20))" "$(stat requests_total "$pool_url")"
+    expect_eq "pool: distinct threads in the lines" "$threads" "$(jq -r .thread_id "$work/pool.jsonl" | sort -u | wc -l)"
+    expect_eq "per-file: requests" 41 "$(stat requests_total "$per_file_url")"
+    expect_eq "per-file: most runs on one thread" 1 "$(stat runs_per_thread_max "$per_file_url")"
+    expect_eq "with-run: requests" 21 "$(stat requests_total "$with_run_url")"
+    grep -q 'label: no' "$work/pool.jsonl" || fail "pool: the negative file's answer is missing"
     ;;
 
 *)

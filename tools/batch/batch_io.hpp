@@ -43,6 +43,8 @@ struct settings {
     std::string shard;               ///< "K/N", empty: every file
     std::size_t max_connections = 0; ///< 0: the larger of 64 (the client's default) and `concurrency`
     std::string mode = "stream";
+    std::string threads = "pool";                            ///< --threads: pool | per-file | with-run
+    std::size_t pool_size = 0;                               ///< 0: --concurrency
     std::string attach = "auto";                             ///< --attach: inline | upload | auto
     std::size_t inline_max_bytes = default_inline_max_bytes; ///< the largest file auto sends inline
     long poll_interval_ms = 1000;

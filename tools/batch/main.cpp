@@ -5,6 +5,8 @@
 #include <paced/paced.hpp>
 
 #include "batch_io.hpp"
+#include "file_runs.hpp"
+#include "pooled_threads.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -27,19 +29,6 @@ namespace asio = boost::asio;
 using namespace paced::batch_tool;
 
 namespace {
-
-struct file_outcome {
-    std::string run_id;
-    std::string thread_id;
-    std::string status;
-    std::string answer;
-    std::uint64_t requests = 0;
-    std::uint32_t runs = 0;
-    std::string attach; ///< "inline" or "upload"
-};
-
-/// Thrown for files not started because the user interrupted the batch (not written to --out).
-struct skipped_by_interrupt {};
 
 /// Lets the process use its hard limit of open files: up to --max-connections sockets are open at once,
 /// and the soft limit is often 1024. Left as it is when the system refuses.
@@ -100,6 +89,17 @@ int main(int argc, char** argv) {
     app.add_option("--mode", cfg.mode, "How runs are followed: stream (one request per run) or poll")
         ->capture_default_str()
         ->check(CLI::IsMember({"stream", "poll"}));
+    app.add_option("--threads", cfg.threads,
+                   "Where each file's runs go: 'pool' (threads created once and lent to one file at a time; "
+                   "a file's run brings its message: one request per file), 'per-file' (a new thread per "
+                   "file, then its run: one request more), 'with-run' (thread and run created in one "
+                   "request, but a create whose answer was lost fails the file). See docs/batch.md")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"pool", "per-file", "with-run"}));
+    app.add_option("--pool-size", cfg.pool_size,
+                   "Most threads of --threads pool (default: --concurrency); the pool grows only while "
+                   "files wait for a thread and the budget has room")
+        ->check(CLI::Range(1, 100000));
     app.add_option("--attach", cfg.attach,
                    "How each file reaches its run: 'inline' (as the text of the run's message, no upload; "
                    "text files only), 'upload' (uploaded and attached for file_search: one more request per "
@@ -159,6 +159,20 @@ int main(int argc, char** argv) {
         return 2;
     }
 
+    // Created before the batch starts and destroyed after the io_context has stopped running: its
+    // creations and its timer refer to it.
+    std::optional<pooled_threads> pool;
+    if (cfg.threads == "pool") {
+        // On one budget for every request, a request waiting for it means a run created now would wait
+        // too. With per-model budgets the client's one count of waiting requests mixes the runs' budget
+        // with the others' (uploads, polls, the pool's own creations), so it cannot tell: the pool then
+        // grows as files wait, up to its size.
+        std::function<bool()> runs_have_room = [] { return true; };
+        if (cfg.rate_layout == "global")
+            runs_have_room = [&client] { return client->metrics().waiting_for_budget == 0; };
+        pool.emplace(*client, cfg.pool_size > 0 ? cfg.pool_size : cfg.concurrency, std::move(runs_have_room));
+    }
+
     result_writer out;
     if (!cfg.out_path.empty() && !out.open(cfg.out_path, cfg.resume, problem)) {
         std::cerr << "paced-batch: " << problem << "\n";
@@ -201,56 +215,19 @@ int main(int argc, char** argv) {
             auto a = co_await client->assistants().create(params);
             assistant_id = a.id;
         }
-        auto const attach = parse_attach_mode(cfg.attach).value_or(attach_mode::automatic);
+        file_job const job{.client = *client,
+                           .cfg = cfg,
+                           .assistant_id = assistant_id,
+                           .attach = parse_attach_mode(cfg.attach).value_or(attach_mode::automatic),
+                           .threads = parse_thread_mode(cfg.threads).value_or(thread_mode::pool),
+                           .pool = pool ? &*pool : nullptr,
+                           .stopping = stopping};
         auto work = [&](std::string const& path) -> asio::awaitable<file_outcome> {
             if (stopping)
                 throw skipped_by_interrupt{};
             file_outcome o;
-            paced::request_options req{.attempts = &o.requests};
             try {
-                paced::message_create_params message{.role = "user"};
-                if (auto text = inline_text_of(path, attach, cfg.inline_max_bytes)) {
-                    // The prompt and the file's text, each a part of its own: the file's text arrives
-                    // exactly as it is, and the upload's request is saved.
-                    std::vector<paced::message_content_part_param> parts;
-                    parts.emplace_back(paced::text_part{.text = cfg.prompt});
-                    parts.emplace_back(paced::text_part{.text = std::move(*text)});
-                    message.content = std::move(parts);
-                    o.attach = "inline";
-                } else {
-                    o.attach = "upload";
-                    paced::file_upload upload{.path = path, .content_type = "text/plain"};
-                    auto f = co_await client->files().create(upload, req);
-                    message.content = cfg.prompt;
-                    message.attachments = {{.file_id = f.id, .tools = {"file_search"}}};
-                }
-                paced::run_options ro{.mode = cfg.mode == "poll" ? paced::run_mode::poll
-                                                                 : paced::run_mode::stream,
-                                      .poll = {.interval = std::chrono::milliseconds(cfg.poll_interval_ms)},
-                                      .reply = &o.answer,
-                                      .request = req};
-                paced::thread_and_run_create_params job{.assistant_id = assistant_id,
-                                                        .thread = paced::thread_create_params{}};
-                job.thread->messages.push_back(std::move(message));
-                // A run that failed for a fault of the server's is not the file's outcome: a new run of
-                // the same input (the upload is kept) gets another chance, a bounded number of times. The
-                // failed run is terminal, so there is never more than one live run per file.
-                for (;;) {
-                    auto r = co_await client->run(job, ro);
-                    ++o.runs;
-                    o.run_id = r.id;
-                    o.thread_id = r.thread_id;
-                    o.status = std::string{r.status.str()};
-                    bool const transient = r.status == paced::run_status::failed && r.last_error &&
-                                           transient_run_failure(r.last_error->code);
-                    if (transient && o.runs <= cfg.run_retries) {
-                        o.answer.clear();
-                        continue;
-                    }
-                    if (r.status != paced::run_status::completed)
-                        paced::check_run(r);
-                    break;
-                }
+                co_await process_file(job, path, o);
                 out.write(line_record{.file = path,
                                       .status = o.status,
                                       .answer = o.answer,

@@ -567,6 +567,42 @@ json::object deleted(std::string_view id, std::string_view object) {
 
 const json::value default_truncation = json::object{{"type", "auto"}, {"last_messages", nullptr}};
 
+// TruncationObject: `type` (required) `auto` or `last_messages`, `last_messages` an integer >= 1 or null.
+json::value truncation_of(const json::object& b) {
+    const auto* v = b.if_contains("truncation_strategy");
+    if (!v || v->is_null())
+        return default_truncation;
+    if (!v->is_object())
+        invalid_type("truncation_strategy", "an object", *v);
+    const auto& t = v->as_object();
+    check_known(t, {"type", "last_messages"});
+    const auto* type = t.if_contains("type");
+    if (!type)
+        bad_request("Missing required parameter: 'truncation_strategy.type'.", "truncation_strategy.type",
+                    "missing_required_parameter");
+    if (!type->is_string())
+        invalid_type("truncation_strategy.type", "a string", *type);
+    if (*type != "auto" && *type != "last_messages")
+        bad_request("Invalid value: '" + std::string(type->as_string()) +
+                        "'. Supported values are: 'auto' and 'last_messages'.",
+                    "truncation_strategy.type", "invalid_value");
+    json::object out;
+    out["type"] = *type;
+    out["last_messages"] = nullptr;
+    if (const auto* n = t.if_contains("last_messages"); n && !n->is_null()) {
+        if (!n->is_int64())
+            invalid_type("truncation_strategy.last_messages", "an integer", *n);
+        if (n->as_int64() < 1)
+            bad_request(
+                "Invalid 'truncation_strategy.last_messages': integer below minimum value. Expected a "
+                "value >= 1, but got " +
+                    std::to_string(n->as_int64()) + " instead.",
+                "truncation_strategy.last_messages", "integer_below_min_value");
+        out["last_messages"] = *n;
+    }
+    return out;
+}
+
 } // namespace
 
 std::string api::route_label(const route_match& route) {
@@ -827,7 +863,7 @@ api_response api::handle(api_request& req, const route_match& route, const fault
                                  a.fields.contains("top_p") ? a.fields.at("top_p") : json::value(1.0));
             p.max_prompt_tokens = opt_tokens(b, "max_prompt_tokens");
             p.max_completion_tokens = opt_tokens(b, "max_completion_tokens");
-            p.truncation_strategy = object_or_null(b, "truncation_strategy", default_truncation);
+            p.truncation_strategy = truncation_of(b);
             if (const auto* tc = b.if_contains("tool_choice"); tc && !tc->is_null()) {
                 if (tc->is_string() && *tc != "none" && *tc != "auto" && *tc != "required")
                     bad_request("Invalid value: '" + std::string(tc->as_string()) +
@@ -1088,14 +1124,14 @@ api_response api::handle(api_request& req, const route_match& route, const fault
             auto params = run_params_of(b, a);
             const bool stream = stream_flag(b);
             std::vector<message_input> extra;
-            std::size_t extra_bytes = 0;
+            std::vector<std::size_t> extra_bytes;
             if (const auto* am = b.if_contains("additional_messages"); am && !am->is_null()) {
                 if (!am->is_array())
                     invalid_type("additional_messages", "an array", *am);
                 for (std::size_t i = 0; i < am->as_array().size(); ++i) {
                     extra.push_back(message_of(am->as_array()[i],
                                                "additional_messages[" + std::to_string(i) + "]", store_));
-                    extra_bytes += extra.back().user_bytes;
+                    extra_bytes.push_back(extra.back().user_bytes);
                 }
             }
             if (t.active) {
@@ -1131,14 +1167,14 @@ api_response api::handle(api_request& req, const route_match& route, const fault
                 check_known(th, {"messages", "tool_resources", "metadata"});
             }
             std::vector<message_input> msgs;
-            std::size_t bytes = 0;
+            std::vector<std::size_t> bytes;
             if (const auto* m = th.if_contains("messages"); m && !m->is_null()) {
                 if (!m->is_array())
                     invalid_type("thread.messages", "an array", *m);
                 for (std::size_t i = 0; i < m->as_array().size(); ++i) {
                     msgs.push_back(
                         message_of(m->as_array()[i], "thread.messages[" + std::to_string(i) + "]", store_));
-                    bytes += msgs.back().user_bytes;
+                    bytes.push_back(msgs.back().user_bytes);
                 }
             }
             auto tool_resources = object_or_null(th, "tool_resources", json::object());

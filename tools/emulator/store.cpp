@@ -3,6 +3,7 @@
 #include "reply.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace paced::emulator {
 
@@ -220,9 +221,21 @@ void store::delete_message(const std::string& id) {
     messages_.erase(it);
 }
 
-std::string store::input_of(const thread_rec& t, std::size_t* raw_bytes) const {
+std::size_t store::context_messages(const json::value& truncation) {
+    if (!truncation.is_object())
+        return SIZE_MAX;
+    const auto& t = truncation.as_object();
+    const auto* type = t.if_contains("type");
+    const auto* n = t.if_contains("last_messages");
+    if (!type || *type != "last_messages" || !n || !n->is_int64() || n->as_int64() < 1)
+        return SIZE_MAX;
+    return static_cast<std::size_t>(n->as_int64());
+}
+
+std::string store::input_of(const thread_rec& t, std::size_t* raw_bytes, std::size_t last) const {
     // The reply function's input: every user message's text followed by its attached files' bytes, one
-    // part per line so that words never run together across parts. Token counts use the raw bytes.
+    // part per line so that words never run together across parts, over the messages the run's context
+    // keeps (its truncation strategy). Token counts use the raw bytes.
     std::string in;
     std::size_t bytes = 0;
     auto add = [&](std::string_view part) {
@@ -231,7 +244,9 @@ std::string store::input_of(const thread_rec& t, std::size_t* raw_bytes) const {
         in += part;
         bytes += part.size();
     };
-    for (const auto* m : t.messages) {
+    const std::size_t first = t.messages.size() > last ? t.messages.size() - last : 0;
+    for (std::size_t i = first; i < t.messages.size(); ++i) {
+        const auto* m = t.messages[i];
         if (m->role != "user")
             continue;
         add(m->text);
@@ -251,11 +266,20 @@ std::string store::input_of(const thread_rec& t, std::size_t* raw_bytes) const {
     return in;
 }
 
-std::int64_t store::estimate_tokens(const thread_rec& t, const run_params& p, std::size_t extra_bytes) const {
+std::int64_t store::estimate_tokens(const thread_rec& t, const run_params& p,
+                                    const std::vector<std::size_t>& extra_user_bytes) const {
+    // The context keeps the newest messages: the ones still to be added come last.
+    std::size_t room = context_messages(p.truncation_strategy);
     std::size_t input_bytes = 0;
-    input_of(t, &input_bytes);
-    const auto bytes = static_cast<std::int64_t>(input_bytes + extra_bytes + p.instructions.size() +
-                                                 p.additional_instructions.size());
+    for (auto it = extra_user_bytes.rbegin(); it != extra_user_bytes.rend() && room > 0; ++it, --room)
+        input_bytes += *it;
+    if (room > 0) {
+        std::size_t thread_bytes = 0;
+        input_of(t, &thread_bytes, room);
+        input_bytes += thread_bytes;
+    }
+    const auto bytes =
+        static_cast<std::int64_t>(input_bytes + p.instructions.size() + p.additional_instructions.size());
     const std::int64_t completion =
         p.max_completion_tokens.is_int64() ? p.max_completion_tokens.as_int64() : std::int64_t{256};
     return ceil_div(bytes, 4) + completion;
@@ -288,7 +312,7 @@ run_rec& store::add_run(thread_rec& t, run_params p, ms_t now) {
     r->response_format = std::move(p.response_format);
 
     std::size_t input_bytes = 0;
-    const std::string input = input_of(t, &input_bytes);
+    const std::string input = input_of(t, &input_bytes, context_messages(r->truncation_strategy));
     const auto c = classify(input);
     r->reply = c.text;
     r->prompt_tokens = ceil_div(

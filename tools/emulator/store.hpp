@@ -242,9 +242,15 @@ public:
                     truncation_strategy = nullptr, tool_choice = nullptr, parallel_tool_calls = true,
                     response_format = nullptr;
     };
-    /** @brief The token charge of a run on thread `t` (plus `extra_bytes` of messages still to be added):
-     *  ceil(prompt bytes / 4) + (max_completion_tokens or 256). */
-    std::int64_t estimate_tokens(const thread_rec& t, const run_params& p, std::size_t extra_bytes) const;
+    /** @brief The token charge of a run on thread `t`, with messages still to be added after the thread's
+     *  (`extra_user_bytes`: the user bytes of each, in order, 0 for an assistant message):
+     *  ceil(prompt bytes / 4) + (max_completion_tokens or 256), over the messages its context keeps. */
+    std::int64_t estimate_tokens(const thread_rec& t, const run_params& p,
+                                 const std::vector<std::size_t>& extra_user_bytes) const;
+    /** @brief How many of the thread's newest messages a run's context keeps under `truncation` (a
+     *  validated TruncationObject): `last_messages` N keeps N; `auto`, or N null, keeps them all (the
+     *  emulator has no context window to fit). */
+    static std::size_t context_messages(const json::value& truncation);
     run_rec& add_run(thread_rec& t, run_params p, ms_t now);
     /** @brief Resumes a requires_action run with the given outputs (already validated). */
     void submit_outputs(run_rec& r, const std::vector<std::pair<std::string, std::string>>& outputs,
@@ -285,7 +291,8 @@ public:
     void clear();
 
 private:
-    std::string input_of(const thread_rec& t, std::size_t* raw_bytes) const;
+    /// The reply function's input over the thread's `last` newest messages.
+    std::string input_of(const thread_rec& t, std::size_t* raw_bytes, std::size_t last) const;
     ms_t draw_duration();
 
     const config& cfg_;
