@@ -10,6 +10,8 @@
 #include <regex>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 using paced::test::api_get;
 using paced::test::api_post;
@@ -151,6 +153,33 @@ TEST_CASE("emulator runs: truncation_strategy last_messages cuts the run's conte
         INFO(bad << ": " << refused.body);
         CHECK(refused.status == 400);
     }
+}
+
+TEST_CASE("emulator runs: stats count the runs of one input, whatever their threads", "[emulator][runs]") {
+    emulator_process emu({"--run-ms", "300"});
+    const auto asst = make_assistant(emu.url());
+    // The same input on two threads, run at once: two live runs of one input, both completed. A third
+    // thread holds another input.
+    std::vector<std::pair<std::string, std::string>> runs;
+    for (const char* text : {"same input", "same input", "another input"}) {
+        const auto thread = make_thread(emu.url(), text);
+        runs.emplace_back(thread, id_of(api_post(emu.url(), "/v1/threads/" + thread + "/runs",
+                                                 R"({"assistant_id":")" + asst + R"("})")));
+    }
+    for (const auto& [thread, run] : runs)
+        wait_for(emu.url(), thread, run, {"completed"});
+    auto stats = emu.stats();
+    CHECK(stats.at("run_inputs").to_number<std::uint64_t>() == 2);
+    CHECK(stats.at("live_runs_per_input_max").to_number<std::uint64_t>() == 2);
+    CHECK(stats.at("inputs_completed_more_than_once").to_number<std::uint64_t>() == 1);
+    // A new run of an input whose run has ended is not a second live one.
+    const auto again = make_thread(emu.url(), "another input");
+    const auto run =
+        id_of(api_post(emu.url(), "/v1/threads/" + again + "/runs", R"({"assistant_id":")" + asst + R"("})"));
+    wait_for(emu.url(), again, run, {"completed"});
+    stats = emu.stats();
+    CHECK(stats.at("live_runs_per_input_max").to_number<std::uint64_t>() == 2);
+    CHECK(stats.at("inputs_completed_more_than_once").to_number<std::uint64_t>() == 2);
 }
 
 TEST_CASE("emulator runs: a second run or a new message on a thread with an active run is refused",

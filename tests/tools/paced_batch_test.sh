@@ -5,7 +5,7 @@
 #   paced_batch_test.sh CASE EMULATOR BATCH
 #
 # CASE is one of: completes, connections, resume, failures, usage, terminal, redis, low-limit, global-300,
-# jitter, per-model, learns, run-retries, shard, attach, threads. Needs curl, jq, tmux and redis-server (scripts/setup.sh).
+# jitter, per-model, learns, run-retries, shard, attach, threads, faults-stream, faults-poll, faults-pool. Needs curl, jq, tmux and redis-server (scripts/setup.sh).
 set -euo pipefail
 case_name=$1
 emulator=$2
@@ -103,6 +103,36 @@ expect_clean_batch() { # url name files
         "$(jq -r 'select(.status == "completed") | .file' "$work/$name.jsonl" | sort -u | wc -l)"
     expect_eq "$name: 429s served by the emulator" 0 "$(stat rate_limited_429 "$url")"
     expect_eq "$name: 429s seen by paced-batch" 0 "$(jq -r .rate_limited_429 "$work/$name.stats.json")"
+}
+
+# The faults of issue 17, at a rate high enough for 100 files to meet them all: 5% of answers 500, 2% of
+# connections reset (half of them after the request was handled), 3% of answers cut short after the work
+# was done, 5% of runs failing with server_error (transient), at 6000 requests per minute.
+fault_flags=(--fault-5xx 0.05 --fault-reset 0.02 --fault-truncate 0.03 --fault-run-fail 0.05 --rpm 6000
+    --run-ms 300)
+
+# Checks, from what the emulator saw, that a batch under faults did every one of N files exactly once:
+# one line per file, all completed (no transient fault reached the user), one completed run per input and
+# never two live runs of one input (the emulator tells runs of one input by what they were asked, not by
+# the client's ids), every run the emulator created counted by a line, and the faults really injected.
+expect_exactly_once() { # url name files
+    local url=$1 name=$2 files=$3
+    expect_clean_batch "$url" "$name" "$files"
+    expect_eq "$name: lines" "$files" "$(wc -l <"$work/$name.jsonl")"
+    expect_eq "$name: distinct files" "$files" "$(jq -r .file "$work/$name.jsonl" | sort -u | wc -l)"
+    curl -sf "$url/emulator/stats" >"$work/$name.server.json"
+    server() { jq -r ".$1" "$work/$name.server.json"; }
+    expect_eq "$name: inputs the emulator ran" "$files" "$(server run_inputs)"
+    expect_eq "$name: completed runs" "$files" "$(server runs_completed)"
+    expect_eq "$name: inputs completed more than once" 0 "$(server inputs_completed_more_than_once)"
+    expect_eq "$name: most live runs of one input at once" 1 "$(server live_runs_per_input_max)"
+    expect_eq "$name: runs refused for an active run" 0 "$(server active_run_conflicts)"
+    expect_eq "$name: runs counted by the lines" "$(server runs_created)" \
+        "$(jq -s 'map(.runs) | add' "$work/$name.jsonl")"
+    for fault in server_error reset truncate; do
+        [ "$(server "faults.$fault")" -gt 0 ] || fail "$name: no $fault fault injected; the case tests less than it says"
+    done
+    [ "$(server runs_failed)" -gt 0 ] || fail "$name: no run failed; the case tests less than it says"
 }
 
 # N small text files under $work/in.
@@ -535,6 +565,35 @@ threads)
     expect_eq "per-file: most runs on one thread" 1 "$(stat runs_per_thread_max "$per_file_url")"
     expect_eq "with-run: requests" 21 "$(stat requests_total "$with_run_url")"
     grep -q 'label: no' "$work/pool.jsonl" || fail "pool: the negative file's answer is missing"
+    ;;
+
+faults-stream | faults-poll)
+    # Every file on a thread of its own (a thread, then its tagged run), under the faults above: the
+    # path that survives every fault. Stream mode with uploads (the upload of a lost answer is sent
+    # again), poll mode with inline text. New runs after failed ones: 4, so that 100 files at 5% of
+    # failing runs never exhaust them (1 in 3 million per file) and the case cannot flake.
+    spawn_emulator url "${fault_flags[@]}" --seed 31
+    make_inputs 100
+    if [ "$case_name" = faults-stream ]; then
+        batch_against "$url" faults stream --threads per-file --attach upload --rpm 6000 --run-retries 4
+    else
+        batch_against "$url" faults poll --threads per-file --poll-interval 100 --rpm 6000 --run-retries 4
+    fi
+    expect_exactly_once "$url" faults 100
+    ;;
+
+faults-pool)
+    # The pool under the same faults, streamed with inline text and polled with uploads at once against
+    # two emulators: a run whose creation's answer was lost is found on its pool thread by its tag.
+    spawn_emulator stream_url "${fault_flags[@]}" --seed 32
+    spawn_emulator poll_url "${fault_flags[@]}" --seed 33
+    make_inputs 100
+    batch_against "$stream_url" stream stream --threads pool --rpm 6000 --run-retries 4 & batch_pids+=($!)
+    batch_against "$poll_url" poll poll --threads pool --attach upload --poll-interval 100 --rpm 6000 \
+        --run-retries 4 & batch_pids+=($!)
+    wait_batches
+    expect_exactly_once "$stream_url" stream 100
+    expect_exactly_once "$poll_url" poll 100
     ;;
 
 *)

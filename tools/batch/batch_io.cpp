@@ -182,6 +182,7 @@ client_options client_options_for(settings const& cfg, boost::asio::any_io_execu
     o.organization = env("OPENAI_ORG_ID");
     o.project = env("OPENAI_PROJECT_ID");
     o.log = logger_from_env();
+    o.max_retries = cfg.max_retries;
     // In stream mode each file in flight holds a connection for its whole run: a pool smaller than the
     // concurrency would quietly lower it.
     o.max_connections =

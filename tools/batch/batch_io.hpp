@@ -40,6 +40,7 @@ struct settings {
         std::chrono::duration_cast<std::chrono::milliseconds>(budget_options{}.latency_allowance).count();
     std::size_t concurrency = 64;
     unsigned run_retries = 2;        ///< new runs of a file whose run failed transiently
+    int max_retries = 6;             ///< client_options::max_retries: a batch outlives many faults
     std::string shard;               ///< "K/N", empty: every file
     std::size_t max_connections = 0; ///< 0: the larger of 64 (the client's default) and `concurrency`
     std::string mode = "stream";

@@ -34,10 +34,22 @@ asio::awaitable<message_create_params> message_for(file_job const& job, std::str
         co_return message;
     }
     o.attach = "upload";
-    file_upload upload{.path = path, .content_type = "text/plain"};
-    auto f = co_await job.client.files().create(upload, req);
+    // An upload whose answer was lost may have been stored. Files carry no tag to look for, and a file
+    // that no run uses harms nothing, so it is sent again rather than fail the file (the SDK does not
+    // re-send a POST whose fate is unknown on its own).
+    std::optional<file> uploaded;
+    for (int resend = 0; !uploaded; ++resend) {
+        try {
+            file_upload upload{.path = path, .content_type = "text/plain"};
+            uploaded = co_await job.client.files().create(upload, req);
+        } catch (paced::error const& e) {
+            bool const lost = e.code() == errc::connection_lost || e.code() == errc::timeout;
+            if (!lost || resend >= job.cfg.max_retries)
+                throw;
+        }
+    }
     message.content = job.cfg.prompt;
-    message.attachments = {{.file_id = f.id, .tools = {"file_search"}}};
+    message.attachments = {{.file_id = uploaded->id, .tools = {"file_search"}}};
     co_return message;
 }
 

@@ -75,6 +75,13 @@ int main(int argc, char** argv) {
                    "New runs of a file whose run failed with server_error or rate_limit_exceeded (a fault of "
                    "the server's, not of the file)")
         ->capture_default_str();
+    app.add_option("--max-retries", cfg.max_retries,
+                   "Retries of a request after a transient failure (5xx, a connection lost, an answer cut "
+                   "short; 429s have their own allowance), after a growing backoff; a create whose answer "
+                   "was lost is first looked for by its tag. More than the SDK's 2, because a batch meets "
+                   "many faults and a file lost costs more than a wait")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 100));
     app.add_option("--shard", cfg.shard,
                    "K/N: only the files whose path hashes to shard K of N, so that N workers (with --redis) "
                    "split the same inputs without other coordination");

@@ -710,6 +710,9 @@ api_response api::handle(api_request& req, const route_match& route, const fault
         o["active_run_conflicts"] = stats_.active_run_conflicts;
         o["connections_accepted"] = stats_.connections_accepted;
         o["runs_per_thread_max"] = stats_.runs_per_thread_max;
+        o["run_inputs"] = stats_.run_inputs;
+        o["inputs_completed_more_than_once"] = stats_.inputs_completed_more_than_once;
+        o["live_runs_per_input_max"] = stats_.live_runs_per_input_max;
         o["streams"] = stats_.streams;
         o["faults"] = json::object{{"server_error", stats_.faults_5xx},
                                    {"reset", stats_.faults_reset},

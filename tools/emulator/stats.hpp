@@ -45,6 +45,11 @@ struct stats {
     std::uint64_t active_run_conflicts = 0;
     std::uint64_t connections_accepted = 0;
     std::uint64_t runs_per_thread_max = 0;
+    // By run input (the reply function's input: what the run was asked), so that a client's exactly-once
+    // claims can be checked from what the server saw, whatever the client's threads and tags.
+    std::uint64_t run_inputs = 0;                      ///< distinct inputs runs were created for
+    std::uint64_t inputs_completed_more_than_once = 0; ///< inputs with two or more completed runs
+    std::uint64_t live_runs_per_input_max = 0;         ///< most runs of one input live at one moment
     std::uint64_t faults_5xx = 0;
     std::uint64_t faults_reset = 0;
     std::uint64_t faults_slow = 0;

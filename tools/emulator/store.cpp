@@ -179,6 +179,8 @@ void store::delete_thread(const std::string& id) {
     for (auto* r : t.runs) {
         for (auto* s : r->steps)
             steps_.erase(s->id);
+        if (!r->finished)
+            leave_input(*r, false);
         open_runs_.erase(r);
         runs_.erase(r->id);
     }
@@ -315,6 +317,7 @@ run_rec& store::add_run(thread_rec& t, run_params p, ms_t now) {
     const std::string input = input_of(t, &input_bytes, context_messages(r->truncation_strategy));
     const auto c = classify(input);
     r->reply = c.text;
+    r->input_hash = fnv1a(input);
     r->prompt_tokens = ceil_div(
         static_cast<std::int64_t>(input_bytes + p.instructions.size() + p.additional_instructions.size()), 4);
     const ms_t d = draw_duration();
@@ -364,7 +367,30 @@ run_rec& store::add_run(thread_rec& t, run_params p, ms_t now) {
     open_runs_.insert(p_run);
     ++stats_.runs_created;
     stats_.runs_per_thread_max = std::max(stats_.runs_per_thread_max, t.runs_created);
+    count_input(*p_run, now);
     return *p_run;
+}
+
+void store::count_input(run_rec& r, ms_t now) {
+    auto [it, fresh] = inputs_.try_emplace(r.input_hash);
+    if (fresh)
+        ++stats_.run_inputs;
+    // Runs end lazily (settle): bring the input's other runs up to now before counting them as live.
+    const std::vector<run_rec*> others = it->second.live;
+    for (auto* other : others)
+        settle(*other, now);
+    auto& live = inputs_.at(r.input_hash).live;
+    live.push_back(&r);
+    stats_.live_runs_per_input_max = std::max<std::uint64_t>(stats_.live_runs_per_input_max, live.size());
+}
+
+void store::leave_input(run_rec& r, bool completed) {
+    auto it = inputs_.find(r.input_hash);
+    if (it == inputs_.end())
+        return;
+    erase_ptr(it->second.live, &r);
+    if (completed && ++it->second.completed == 2)
+        ++stats_.inputs_completed_more_than_once;
 }
 
 void store::submit_outputs(run_rec& r, const std::vector<std::pair<std::string, std::string>>& outputs,
@@ -420,6 +446,7 @@ void store::settle(run_rec& r, ms_t now) {
     if (is_terminal(st)) {
         r.finished = true;
         open_runs_.erase(&r);
+        leave_input(r, st == run_status::completed);
         if (r.thread->active == &r)
             r.thread->active = nullptr;
         switch (st) {
@@ -519,6 +546,7 @@ void store::clear() {
     assistants_.clear();
     assistant_order_.clear();
     open_runs_.clear();
+    inputs_.clear();
     steps_.clear();
     runs_.clear();
     messages_.clear();

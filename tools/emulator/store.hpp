@@ -99,6 +99,7 @@ struct run_rec {
     bool fail = false;
 
     std::string reply;
+    std::uint64_t input_hash = 0; ///< FNV-1a 64 of the reply function's input: which input the run is of
     std::int64_t prompt_tokens = 0;
     std::vector<tool_call> calls;
     step_rec* tool_step = nullptr;
@@ -293,6 +294,16 @@ public:
 private:
     /// The reply function's input over the thread's `last` newest messages.
     std::string input_of(const thread_rec& t, std::size_t* raw_bytes, std::size_t last) const;
+    /// Counts a new run of its input, after settling the other live runs of that input.
+    void count_input(run_rec& r, ms_t now);
+    /// The run is no longer live (ended, or deleted with its thread): it leaves its input's live runs.
+    void leave_input(run_rec& r, bool completed);
+
+    /// What the server knows of the runs of one input (runs whose reply-function input is the same).
+    struct input_record {
+        std::vector<run_rec*> live; ///< not seen terminal yet (runs end lazily: see count_input)
+        std::uint32_t completed = 0;
+    };
     ms_t draw_duration();
 
     const config& cfg_;
@@ -308,6 +319,7 @@ private:
     std::unordered_map<std::string, std::unique_ptr<run_rec>> runs_;
     std::unordered_map<std::string, std::unique_ptr<step_rec>> steps_;
     std::unordered_set<run_rec*> open_runs_;
+    std::unordered_map<std::uint64_t, input_record> inputs_;
     std::unordered_map<std::string, std::unique_ptr<vector_store_rec>> vector_stores_;
     std::vector<vector_store_rec*> vs_order_;
 };
