@@ -1,6 +1,6 @@
 // Assistants, tools, tool resources and response formats.
 
-#include "types/codec.hpp"
+#include "types/descriptions.hpp"
 
 namespace paced {
 namespace detail {

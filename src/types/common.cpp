@@ -1,6 +1,6 @@
-// JSON codec core (paths, leaf readers, object reader), the common models, and common validation.
+// JSON codec core (paths, leaf readers and writers), the common models, and common validation.
 
-#include "types/codec.hpp"
+#include "types/descriptions.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -64,6 +64,25 @@ void type_error(json_path const& p, std::string_view expected, json::value const
     p.fail(reason);
 }
 
+json::object const& object_at(json::value const& v, json_path& p) {
+    auto const* o = v.if_object();
+    if (!o)
+        type_error(p, "object", v);
+    return *o;
+}
+
+std::string_view type_of(json::value const& v, json_path& p) {
+    auto const* t = object_at(v, p).if_contains("type");
+    if (!t)
+        return {};
+    auto const* s = t->if_string();
+    if (!s) {
+        path_scope sc(p, std::string_view("type"));
+        type_error(p, "string", *t);
+    }
+    return std::string_view(s->data(), s->size());
+}
+
 // ---- leaf readers and writers --------------------------------------------------------------------------
 
 void read(json::value const& v, std::string& out, json_path& p) {
@@ -109,10 +128,7 @@ void read(json::value const& v, bool& out, json_path& p) {
 }
 
 void read(json::value const& v, json::object& out, json_path& p) {
-    auto const* o = v.if_object();
-    if (!o)
-        type_error(p, "object", v);
-    out = *o;
+    out = object_at(v, p);
 }
 
 void read(json::value const& v, json::value& out, json_path&) {
@@ -123,16 +139,54 @@ void read(json::value const& v, metadata_map& out, json_path& p) {
     out.clear();
     if (v.is_null())
         return;
-    auto const* o = v.if_object();
-    if (!o)
-        type_error(p, "object", v);
-    for (auto const& kv : *o) {
+    for (auto const& kv : object_at(v, p)) {
         path_scope s(p, std::string_view(kv.key()));
         std::string value;
         read(kv.value(), value, p);
         out.emplace(std::string(kv.key()), std::move(value));
     }
 }
+
+json::value write(std::string const& s, json_mode) {
+    return json::string(s);
+}
+json::value write(std::int64_t i, json_mode) {
+    return i;
+}
+json::value write(double d, json_mode) {
+    return d;
+}
+json::value write(bool b, json_mode) {
+    return b;
+}
+json::value write(json::object const& o, json_mode) {
+    return o;
+}
+json::value write(json::value const& v, json_mode) {
+    return v;
+}
+json::value write(metadata_map const& m, json_mode) {
+    json::object o;
+    o.reserve(m.size());
+    for (auto const& [k, v] : m)
+        o[k] = v;
+    return o;
+}
+
+void merge_extra(json::object& o, json::object const& extra) {
+    for (auto const& kv : extra)
+        o[kv.key()] = kv.value();
+}
+
+void read(json::value const& v, unknown_part& out, json_path& p) {
+    out.type = std::string(type_of(v, p));
+    out.raw = v.get_object();
+}
+json::value write(unknown_part const& x, json_mode) {
+    return x.raw;
+}
+
+// ---- the hand-written codec of the models not described yet ------------------------------------------
 
 json::value to_value(std::string const& s) {
     return json::string(s);
@@ -158,6 +212,10 @@ json::value to_value(metadata_map const& m) {
     for (auto const& [k, v] : m)
         o[k] = v;
     return o;
+}
+
+json::value to_value(unknown_part const& x) {
+    return x.raw;
 }
 
 // ---- object reader -------------------------------------------------------------------------------------
@@ -211,24 +269,26 @@ void object_reader::rest(json::object& extra) const {
     }
 }
 
-std::string_view type_of(json::value const& v, json_path& p) {
-    auto const* o = v.if_object();
-    if (!o)
-        type_error(p, "object", v);
-    auto const* t = o->if_contains("type");
-    if (!t)
-        return {};
-    auto const* s = t->if_string();
-    if (!s) {
-        path_scope sc(p, std::string_view("type"));
-        type_error(p, "string", *t);
-    }
-    return std::string_view(s->data(), s->size());
+void append_list_query(query_params& q, std::optional<std::int64_t> const& limit,
+                       std::optional<sort_order> const& order, std::optional<std::string> const& after,
+                       std::optional<std::string> const& before) {
+    if (limit)
+        q.emplace_back("limit", std::to_string(*limit));
+    if (order)
+        q.emplace_back("order", std::string(to_string(*order)));
+    if (after)
+        q.emplace_back("after", *after);
+    if (before)
+        q.emplace_back("before", *before);
 }
 
-void merge_extra(json::object& o, json::object const& extra) {
-    for (auto const& kv : extra)
-        o[kv.key()] = kv.value();
+// ---- query strings -------------------------------------------------------------------------------------
+
+void append_query(query_params& q, std::string_view name, std::string const& value) {
+    q.emplace_back(name, value);
+}
+void append_query(query_params& q, std::string_view name, std::int64_t value) {
+    q.emplace_back(name, std::to_string(value));
 }
 
 // ---- parsing -------------------------------------------------------------------------------------------
@@ -305,6 +365,11 @@ void check_not_empty(std::string_view field, std::string_view s) {
         invalid(field, "must not be empty");
 }
 
+void check_each_not_empty(std::string_view field, std::vector<std::string> const& items) {
+    for (std::size_t i = 0; i < items.size(); ++i)
+        check_not_empty(field_index(field, i), items[i]);
+}
+
 void check_max_length(std::string_view field, std::string_view s, std::size_t max) {
     if (s.size() > max)
         invalid(field,
@@ -334,106 +399,6 @@ void check_attributes(std::string_view field, json::object const& attributes) {
     }
 }
 
-void append_list_query(query_params& q, std::optional<std::int64_t> const& limit,
-                       std::optional<sort_order> const& order, std::optional<std::string> const& after,
-                       std::optional<std::string> const& before) {
-    if (limit)
-        q.emplace_back("limit", std::to_string(*limit));
-    if (order)
-        q.emplace_back("order", std::string(to_string(*order)));
-    if (after)
-        q.emplace_back("after", *after);
-    if (before)
-        q.emplace_back("before", *before);
-}
-
-// ---- common models -------------------------------------------------------------------------------------
-
-void read(json::value const& v, unknown_part& out, json_path& p) {
-    out.type = std::string(type_of(v, p));
-    out.raw = v.get_object();
-}
-json::value to_value(unknown_part const& x) {
-    return x.raw;
-}
-
-void read(json::value const& v, usage& out, json_path& p) {
-    object_reader r(v, p);
-    r.req("prompt_tokens", out.prompt_tokens);
-    r.req("completion_tokens", out.completion_tokens);
-    r.req("total_tokens", out.total_tokens);
-    r.rest(out.extra);
-}
-json::value to_value(usage const& x) {
-    json::object o;
-    put(o, "prompt_tokens", x.prompt_tokens);
-    put(o, "completion_tokens", x.completion_tokens);
-    put(o, "total_tokens", x.total_tokens);
-    merge_extra(o, x.extra);
-    return o;
-}
-
-void read(json::value const& v, last_error& out, json_path& p) {
-    object_reader r(v, p);
-    r.req("code", out.code);
-    r.req("message", out.message);
-    r.rest(out.extra);
-}
-json::value to_value(last_error const& x) {
-    json::object o;
-    put(o, "code", x.code);
-    put(o, "message", x.message);
-    merge_extra(o, x.extra);
-    return o;
-}
-
-void read(json::value const& v, incomplete_details& out, json_path& p) {
-    object_reader r(v, p);
-    r.opt("reason", out.reason);
-    r.rest(out.extra);
-}
-json::value to_value(incomplete_details const& x) {
-    json::object o;
-    if (!x.reason.empty())
-        put(o, "reason", x.reason);
-    merge_extra(o, x.extra);
-    return o;
-}
-
-void read(json::value const& v, deleted_object& out, json_path& p) {
-    object_reader r(v, p);
-    r.req("id", out.id);
-    r.opt("object", out.object);
-    r.req("deleted", out.deleted);
-    r.rest(out.extra);
-}
-json::value to_value(deleted_object const& x) {
-    json::object o;
-    put(o, "id", x.id);
-    put(o, "object", x.object);
-    put(o, "deleted", x.deleted);
-    merge_extra(o, x.extra);
-    return o;
-}
-
-void read(json::value const& v, error_body& out, json_path& p) {
-    object_reader r(v, p);
-    r.req("message", out.message);
-    r.opt("type", out.type);
-    r.opt("code", out.code);
-    r.opt("param", out.param);
-    r.rest(out.extra);
-}
-json::value to_value(error_body const& x) {
-    json::object o;
-    put(o, "message", x.message);
-    put(o, "type", x.type);
-    put(o, "code", x.code);
-    put(o, "param", x.param);
-    merge_extra(o, x.extra);
-    return o;
-}
-
 } // namespace detail
 
 // ---- public API ----------------------------------------------------------------------------------------
@@ -450,15 +415,11 @@ std::string_view to_string(sort_order o) noexcept {
 }
 
 query_params to_query(list_params const& p) {
-    query_params q;
-    detail::append_list_query(q, p.limit, p.order, p.after, p.before);
-    return q;
+    return detail::query_of(p);
 }
 
 void validate(list_params const& p) {
-    detail::check_limit("limit", p.limit, 100);
-    detail::check_cursor("after", p.after);
-    detail::check_cursor("before", p.before);
+    detail::check_page(p, 100);
 }
 
 void validate_id(std::string_view field, std::string_view id) {

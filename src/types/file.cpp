@@ -1,6 +1,6 @@
 // The file model and upload/list parameters.
 
-#include "types/codec.hpp"
+#include "types/descriptions.hpp"
 
 namespace paced {
 namespace detail {

@@ -1,6 +1,6 @@
 // list_page<T>: one decoder and encoder, instantiated for every listable model.
 
-#include "types/codec.hpp"
+#include "types/descriptions.hpp"
 
 namespace paced {
 namespace {

@@ -1,6 +1,6 @@
 // Messages, content parts, annotations and message requests.
 
-#include "types/codec.hpp"
+#include "types/descriptions.hpp"
 
 namespace paced {
 namespace detail {

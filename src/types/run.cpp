@@ -1,6 +1,6 @@
 // Runs, required actions, run options and run requests.
 
-#include "types/codec.hpp"
+#include "types/descriptions.hpp"
 
 namespace paced {
 namespace detail {

@@ -1,6 +1,6 @@
 // Run steps and their details.
 
-#include "types/codec.hpp"
+#include "types/descriptions.hpp"
 
 namespace paced {
 namespace detail {

@@ -1,6 +1,6 @@
 // Delta objects of streamed runs. Every member is optional: a delta carries only what changed.
 
-#include "types/codec.hpp"
+#include "types/descriptions.hpp"
 
 namespace paced {
 namespace detail {

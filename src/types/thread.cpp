@@ -1,6 +1,6 @@
 // Threads and thread requests.
 
-#include "types/codec.hpp"
+#include "types/descriptions.hpp"
 
 namespace paced {
 namespace detail {
