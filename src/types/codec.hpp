@@ -1,12 +1,15 @@
 #pragma once
-// Internal JSON codec of the models and request bodies: paths, the readers and writers of the leaf
-// types, and one generic reader and writer for every struct described with BOOST_DESCRIBE_STRUCT (the
-// descriptions and their rules are in types/descriptions.hpp).
+// Internal JSON codec of the models and request bodies: the readers and writers of the leaf types, and one
+// generic reader and writer for every struct described with BOOST_DESCRIBE_STRUCT (the descriptions are in
+// types/descriptions.hpp, what they may say in types/json_rules.hpp).
 //
 // Reading takes the path of the value it reads, so an error names the exact member
 // ("run.required_action.submit_tool_outputs.tool_calls[0].id: expected string, got number"). A described
 // struct is read member by member in the order of its description, so of several faults the first
 // member's is reported; members it does not describe are kept in its `extra`.
+
+#include "types/json_path.hpp"
+#include "types/json_rules.hpp"
 
 #include <paced/error.hpp>
 #include <paced/types/assistant.hpp>
@@ -19,14 +22,12 @@
 #include <paced/types/thread.hpp>
 #include <paced/types/vector_store.hpp>
 
-#include <boost/describe/members.hpp>
 #include <boost/json.hpp>
 #include <boost/mp11/algorithm.hpp>
 
-#include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -34,75 +35,6 @@
 #include <vector>
 
 namespace paced::detail {
-
-namespace json = boost::json;
-
-/// The path of the value being decoded, e.g. `run.tools[2].function.name`.
-///
-/// Every field read pushes and pops a segment, so the first segments live inline: a decode then costs
-/// no allocation for its path (the models nest about six deep; deeper paths spill to the heap).
-class json_path {
-public:
-    explicit json_path(std::string_view root) { push_segment({root, 0, false}); }
-
-    void push(std::string_view key) { push_segment({key, 0, false}); }
-    void push(std::size_t index) { push_segment({{}, index, true}); }
-    void pop() noexcept {
-        --depth_;
-        if (depth_ >= inline_depth)
-            deeper_.pop_back();
-    }
-
-    std::string str() const;
-    /// Throws errc::unexpected_json "<path>: <reason>".
-    [[noreturn]] void fail(std::string_view reason) const;
-
-private:
-    struct segment {
-        std::string_view key; // points into a literal or the JSON being decoded
-        std::size_t index;
-        bool is_index;
-    };
-    static constexpr std::size_t inline_depth = 12;
-
-    void push_segment(segment s) {
-        if (depth_ < inline_depth)
-            inline_[depth_] = s;
-        else
-            deeper_.push_back(s);
-        ++depth_;
-    }
-    segment const& at(std::size_t i) const noexcept {
-        return i < inline_depth ? inline_[i] : deeper_[i - inline_depth];
-    }
-
-    std::array<segment, inline_depth> inline_{};
-    std::vector<segment> deeper_;
-    std::size_t depth_ = 0;
-};
-
-/// Pushes a path segment for the lifetime of the scope.
-class path_scope {
-public:
-    template <class Segment>
-    path_scope(json_path& p, Segment s) : p_(p) {
-        p_.push(s);
-    }
-    ~path_scope() { p_.pop(); }
-    path_scope(path_scope const&) = delete;
-    path_scope& operator=(path_scope const&) = delete;
-
-private:
-    json_path& p_;
-};
-
-/// "null", "boolean", "number", "string", "array" or "object".
-std::string_view kind_name(json::value const& v) noexcept;
-[[noreturn]] void type_error(json_path const& p, std::string_view expected, json::value const& got);
-/// `v` as an object; throws "<path>: expected object, got ..." when it is not one.
-json::object const& object_at(json::value const& v, json_path& p);
-/// The `type` member of an object ("" when absent); throws when it is not a string.
-std::string_view type_of(json::value const& v, json_path& p);
 
 // ---- enums -------------------------------------------------------------------------------------------
 void enum_from_string(std::string_view s, file_purpose& out) noexcept;
@@ -128,285 +60,6 @@ std::string_view enum_name(std::string_view const (&names)[N], E v) noexcept {
     auto const i = static_cast<std::size_t>(v);
     return i < N ? names[i] : std::string_view{};
 }
-
-// ---- the rules of a described struct -------------------------------------------------------------------
-
-/** @brief What a struct's JSON needs beyond its member list; every field defaults to nothing special.
- *
- * The lists name members by their C++ names, separated by spaces; a name that is not described is a
- * compile error. Without rules, a described struct maps like this:
- * - each member is the JSON member of the same name;
- * - reading: `std::optional`/`heap_optional` members and containers (vectors, maps, objects) may be absent
- *   or null (null gives an empty one), every other member is required; unknown members go to `extra`;
- * - writing: in the description's order, an unset optional is left out, the rest is written; then
- *   `extra` is merged over it (extra wins). A request body (a struct with `extra_body`) also leaves out
- *   empty containers.
- */
-struct json_rules {
-    /// The constant `object` member (e.g. "thread.run"): written after `id` (or first), skipped when read.
-    std::string_view object{};
-    /// The constant `type` member of a variant alternative (e.g. "function"): selects the alternative when a
-    /// variant is read, and is written like `object`.
-    std::string_view type{};
-    /// "member:name ...": the JSON name of a member when it is not its C++ name (e.g. a C++ keyword). A
-    /// name "outer.inner" maps the member to `inner` of the nested object `outer`; when that object holds
-    /// other members too, it is kept whole in `extra`.
-    std::string_view renamed{};
-    /// Members that are neither optionals nor containers but may be absent (they keep their default) or
-    /// null (they become value-initialised).
-    std::string_view optional{};
-    /// Containers, or optionals, that must be present (an optional then also must not be null).
-    std::string_view required{};
-    /// Optionals written as null when unset, in responses: the members OpenAI always sends. Requests leave
-    /// them out like any unset optional.
-    std::string_view nullable{};
-    /// Members written only when not empty (containers, strings, open enums).
-    std::string_view omit_empty{};
-    /// Containers of a request body written even when empty.
-    std::string_view always{};
-};
-
-/// The rules of types that declare none.
-constexpr json_rules paced_json_rules(void const*) noexcept {
-    return {};
-}
-/// The rules of T: its `paced_json_rules(T const*)` overload, found by argument-dependent lookup.
-template <class T>
-inline constexpr json_rules rules_of = paced_json_rules(static_cast<T const*>(nullptr));
-
-/// Declares the rules of T (next to its description, in namespace paced).
-#define PACED_JSON_RULES(T, ...)                                                                             \
-    constexpr ::paced::detail::json_rules paced_json_rules(T const*) noexcept {                              \
-        return {__VA_ARGS__};                                                                                \
-    }
-
-/// Calls f(word) for each space-separated word of `words` until f returns true; true if one did.
-template <class F>
-constexpr bool any_word(std::string_view words, F f) {
-    while (!words.empty()) {
-        auto const end = words.find(' ');
-        if (f(words.substr(0, end)))
-            return true;
-        if (end == std::string_view::npos)
-            break;
-        words.remove_prefix(end + 1);
-    }
-    return false;
-}
-constexpr bool lists(std::string_view words, std::string_view name) {
-    return any_word(words, [name](std::string_view w) { return w == name; });
-}
-/// The JSON name of member `name` under the `renamed` list.
-constexpr std::string_view json_name(std::string_view renamed, std::string_view name) {
-    std::string_view out = name;
-    any_word(renamed, [&](std::string_view w) {
-        auto const colon = w.find(':');
-        if (w.substr(0, colon) != name)
-            return false;
-        out = w.substr(colon + 1);
-        return true;
-    });
-    return out;
-}
-
-// ---- traits of members ---------------------------------------------------------------------------------
-
-template <class T>
-struct is_optional_like : std::false_type {};
-template <class T>
-struct is_optional_like<std::optional<T>> : std::true_type {};
-template <class T>
-struct is_optional_like<heap_optional<T>> : std::true_type {};
-
-template <class T>
-struct is_container : std::false_type {};
-template <class T, class A>
-struct is_container<std::vector<T, A>> : std::true_type {};
-template <class K, class V, class C, class A>
-struct is_container<std::map<K, V, C, A>> : std::true_type {};
-template <>
-struct is_container<json::object> : std::true_type {};
-
-/// A struct with a BOOST_DESCRIBE_STRUCT line visible here.
-template <class T>
-concept described = boost::describe::has_describe_members<T>::value;
-
-/// A request body: its unknown members are `extra_body`, and it writes empty containers only on request.
-template <class T>
-concept request_body = requires(T const& x) {
-    x.extra_body;
-};
-
-template <class D>
-using is_bag =
-    boost::mp11::mp_bool<std::string_view(D::name) == "extra" || std::string_view(D::name) == "extra_body">;
-/// The described members of T that map to JSON members (all but `extra` / `extra_body`).
-template <class T>
-using fields_of =
-    boost::mp11::mp_remove_if<boost::describe::describe_members<T, boost::describe::mod_public>, is_bag>;
-
-template <class P>
-struct member_pointer_traits;
-template <class C, class M>
-struct member_pointer_traits<M C::*> {
-    using type = M;
-};
-
-/// How member D of T maps to JSON, from its type and T's rules.
-template <class T, class D>
-struct field {
-    using type = typename member_pointer_traits<std::remove_cv_t<decltype(D::pointer)>>::type;
-    static constexpr std::string_view name = D::name;
-    static constexpr std::string_view json = json_name(rules_of<T>.renamed, name);
-    static constexpr std::size_t dot = json.find('.');
-    /// The key in T's object.
-    static constexpr std::string_view key = json.substr(0, dot);
-    /// For "outer.inner": the key in the nested object; empty otherwise.
-    static constexpr std::string_view inner =
-        dot == std::string_view::npos ? std::string_view{} : json.substr(dot + 1);
-    static constexpr bool optional = is_optional_like<type>::value;
-    static constexpr bool container = is_container<type>::value;
-    static constexpr bool required =
-        lists(rules_of<T>.required, name) || (!optional && !container && !lists(rules_of<T>.optional, name));
-    static constexpr bool nullable = lists(rules_of<T>.nullable, name);
-    static constexpr bool omit_empty = lists(rules_of<T>.omit_empty, name) ||
-                                       (request_body<T> && container && !lists(rules_of<T>.always, name));
-};
-
-/// The constant member of T's JSON: `object` or `type`; empty key when it has none.
-template <class T>
-struct json_tag {
-    static constexpr std::string_view key = !rules_of<T>.object.empty() ? "object"
-                                            : !rules_of<T>.type.empty() ? "type"
-                                                                        : "";
-    static constexpr std::string_view value =
-        !rules_of<T>.object.empty() ? rules_of<T>.object : rules_of<T>.type;
-};
-
-template <class T, class L>
-struct keys_of;
-template <class T, template <class...> class L, class... D>
-struct keys_of<T, L<D...>> {
-    static constexpr std::array<std::string_view, sizeof...(D)> keys{field<T, D>::key...};
-    static constexpr std::array<std::string_view, sizeof...(D)> names{field<T, D>::name...};
-};
-
-/// A cheap hash of a member name for key_table: its length and three of its characters.
-constexpr std::size_t key_hash(std::string_view k) noexcept {
-    std::size_t h = k.size();
-    if (!k.empty()) {
-        h = h * 31 + static_cast<unsigned char>(k[0]);
-        h = h * 31 + static_cast<unsigned char>(k[k.size() / 2]);
-        h = h * 31 + static_cast<unsigned char>(k[k.size() - 1]);
-    }
-    return h;
-}
-
-/** @brief The JSON keys of T's fields (in description order) and of its tag, with a lookup table built at
- * compile time.
- *
- * Servers write an object's members in a fixed order, mostly the order of the description: find() tries
- * the field after the last one found first (one comparison), then an open-addressing table of at least
- * twice as many slots as keys (one hash of three characters, about one comparison).
- */
-template <class T>
-struct key_table {
-    using keys_type = keys_of<T, fields_of<T>>;
-    static constexpr std::size_t count = keys_type::keys.size();
-    static constexpr std::size_t tag_index = count;                        ///< find() of the tag key
-    static constexpr std::size_t not_found = static_cast<std::size_t>(-1); ///< find() of an unknown key
-    static_assert(count < 255, "key_table indexes fields with one byte");
-
-    static constexpr std::size_t slot_count = [] {
-        std::size_t n = 8;
-        while (n < 2 * (count + 1))
-            n *= 2;
-        return n;
-    }();
-    static constexpr std::uint8_t empty_slot = 255;
-
-    static constexpr std::string_view key_at(std::size_t i) noexcept {
-        return i < count ? keys_type::keys[i] : json_tag<T>::key;
-    }
-
-    static constexpr std::array<std::uint8_t, slot_count> slots = [] {
-        std::array<std::uint8_t, slot_count> s{};
-        for (auto& x : s)
-            x = empty_slot;
-        for (std::size_t i = 0; i <= count; ++i) {
-            if (i == count && json_tag<T>::key.empty())
-                break;
-            std::size_t at = key_hash(key_at(i)) & (slot_count - 1);
-            while (s[at] != empty_slot)
-                at = (at + 1) & (slot_count - 1);
-            s[at] = static_cast<std::uint8_t>(i);
-        }
-        return s;
-    }();
-
-    static constexpr bool keys_are_unique() {
-        for (std::size_t i = 0; i <= count; ++i)
-            for (std::size_t j = i + 1; j <= count; ++j)
-                if (key_at(i) == key_at(j) && !key_at(i).empty())
-                    return false;
-        return true;
-    }
-    static_assert(keys_are_unique(), "two members of a described struct map to the same JSON key");
-
-    /// The index of the field whose key is `key`, tag_index for the tag, not_found for any other key.
-    static std::size_t find(std::string_view key, std::size_t hint) noexcept {
-        if (hint < count && keys_type::keys[hint] == key)
-            return hint;
-        for (std::size_t at = key_hash(key) & (slot_count - 1);; at = (at + 1) & (slot_count - 1)) {
-            auto const i = slots[at];
-            if (i == empty_slot)
-                return not_found;
-            if (key_at(i) == key)
-                return i;
-        }
-    }
-};
-
-/// True when every name in T's rules is a described member (checked where T's codec is instantiated).
-template <class T>
-constexpr bool rules_name_members() {
-    auto const& names = key_table<T>::keys_type::names;
-    auto const described_name = [&](std::string_view w) {
-        auto const name = w.substr(0, w.find(':'));
-        for (auto const& n : names)
-            if (n == name)
-                return false;
-        return true; // not described: stops the search and reports it
-    };
-    auto const& r = rules_of<T>;
-    for (auto list : {r.renamed, r.optional, r.required, r.nullable, r.omit_empty, r.always})
-        if (any_word(list, described_name))
-            return false;
-    return true;
-}
-
-template <class T, class L>
-struct layout_of;
-template <class T, template <class...> class L, class... D>
-struct layout_of<T, L<D...>> {
-    /// sizeof(T) if T's members were exactly those of the description, in its order.
-    static constexpr std::size_t size() {
-        std::size_t end = 0;
-        auto const place = [&end](std::size_t size, std::size_t align) {
-            end = (end + align - 1) / align * align + size;
-        };
-        (place(sizeof(typename field<T, D>::type), alignof(typename field<T, D>::type)), ...);
-        return (end + alignof(T) - 1) / alignof(T) * alignof(T);
-    }
-};
-/// A description that leaves a member out gives another size: that member would be silently dropped.
-template <class T>
-inline constexpr bool describes_every_member =
-    layout_of<T, boost::describe::describe_members<T, boost::describe::mod_public>>::size() == sizeof(T);
-
-/// Selects the read_member / write_member overload of one member: `member<&attachment::tools>`.
-template <auto Pointer>
-struct member {};
 
 /// Responses keep the shape the server sends (nullable members written as null); requests leave out what
 /// they do not set.
@@ -468,103 +121,6 @@ json::value write(std::variant<A...> const& x, json_mode mode);
 template <described T>
 json::value write(T const& x, json_mode mode);
 
-// ---- the hand-written codec of the models not described yet ----------------------------------------------
-json::value to_value(std::string const& s);
-json::value to_value(std::int64_t i);
-json::value to_value(double d);
-json::value to_value(bool b);
-json::value to_value(json::object const& o);
-json::value to_value(json::value const& v);
-json::value to_value(metadata_map const& m);
-json::value to_value(char const*) = delete; // would silently convert to bool
-
-#define PACED_CODEC(T)                                                                                       \
-    void read(json::value const& v, T& out, json_path& p);                                                   \
-    json::value to_value(T const& x)
-
-PACED_CODEC(unknown_part);
-PACED_CODEC(file);
-PACED_CODEC(function_definition);
-PACED_CODEC(code_interpreter_tool);
-PACED_CODEC(file_search_ranking_options);
-PACED_CODEC(file_search_settings);
-PACED_CODEC(file_search_tool);
-PACED_CODEC(function_tool);
-PACED_CODEC(tool);
-PACED_CODEC(code_interpreter_resources);
-PACED_CODEC(vector_store_seed);
-PACED_CODEC(file_search_resources);
-PACED_CODEC(tool_resources);
-PACED_CODEC(json_schema_format);
-PACED_CODEC(response_format);
-PACED_CODEC(assistant);
-PACED_CODEC(thread);
-PACED_CODEC(image_file);
-PACED_CODEC(image_url);
-PACED_CODEC(file_reference);
-PACED_CODEC(file_citation_annotation);
-PACED_CODEC(file_path_annotation);
-PACED_CODEC(text_annotation);
-PACED_CODEC(message_text);
-PACED_CODEC(image_file_content);
-PACED_CODEC(image_url_content);
-PACED_CODEC(text_content);
-PACED_CODEC(refusal_content);
-PACED_CODEC(message_content);
-PACED_CODEC(attachment);
-PACED_CODEC(message);
-PACED_CODEC(function_call);
-PACED_CODEC(run_tool_call);
-PACED_CODEC(submit_tool_outputs_action);
-PACED_CODEC(required_action);
-PACED_CODEC(truncation_strategy);
-PACED_CODEC(tool_choice);
-PACED_CODEC(run);
-PACED_CODEC(message_creation);
-PACED_CODEC(message_creation_step_details);
-PACED_CODEC(code_logs_output);
-PACED_CODEC(code_output_image);
-PACED_CODEC(code_image_output);
-PACED_CODEC(code_interpreter_output);
-PACED_CODEC(code_interpreter_call);
-PACED_CODEC(code_interpreter_tool_call);
-PACED_CODEC(file_search_result_content);
-PACED_CODEC(file_search_result);
-PACED_CODEC(file_search_call);
-PACED_CODEC(file_search_tool_call);
-PACED_CODEC(function_call_details);
-PACED_CODEC(function_tool_call);
-PACED_CODEC(step_tool_call);
-PACED_CODEC(tool_calls_step_details);
-PACED_CODEC(step_details);
-PACED_CODEC(run_step);
-PACED_CODEC(file_reference_delta);
-PACED_CODEC(annotation_delta);
-PACED_CODEC(text_delta);
-PACED_CODEC(image_delta);
-PACED_CODEC(message_content_delta);
-PACED_CODEC(message_delta);
-PACED_CODEC(message_delta_object);
-PACED_CODEC(code_output_delta);
-PACED_CODEC(code_interpreter_delta);
-PACED_CODEC(function_delta);
-PACED_CODEC(tool_call_delta);
-PACED_CODEC(step_details_delta);
-PACED_CODEC(run_step_delta);
-PACED_CODEC(run_step_delta_object);
-#undef PACED_CODEC
-
-template <class T>
-json::value to_value(std::optional<T> const& x);
-template <class T>
-json::value to_value(heap_optional<T> const& x);
-template <class T>
-json::value to_value(std::vector<T> const& xs);
-template <class E>
-json::value to_value(open_enum<E> const& e);
-template <described T>
-json::value to_value(T const& x);
-
 // ---- described structs -----------------------------------------------------------------------------------
 
 /// Reads one member by the rules of its field F, in the path of the enclosing object.
@@ -621,24 +177,37 @@ void read_members(json::value const& v, T& out, json_path& p) {
     using table = key_table<T>;
     auto const& o = object_at(v, p);
     std::array<json::value const*, table::count> found{};
-    std::size_t unknown = 0;
+    // The positions of the unknown members: a mask for the first 64, a flag for any later one.
+    std::uint64_t unknown = 0;
+    bool unknown_beyond = false;
     std::size_t hint = 0;
+    std::size_t at = 0;
     for (auto const& kv : o) {
         auto const i = table::find(kv.key(), hint);
         if (i < table::count) {
             found[i] = &kv.value();
             hint = i + 1;
         } else if (i == table::not_found) {
-            ++unknown;
+            if (at < 64)
+                unknown |= std::uint64_t{1} << at;
+            else
+                unknown_beyond = true;
         }
+        ++at;
     }
     boost::mp11::mp_for_each<boost::mp11::mp_iota_c<table::count>>(
         [&](auto I) { read_field<T, boost::mp11::mp_at_c<fields_of<T>, I>>(found[I], out, p); });
     if constexpr (requires { out.extra; }) {
-        if (unknown != 0) {
-            for (auto const& kv : o)
-                if (table::find(kv.key(), table::count) == table::not_found)
-                    out.extra.emplace(kv.key(), kv.value());
+        // After the fields: a member of a nested object (see json_rules::renamed) may have put its object
+        // in `extra` first.
+        for (; unknown != 0; unknown &= unknown - 1) {
+            auto const& kv = o.begin()[std::countr_zero(unknown)];
+            out.extra.emplace(kv.key(), kv.value());
+        }
+        if (unknown_beyond) {
+            for (auto it = o.begin() + 64; it != o.end(); ++it)
+                if (table::find(it->key(), table::count) == table::not_found)
+                    out.extra.emplace(it->key(), it->value());
         }
     }
 }
@@ -745,11 +314,14 @@ void read(json::value const& v, std::variant<A...>& out, json_path& p) {
     static_assert(((rules_of<A>.type.empty() ? 1 : 0) + ...) == 1,
                   "one alternative (unknown_part) takes the other types");
     auto const type = type_of(v, p);
-    bool const known = ((!rules_of<A>.type.empty() && type == rules_of<A>.type &&
-                         (read(v, out.template emplace<A>(), p), true)) ||
-                        ...);
+    auto const read_as = [&]<class Alternative>(std::type_identity<Alternative>) {
+        read(v, out.template emplace<Alternative>(), p);
+        return true;
+    };
+    bool const known =
+        ((!rules_of<A>.type.empty() && type == rules_of<A>.type && read_as(std::type_identity<A>{})) || ...);
     if (!known)
-        ((rules_of<A>.type.empty() && (read(v, out.template emplace<A>(), p), true)) || ...);
+        (void)((rules_of<A>.type.empty() && read_as(std::type_identity<A>{})) || ...);
 }
 
 template <described T>
@@ -792,105 +364,6 @@ json::value write(T const& x, json_mode mode) {
     return write_members(x, mode);
 }
 
-template <described T>
-json::value to_value(T const& x) {
-    return write(x, json_mode::response);
-}
-
-template <class T>
-json::value to_value(std::optional<T> const& x) {
-    return x ? to_value(*x) : json::value(nullptr);
-}
-
-template <class T>
-json::value to_value(heap_optional<T> const& x) {
-    return x ? to_value(*x) : json::value(nullptr);
-}
-
-template <class T>
-json::value to_value(std::vector<T> const& xs) {
-    json::array a;
-    a.reserve(xs.size());
-    for (auto const& x : xs)
-        a.push_back(to_value(x));
-    return a;
-}
-
-template <class E>
-json::value to_value(open_enum<E> const& e) {
-    auto const s = e.str();
-    return json::string(s.data(), s.size());
-}
-
-/// Reads the members of one JSON object, remembering which keys it consumed so the rest can go to `extra`.
-class object_reader {
-public:
-    object_reader(json::value const& v, json_path& p);
-
-    json::object const& object() const noexcept { return obj_; }
-    json_path& path() noexcept { return p_; }
-
-    /// The member `key`, marked as consumed; nullptr when absent.
-    json::value const* find(std::string_view key);
-    /// Marks `key` as known without reading it (e.g. the constant `object` member).
-    void skip(std::string_view key) { (void)find(key); }
-
-    /// A member that must be present (a `null` is accepted only by std::optional targets).
-    template <class T>
-    void req(std::string_view key, T& out) {
-        auto const* v = find(key);
-        path_scope s(p_, key);
-        if (!v)
-            p_.fail("missing required field");
-        read(*v, out, p_);
-    }
-
-    /// A member that may be absent or null (out keeps its default, or becomes nullopt).
-    template <class T>
-    void opt(std::string_view key, T& out) {
-        auto const* v = find(key);
-        if (!v)
-            return;
-        if (v->is_null()) {
-            out = T{};
-            return;
-        }
-        path_scope s(p_, key);
-        read(*v, out, p_);
-    }
-
-    /// Copies every member not consumed into `extra`.
-    void rest(json::object& extra) const;
-
-private:
-    bool consumed(std::size_t index) const noexcept;
-
-    json::object const& obj_;
-    json_path& p_;
-    // Which members were read, by position: a mask for the first 64 (every model's objects fit), the
-    // positions of later ones in a vector.
-    std::uint64_t consumed_mask_ = 0;
-    std::vector<std::size_t> consumed_beyond_;
-    std::size_t consumed_count_ = 0;
-    std::size_t next_ = 0; // the position after the member found last: see find()
-};
-
-template <class T>
-void put(json::object& o, std::string_view key, T const& x) {
-    o[key] = to_value(x);
-}
-/// Writes the member only when set.
-template <class T>
-void put_opt(json::object& o, std::string_view key, std::optional<T> const& x) {
-    if (x)
-        o[key] = to_value(*x);
-}
-/// Writes the member only when the container is not empty.
-template <class C>
-void put_nonempty(json::object& o, std::string_view key, C const& c) {
-    if (!c.empty())
-        o[key] = to_value(c);
-}
 /// Decodes a whole document whose root is named `root`.
 template <class T>
 T decode_root(json::value const& v, std::string_view root) {
@@ -930,53 +403,12 @@ void append_query(query_params& q, std::string_view name, std::vector<T> const& 
 /// The query of a described list request: one pair per set member, in description order.
 template <class T>
 query_params query_of(T const& x) {
+    static_assert(describes_every_member<T>, "the description of T must list every member, in order");
     query_params q;
     boost::mp11::mp_for_each<fields_of<T>>(
         [&](auto D) { append_query(q, field<T, decltype(D)>::key, x.*decltype(D)::pointer); });
     return q;
 }
-
-// ---- validation ----------------------------------------------------------------------------------------
-/// Throws errc::invalid_argument "<field>: <reason>".
-[[noreturn]] void invalid(std::string_view field, std::string_view reason);
-/// "prefix.name", or "name" when prefix is empty.
-std::string field_name(std::string_view prefix, std::string_view name);
-/// "prefix[i]".
-std::string field_index(std::string_view prefix, std::size_t i);
-
-void check_range(std::string_view field, double v, double lo, double hi);
-void check_range(std::string_view field, std::int64_t v, std::int64_t lo, std::int64_t hi);
-void check_limit(std::string_view field, std::optional<std::int64_t> const& limit, std::int64_t max);
-void check_not_empty(std::string_view field, std::string_view s);
-/// Each string of `items` must not be empty ("<field>[i]: must not be empty").
-void check_each_not_empty(std::string_view field, std::vector<std::string> const& items);
-void check_max_length(std::string_view field, std::string_view s, std::size_t max);
-void check_cursor(std::string_view field, std::optional<std::string> const& cursor);
-/// Attributes of vector store files: at most 16, keys <= 64, values string (<= 512) / number / boolean.
-void check_attributes(std::string_view field, json::object const& attributes);
-
-/// The pagination members of a list request: `limit` in 1..max_limit, non-empty cursors.
-template <class P>
-void check_page(P const& p, std::int64_t max_limit) {
-    check_limit("limit", p.limit, max_limit);
-    check_cursor("after", p.after);
-    if constexpr (requires { p.before; })
-        check_cursor("before", p.before);
-}
-
-/// The sampling members of assistants and runs: temperature in 0..2, top_p in 0..1.
-template <class P>
-void check_sampling(P const& p) {
-    if (p.temperature)
-        check_range("temperature", *p.temperature, 0.0, 2.0);
-    if (p.top_p)
-        check_range("top_p", *p.top_p, 0.0, 1.0);
-}
-
-/// Appends the list parameters to a query.
-void append_list_query(query_params& q, std::optional<std::int64_t> const& limit,
-                       std::optional<sort_order> const& order, std::optional<std::string> const& after,
-                       std::optional<std::string> const& before);
 
 } // namespace paced::detail
 
@@ -986,11 +418,23 @@ void append_list_query(query_params& q, std::optional<std::int64_t> const& limit
         return ::paced::detail::decode_root<T>(jv, root);                                                    \
     }                                                                                                        \
     ::boost::json::value to_json(T const& x) {                                                               \
-        return ::paced::detail::to_value(x);                                                                 \
+        return ::paced::detail::write(x, ::paced::detail::json_mode::response);                              \
     }                                                                                                        \
     T tag_invoke(::boost::json::value_to_tag<T> const&, ::boost::json::value const& jv) {                    \
         return ::paced::detail::decode_root<T>(jv, root);                                                    \
     }                                                                                                        \
     void tag_invoke(::boost::json::value_from_tag const&, ::boost::json::value& jv, T const& x) {            \
-        jv = ::paced::detail::to_value(x);                                                                   \
+        jv = ::paced::detail::write(x, ::paced::detail::json_mode::response);                                \
+    }
+
+/// Defines the public `encode` of a request body through the codec (inside namespace paced).
+#define PACED_DEFINE_ENCODE(T)                                                                               \
+    ::boost::json::object encode(T const& p) {                                                               \
+        return ::paced::detail::encode_body(p);                                                              \
+    }
+
+/// Defines the public `to_query` of a list request through the codec (inside namespace paced).
+#define PACED_DEFINE_TO_QUERY(T)                                                                             \
+    ::paced::query_params to_query(T const& p) {                                                             \
+        return ::paced::detail::query_of(p);                                                                 \
     }

@@ -7,8 +7,8 @@
 // BOOST_DESCRIBE_STRUCT is for), rather than sitting next to them in include/paced/types/: the public
 // headers stay plain structs and their documentation, with no Boost.Describe in every user's translation
 // unit, and the JSON mapping (which member is nullable, which is renamed) stays an implementation detail.
-// A description lists every member in declaration order; codec.hpp checks the first by the struct's
-// size, and writes members in that order.
+// A description lists every member, in declaration order: codec.hpp checks that none is missing against
+// the struct's size, and writes the members in that order.
 
 #include "types/codec.hpp"
 
@@ -26,6 +26,11 @@ PACED_JSON_RULES(deleted_object, .optional = "object")
 BOOST_DESCRIBE_STRUCT(error_body, (), (message, type, code, param, extra))
 PACED_JSON_RULES(error_body, .optional = "type", .nullable = "code param")
 BOOST_DESCRIBE_STRUCT(list_params, (), (limit, order, after, before))
+// list_page<T> is described for each listable model in list.cpp.
+template <class T>
+constexpr detail::json_rules paced_json_rules(list_page<T> const*) noexcept {
+    return {.object = "list", .optional = "has_more", .required = "data", .nullable = "first_id last_id"};
+}
 
 // ---- vector_store.hpp ----------------------------------------------------------------------------------
 BOOST_DESCRIBE_STRUCT(file_counts, (), (in_progress, completed, failed, cancelled, total, extra))
@@ -57,5 +62,189 @@ PACED_JSON_RULES(vector_store_file_update_params, .always = "attributes") // an 
 BOOST_DESCRIBE_STRUCT(file_batch_create_params, (),
                       (file_ids, files, chunking_strategy, attributes, extra_body))
 BOOST_DESCRIBE_STRUCT(vector_store_file_list_params, (), (limit, order, after, before, filter))
+
+// ---- assistant.hpp -------------------------------------------------------------------------------------
+BOOST_DESCRIBE_STRUCT(function_definition, (), (name, description, parameters, strict, extra))
+BOOST_DESCRIBE_STRUCT(code_interpreter_tool, (), (extra))
+PACED_JSON_RULES(code_interpreter_tool, .type = "code_interpreter")
+BOOST_DESCRIBE_STRUCT(file_search_ranking_options, (), (ranker, score_threshold, extra))
+BOOST_DESCRIBE_STRUCT(file_search_settings, (), (max_num_results, ranking_options, extra))
+BOOST_DESCRIBE_STRUCT(file_search_tool, (), (file_search, extra))
+PACED_JSON_RULES(file_search_tool, .type = "file_search")
+BOOST_DESCRIBE_STRUCT(function_tool, (), (function, extra))
+PACED_JSON_RULES(function_tool, .type = "function")
+BOOST_DESCRIBE_STRUCT(code_interpreter_resources, (), (file_ids, extra))
+BOOST_DESCRIBE_STRUCT(vector_store_seed, (), (file_ids, chunking_strategy, metadata, extra))
+PACED_JSON_RULES(vector_store_seed, .omit_empty = "metadata")
+BOOST_DESCRIBE_STRUCT(file_search_resources, (), (vector_store_ids, vector_stores, extra))
+PACED_JSON_RULES(file_search_resources, .omit_empty = "vector_stores")
+BOOST_DESCRIBE_STRUCT(tool_resources, (), (code_interpreter, file_search, extra))
+BOOST_DESCRIBE_STRUCT(json_schema_format, (), (name, description, schema, strict, extra))
+BOOST_DESCRIBE_STRUCT(response_format, (), (type, json_schema, extra)) // or the bare "auto" (assistant.cpp)
+BOOST_DESCRIBE_STRUCT(assistant, (),
+                      (id, created_at, name, description, model, instructions, tools, tool_resources,
+                       metadata, temperature, top_p, response_format, extra))
+PACED_JSON_RULES(assistant, .object = "assistant", .nullable = "name description instructions")
+
+BOOST_DESCRIBE_STRUCT(assistant_create_params, (),
+                      (model, name, description, instructions, reasoning_effort, tools, tool_resources,
+                       metadata, temperature, top_p, response_format, extra_body))
+BOOST_DESCRIBE_STRUCT(assistant_update_params, (),
+                      (model, name, description, instructions, reasoning_effort, tools, tool_resources,
+                       metadata, temperature, top_p, response_format, extra_body))
+
+// ---- file.hpp ------------------------------------------------------------------------------------------
+BOOST_DESCRIBE_STRUCT(file, (),
+                      (id, bytes, created_at, expires_at, filename, purpose, status, status_details, extra))
+PACED_JSON_RULES(file, .object = "file", .optional = "status", .omit_empty = "status") // status is deprecated
+BOOST_DESCRIBE_STRUCT(file_list_params, (), (purpose, limit, order, after))
+
+// ---- message.hpp ---------------------------------------------------------------------------------------
+BOOST_DESCRIBE_STRUCT(image_file, (), (file_id, detail, extra))
+BOOST_DESCRIBE_STRUCT(image_url, (), (url, detail, extra))
+BOOST_DESCRIBE_STRUCT(file_reference, (), (file_id, extra))
+BOOST_DESCRIBE_STRUCT(file_citation_annotation, (), (text, file_citation, start_index, end_index, extra))
+PACED_JSON_RULES(file_citation_annotation, .type = "file_citation")
+BOOST_DESCRIBE_STRUCT(file_path_annotation, (), (text, file_path, start_index, end_index, extra))
+PACED_JSON_RULES(file_path_annotation, .type = "file_path")
+BOOST_DESCRIBE_STRUCT(message_text, (), (value, annotations, extra))
+BOOST_DESCRIBE_STRUCT(image_file_content, (), (image_file, extra))
+PACED_JSON_RULES(image_file_content, .type = "image_file")
+BOOST_DESCRIBE_STRUCT(image_url_content, (), (image_url, extra))
+PACED_JSON_RULES(image_url_content, .type = "image_url")
+BOOST_DESCRIBE_STRUCT(text_content, (), (text, extra))
+PACED_JSON_RULES(text_content, .type = "text")
+BOOST_DESCRIBE_STRUCT(refusal_content, (), (refusal, extra))
+PACED_JSON_RULES(refusal_content, .type = "refusal")
+BOOST_DESCRIBE_STRUCT(attachment, (), (file_id, tools, extra))
+BOOST_DESCRIBE_STRUCT(message, (),
+                      (id, created_at, thread_id, status, incomplete_details, completed_at, incomplete_at,
+                       role, content, assistant_id, run_id, attachments, metadata, extra))
+// status is absent from some of OpenAI's own examples.
+PACED_JSON_RULES(message, .object = "thread.message", .optional = "status", .required = "content",
+                 .nullable = "incomplete_details completed_at incomplete_at assistant_id run_id",
+                 .omit_empty = "status")
+
+BOOST_DESCRIBE_STRUCT(text_part, (), (text))
+PACED_JSON_RULES(text_part, .type = "text")
+BOOST_DESCRIBE_STRUCT(message_create_params, (), (role, content, attachments, metadata, extra_body))
+BOOST_DESCRIBE_STRUCT(message_update_params, (), (metadata, extra_body))
+BOOST_DESCRIBE_STRUCT(message_list_params, (), (limit, order, after, before, run_id))
+
+// ---- thread.hpp ----------------------------------------------------------------------------------------
+BOOST_DESCRIBE_STRUCT(thread, (), (id, created_at, tool_resources, metadata, extra))
+PACED_JSON_RULES(thread, .object = "thread", .nullable = "tool_resources")
+BOOST_DESCRIBE_STRUCT(thread_create_params, (), (messages, tool_resources, metadata, extra_body))
+BOOST_DESCRIBE_STRUCT(thread_update_params, (), (tool_resources, metadata, extra_body))
+
+// ---- run.hpp -------------------------------------------------------------------------------------------
+BOOST_DESCRIBE_STRUCT(function_call, (), (name, arguments, extra))
+BOOST_DESCRIBE_STRUCT(run_tool_call, (), (id, type, function, extra))
+BOOST_DESCRIBE_STRUCT(submit_tool_outputs_action, (), (tool_calls, extra))
+PACED_JSON_RULES(submit_tool_outputs_action, .required = "tool_calls")
+BOOST_DESCRIBE_STRUCT(required_action, (), (type, submit_tool_outputs, extra))
+PACED_JSON_RULES(required_action, .optional = "submit_tool_outputs") // a future action type may not have it
+BOOST_DESCRIBE_STRUCT(truncation_strategy, (), (type, last_messages, extra))
+PACED_JSON_RULES(truncation_strategy, .nullable = "last_messages")
+BOOST_DESCRIBE_STRUCT(tool_choice, (), (type, function_name, extra)) // or a bare string (run.cpp)
+PACED_JSON_RULES(tool_choice, .renamed = "function_name:function.name", .required = "function_name")
+BOOST_DESCRIBE_STRUCT(run, (),
+                      (id, created_at, thread_id, assistant_id, status, required_action, last_error,
+                       expires_at, started_at, cancelled_at, failed_at, completed_at, incomplete_details,
+                       model, instructions, tools, metadata, usage, temperature, top_p, max_prompt_tokens,
+                       max_completion_tokens, truncation_strategy, tool_choice, parallel_tool_calls,
+                       response_format, extra))
+PACED_JSON_RULES(run, .object = "thread.run", .optional = "parallel_tool_calls",
+                 .nullable =
+                     "required_action last_error expires_at started_at cancelled_at failed_at completed_at "
+                     "incomplete_details instructions usage max_prompt_tokens max_completion_tokens "
+                     "truncation_strategy tool_choice response_format")
+
+BOOST_DESCRIBE_STRUCT(run_create_params, (),
+                      (assistant_id, model, instructions, additional_instructions, additional_messages, tools,
+                       metadata, temperature, top_p, max_prompt_tokens, max_completion_tokens,
+                       truncation_strategy, tool_choice, parallel_tool_calls, response_format,
+                       reasoning_effort, extra_body))
+BOOST_DESCRIBE_STRUCT(thread_and_run_create_params, (),
+                      (assistant_id, thread, model, instructions, tools, tool_resources, metadata,
+                       temperature, top_p, max_prompt_tokens, max_completion_tokens, truncation_strategy,
+                       tool_choice, parallel_tool_calls, response_format, extra_body))
+BOOST_DESCRIBE_STRUCT(run_update_params, (), (metadata, extra_body))
+BOOST_DESCRIBE_STRUCT(tool_output, (), (tool_call_id, output))
+BOOST_DESCRIBE_STRUCT(submit_tool_outputs_params, (), (tool_outputs, extra_body))
+PACED_JSON_RULES(submit_tool_outputs_params, .always = "tool_outputs")
+
+// ---- run_step.hpp --------------------------------------------------------------------------------------
+BOOST_DESCRIBE_STRUCT(message_creation, (), (message_id, extra))
+BOOST_DESCRIBE_STRUCT(message_creation_step_details, (), (message_creation, extra))
+PACED_JSON_RULES(message_creation_step_details, .type = "message_creation")
+BOOST_DESCRIBE_STRUCT(code_logs_output, (), (logs, extra))
+PACED_JSON_RULES(code_logs_output, .type = "logs")
+BOOST_DESCRIBE_STRUCT(code_output_image, (), (file_id, extra))
+BOOST_DESCRIBE_STRUCT(code_image_output, (), (image, extra))
+PACED_JSON_RULES(code_image_output, .type = "image")
+BOOST_DESCRIBE_STRUCT(code_interpreter_call, (), (input, outputs, extra))
+BOOST_DESCRIBE_STRUCT(code_interpreter_tool_call, (), (id, code_interpreter, extra))
+PACED_JSON_RULES(code_interpreter_tool_call, .type = "code_interpreter")
+BOOST_DESCRIBE_STRUCT(file_search_result_content, (), (type, text, extra))
+PACED_JSON_RULES(file_search_result_content, .optional = "type text")
+BOOST_DESCRIBE_STRUCT(file_search_result, (), (file_id, file_name, score, content, extra))
+PACED_JSON_RULES(file_search_result, .omit_empty = "content")
+BOOST_DESCRIBE_STRUCT(file_search_call, (), (ranking_options, results, extra))
+PACED_JSON_RULES(file_search_call, .omit_empty = "results")
+BOOST_DESCRIBE_STRUCT(file_search_tool_call, (), (id, file_search, extra))
+PACED_JSON_RULES(file_search_tool_call, .type = "file_search")
+BOOST_DESCRIBE_STRUCT(function_call_details, (), (name, arguments, output, extra))
+PACED_JSON_RULES(function_call_details, .nullable = "output")
+BOOST_DESCRIBE_STRUCT(function_tool_call, (), (id, function, extra))
+PACED_JSON_RULES(function_tool_call, .type = "function")
+BOOST_DESCRIBE_STRUCT(tool_calls_step_details, (), (tool_calls, extra))
+PACED_JSON_RULES(tool_calls_step_details, .type = "tool_calls")
+BOOST_DESCRIBE_STRUCT(run_step, (),
+                      (id, created_at, assistant_id, thread_id, run_id, type, status, step_details,
+                       last_error, expired_at, cancelled_at, failed_at, completed_at, metadata, usage, extra))
+PACED_JSON_RULES(run_step, .object = "thread.run.step",
+                 .nullable = "last_error expired_at cancelled_at failed_at completed_at usage")
+BOOST_DESCRIBE_STRUCT(run_step_list_params, (), (limit, order, after, before, include))
+PACED_JSON_RULES(run_step_list_params, .renamed = "include:include[]")
+
+// ---- stream_delta.hpp: every member optional, containers written when not empty --------------------------
+BOOST_DESCRIBE_STRUCT(file_reference_delta, (), (file_id, quote, extra))
+BOOST_DESCRIBE_STRUCT(annotation_delta, (),
+                      (index, type, text, file_citation, file_path, start_index, end_index, extra))
+BOOST_DESCRIBE_STRUCT(text_delta, (), (value, annotations, extra))
+PACED_JSON_RULES(text_delta, .omit_empty = "annotations")
+BOOST_DESCRIBE_STRUCT(image_delta, (), (file_id, url, detail, extra))
+BOOST_DESCRIBE_STRUCT(message_content_delta, (), (index, type, text, image_file, image_url, refusal, extra))
+BOOST_DESCRIBE_STRUCT(message_delta, (), (role, content, extra))
+PACED_JSON_RULES(message_delta, .omit_empty = "content")
+BOOST_DESCRIBE_STRUCT(message_delta_object, (), (id, delta, extra))
+PACED_JSON_RULES(message_delta_object, .object = "thread.message.delta")
+BOOST_DESCRIBE_STRUCT(code_output_delta, (), (index, type, logs, image_file_id, extra))
+PACED_JSON_RULES(code_output_delta, .renamed = "image_file_id:image.file_id")
+BOOST_DESCRIBE_STRUCT(code_interpreter_delta, (), (input, outputs, extra))
+PACED_JSON_RULES(code_interpreter_delta, .omit_empty = "outputs")
+BOOST_DESCRIBE_STRUCT(function_delta, (), (name, arguments, output, extra))
+BOOST_DESCRIBE_STRUCT(tool_call_delta, (), (index, id, type, code_interpreter, file_search, function, extra))
+BOOST_DESCRIBE_STRUCT(step_details_delta, (), (type, message_id, tool_calls, extra))
+PACED_JSON_RULES(step_details_delta, .renamed = "message_id:message_creation.message_id",
+                 .omit_empty = "tool_calls")
+BOOST_DESCRIBE_STRUCT(run_step_delta, (), (step_details, extra))
+BOOST_DESCRIBE_STRUCT(run_step_delta_object, (), (id, delta, extra))
+PACED_JSON_RULES(run_step_delta_object, .object = "thread.run.step.delta")
+
+namespace detail {
+// Members no rule covers, read and written by hand (defined next to their model).
+
+/// attachment::tools, a list of tool types, is `[{"type": "file_search"}, ...]` in JSON.
+void read_member(json::value const* v, attachment& out, member<&attachment::tools>, json_path& p);
+void write_member(json::object& o, attachment const& x, member<&attachment::tools>, json_mode);
+/// Written for a submit_tool_outputs action, or when it holds tool calls.
+void write_member(json::object& o, required_action const& x, member<&required_action::submit_tool_outputs>,
+                  json_mode mode);
+/// Left out when only vector_stores is set: the API takes one or the other.
+void write_member(json::object& o, file_search_resources const& x,
+                  member<&file_search_resources::vector_store_ids>, json_mode mode);
+} // namespace detail
 
 } // namespace paced

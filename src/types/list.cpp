@@ -1,29 +1,17 @@
-// list_page<T>: one decoder and encoder, instantiated for every listable model.
+// list_page<T>: described, decoded and encoded for every listable model.
 
 #include "types/descriptions.hpp"
 
 namespace paced {
-namespace {
-
-template <class T>
-void read_page(boost::json::value const& v, list_page<T>& out, detail::json_path& p) {
-    detail::object_reader r(v, p);
-    r.skip("object");
-    r.req("data", out.data);
-    r.opt("first_id", out.first_id);
-    r.opt("last_id", out.last_id);
-    r.opt("has_more", out.has_more);
-    r.rest(out.extra);
-}
-
-} // namespace
 
 template <class T>
 list_page<T> decode(detail::type_tag<list_page<T>>, boost::json::value const& jv) {
-    detail::json_path p("list");
-    list_page<T> out;
-    read_page(jv, out, p);
-    return out;
+    return detail::decode_root<list_page<T>>(jv, "list");
+}
+
+template <class T>
+boost::json::value to_json(list_page<T> const& x) {
+    return detail::write(x, detail::json_mode::response);
 }
 
 template <class T>
@@ -36,19 +24,9 @@ void tag_invoke(boost::json::value_from_tag const&, boost::json::value& jv, list
     jv = to_json(x);
 }
 
-template <class T>
-boost::json::value to_json(list_page<T> const& x) {
-    boost::json::object o;
-    o["object"] = "list";
-    detail::put(o, "data", x.data);
-    detail::put(o, "first_id", x.first_id);
-    detail::put(o, "last_id", x.last_id);
-    detail::put(o, "has_more", x.has_more);
-    detail::merge_extra(o, x.extra);
-    return o;
-}
-
+// BOOST_DESCRIBE_STRUCT describes classes, not class templates: each page type is described on its own.
 #define PACED_INSTANTIATE_LIST(T)                                                                            \
+    BOOST_DESCRIBE_STRUCT(list_page<T>, (), (data, first_id, last_id, has_more, extra))                      \
     template list_page<T> decode(detail::type_tag<list_page<T>>, boost::json::value const&);                 \
     template boost::json::value to_json(list_page<T> const&);                                                \
     template list_page<T> tag_invoke(boost::json::value_to_tag<list_page<T>> const&,                         \

@@ -1,6 +1,7 @@
 // Vector stores, vector store files and file batches.
 
 #include "types/descriptions.hpp"
+#include "types/validation.hpp"
 
 namespace paced {
 
@@ -14,25 +15,13 @@ PACED_DEFINE_JSON_CONVERSIONS(vector_store_file_batch, "vector_store_file_batch"
 
 // ---- requests ------------------------------------------------------------------------------------------
 
-boost::json::object encode(vector_store_create_params const& p) {
-    return detail::encode_body(p);
-}
-boost::json::object encode(vector_store_update_params const& p) {
-    return detail::encode_body(p);
-}
-boost::json::object encode(vector_store_file_create_params const& p) {
-    return detail::encode_body(p);
-}
-boost::json::object encode(vector_store_file_update_params const& p) {
-    return detail::encode_body(p);
-}
-boost::json::object encode(file_batch_create_params const& p) {
-    return detail::encode_body(p);
-}
+PACED_DEFINE_ENCODE(vector_store_create_params)
+PACED_DEFINE_ENCODE(vector_store_update_params)
+PACED_DEFINE_ENCODE(vector_store_file_create_params)
+PACED_DEFINE_ENCODE(vector_store_file_update_params)
+PACED_DEFINE_ENCODE(file_batch_create_params)
 
-query_params to_query(vector_store_file_list_params const& p) {
-    return detail::query_of(p);
-}
+PACED_DEFINE_TO_QUERY(vector_store_file_list_params)
 
 // ---- validation ----------------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@
 #include <paced/types/run_step.hpp>
 #include <paced/types/stream_delta.hpp>
 
-#include "types/codec.hpp"
+#include "types/descriptions.hpp"
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
@@ -113,6 +113,21 @@ TEST_CASE("decode errors: paths name list items, content parts, metadata keys an
           "message_delta.delta.content[0].index: missing required field");
 }
 
+TEST_CASE("decode errors: renamed, nested and hand-read members are named by their JSON path", "[types]") {
+    CHECK(decode_error<paced::tool_choice>(R"({"type": "function", "function": {}})") ==
+          "tool_choice.function.name: missing required field");
+    CHECK(decode_error<paced::tool_choice>(R"({"type": "function", "function": {"name": null}})") ==
+          "tool_choice.function.name: expected string, got null");
+    CHECK(decode_error<paced::tool_choice>(R"({"type": "function", "function": 3})") ==
+          "tool_choice.function: expected object, got number");
+    CHECK(decode_error<paced::chunking_strategy>(
+              R"({"type": "static", "static": {"max_chunk_size_tokens": 1}})") ==
+          "chunking_strategy.static.chunk_overlap_tokens: missing required field");
+    CHECK(decode_error<paced::attachment>(R"({"file_id": "f", "tools": [{"type": "file_search"}, {}]})") ==
+          "attachment.tools[1].type: missing required field");
+    CHECK(decode_error<paced::tool>(R"({"type": "function"})") == "tool.function: missing required field");
+}
+
 TEST_CASE("decode errors: from_json reports the same paths as parse_json", "[types]") {
     auto const v = boost::json::parse(R"({"id": "f", "bytes": "big", "created_at": 1, "filename": "a",
         "purpose": "vision"})");
@@ -173,41 +188,27 @@ TEST_CASE("decode: members past the 64th are read, and the rest kept in extra", 
         CHECK(f.extra.at("x69") == "69");
         CHECK_FALSE(f.extra.contains("id"));
     }
-    // The same member read twice (a model may look at `type` before decoding the rest) counts once.
-    auto const doc = boost::json::parse(body);
-    auto const& o = doc.as_object();
-    paced::detail::json_path p("file");
-    paced::detail::object_reader r(doc, p);
-    CHECK(r.find("x65") != nullptr);
-    CHECK(r.find("x65") != nullptr);
-    CHECK(r.find("absent") == nullptr);
-    boost::json::object rest;
-    r.rest(rest);
-    CHECK(rest.size() == o.size() - 1);
-    CHECK_FALSE(rest.contains("x65"));
 }
 
-TEST_CASE("decode: members are found whatever order they are read in", "[types]") {
-    // object_reader tries the member after the last one found before searching: reading in the object's
-    // order, in reverse, twice, or after a miss must all find the same members.
-    auto const doc = boost::json::parse(R"({"a": 1, "b": 2, "c": 3, "d": 4})");
-    paced::detail::json_path p("x");
-    paced::detail::object_reader r(doc, p);
-    auto value_of = [&](std::string_view key) -> std::int64_t {
-        auto const* v = r.find(key);
-        return v ? v->as_int64() : -1;
-    };
-    CHECK(value_of("a") == 1);
-    CHECK(value_of("b") == 2); // the next member
-    CHECK(value_of("d") == 4); // skips one
-    CHECK(value_of("a") == 1); // back to the start
-    CHECK(value_of("a") == 1); // the same again: not the member after it
-    CHECK(value_of("zz") == -1);
-    CHECK(value_of("b") == 2); // the next member after a miss
-    boost::json::object rest;
-    r.rest(rest);
-    CHECK(rest == boost::json::object{{"c", 3}});
+TEST_CASE("decode: every key of a described struct is found whatever member was tried first", "[types]") {
+    // key_table tries the member after the last one found, then its table: each key must be found from
+    // every starting point, the constant `object` as the tag, and nothing else.
+    using table = paced::detail::key_table<paced::run>;
+    for (std::size_t i = 0; i < table::count; ++i)
+        for (std::size_t hint = 0; hint <= table::count + 1; ++hint)
+            CHECK(table::find(table::key_at(i), hint) == i);
+    CHECK(table::find("object", 0) == table::tag_index);
+    CHECK(table::find("extra", 0) == table::not_found);
+    CHECK(table::find("", 1) == table::not_found);
+    CHECK(table::find("reasoning_effort", 3) == table::not_found);
+    CHECK(table::find("created_a", 1) == table::not_found);
+    // A renamed member is found by its JSON name only.
+    using chunking = paced::detail::key_table<paced::chunking_strategy>;
+    CHECK(chunking::find("static", 0) == 1);
+    CHECK(chunking::find("static_config", 0) == chunking::not_found);
+}
 
+TEST_CASE("decode: members are found whatever order the server writes them in", "[types]") {
     // A run whose members come in another order than the decoder reads them decodes the same.
     auto const in_order = paced::parse_json<paced::run>(run_with(R"("status": "queued", "usage": null)"));
     auto const reversed = paced::parse_json<paced::run>(

@@ -534,3 +534,38 @@ TEST_CASE("models: a run's rarely present parts decode to heap_optional and roun
     CHECK(again.as_object().at("last_error").as_object().at("message") == "slow down");
     CHECK(again.as_object().at("truncation_strategy").as_object().at("last_messages") == 3);
 }
+
+TEST_CASE("models: members are written in declaration order, the constant object right after id", "[types]") {
+    // The order is the description's: the emulator's logs and recorded bodies stay comparable byte by byte.
+    auto const r = paced::parse_json<paced::run>(R"({"model": "m", "status": "queued", "id": "run_1",
+        "created_at": 5, "assistant_id": "a", "thread_id": "t", "temperature": 1.0, "reasoning_effort": "low"})");
+    CHECK(
+        paced::to_json_string(r) ==
+        R"({"id":"run_1","object":"thread.run","created_at":5,"thread_id":"t","assistant_id":"a",)"
+        R"("status":"queued","required_action":null,"last_error":null,"expires_at":null,"started_at":null,)"
+        R"("cancelled_at":null,"failed_at":null,"completed_at":null,"incomplete_details":null,"model":"m",)"
+        R"("instructions":null,"tools":[],"metadata":{},"usage":null,"temperature":1E0,)"
+        R"("max_prompt_tokens":null,"max_completion_tokens":null,"truncation_strategy":null,)"
+        R"("tool_choice":null,"parallel_tool_calls":true,"response_format":null,"reasoning_effort":"low"})");
+    // A variant alternative's type comes first, or right after its id.
+    CHECK(paced::to_json_string(paced::function_tool_call{.id = "call_1", .function = {.name = "f"}}) ==
+          R"({"id":"call_1","type":"function","function":{"name":"f","arguments":"","output":null}})");
+    CHECK(paced::to_json_string(paced::tool{paced::function_tool{.function = {.name = "f"}}}) ==
+          R"({"type":"function","function":{"name":"f"}})");
+}
+
+TEST_CASE("models: members of a nested object the SDK maps to one field keep the rest", "[types]") {
+    // tool_choice.function.name is function_name; anything else in `function` is kept in extra.
+    constexpr std::string_view choice = R"({"type": "function", "function": {"name": "f", "strict": true}})";
+    auto const c = paced::parse_json<paced::tool_choice>(choice);
+    CHECK(c.function_name == "f");
+    CHECK(c.extra.at("function").at("strict") == true);
+    CHECK(paced::to_json(c) == J(choice));
+    CHECK(paced::to_json(paced::parse_json<paced::tool_choice>(R"({"type": "function"})")) ==
+          J(R"({"type": "function"})"));
+    // A code interpreter image output's file id, likewise.
+    constexpr std::string_view output = R"({"index": 0, "type": "image", "image": {"file_id": "f", "x": 1}})";
+    auto const o = paced::parse_json<paced::code_output_delta>(output);
+    CHECK(o.image_file_id == "f");
+    CHECK(paced::to_json(o) == J(output));
+}
