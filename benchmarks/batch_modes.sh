@@ -7,7 +7,8 @@
 #   benchmarks/batch_modes.sh [BUILD_DIR]
 #
 # Environment: RPM (600), TPM (2000000), FILES (300), RUN_MS (1000), POLL_MS (1000), MODES (every
-# "threads/attach/mode" triple, space-separated, e.g. "pool/inline/stream with-run/upload/stream").
+# "threads/attach/mode" triple, space-separated, e.g. "pool/inline/stream with-run/upload/stream"), PEER
+# (modes of the paced Node peer to add as rows, e.g. "stream poll"; none by default).
 # Each configuration gets a fresh emulator. Builds nothing: BUILD_DIR (default build) must hold
 # tools/paced-emulator and tools/paced-batch.
 set -euo pipefail
@@ -22,6 +23,7 @@ tpm=${TPM:-2000000}
 files=${FILES:-300}
 run_ms=${RUN_MS:-1000}
 poll_ms=${POLL_MS:-1000}
+peer_modes=${PEER:-}
 modes=${MODES:-"pool/inline/stream pool/upload/stream per-file/inline/stream per-file/upload/stream
 with-run/inline/stream with-run/upload/stream pool/inline/poll pool/upload/poll per-file/inline/poll
 per-file/upload/poll with-run/inline/poll with-run/upload/poll"}
@@ -49,8 +51,7 @@ done
 
 echo "| --threads | --attach | --mode | completed | wall s | requests per file | files/min | share of $rpm RPM | threads created | 429s |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
-for m in $modes; do
-    IFS=/ read -r threads attach mode <<<"$m"
+start_emulator() {
     "$emulator" --port 0 --rpm "$rpm" --tpm "$tpm" --rate-layout global --run-ms "$run_ms" >"$work/emu.out" 2>&1 &
     emu_pid=$!
     url=""
@@ -61,15 +62,17 @@ for m in $modes; do
     done
     [ -n "$url" ] || { echo "the emulator did not start: $(cat "$work/emu.out")" >&2; exit 1; }
     url="$url/v1"
-    "$batch" --base-url "$url" --api-key sk-bench --model gpt-4o-mini --rpm "$rpm" --tpm "$tpm" --quiet \
-        --threads "$threads" --attach "$attach" --mode "$mode" --poll-interval "$poll_ms" \
-        --stats-json "$work/batch.json" "$work/files" || true
+}
+stop_emulator() {
     curl -sf "$url/emulator/stats" >"$work/emu.json"
     kill -TERM "$emu_pid"
     wait "$emu_pid" || true
     emu_pid=""
+}
+# One row from $work/batch.json (files, completed, wall_seconds) and the emulator's stats.
+row() { # threads, attach, mode
     jq -rn --slurpfile b "$work/batch.json" --slurpfile e "$work/emu.json" \
-        --arg t "$threads" --arg a "$attach" --arg m "$mode" --argjson rpm "$rpm" '
+        --arg t "$1" --arg a "$2" --arg m "$3" --argjson rpm "$rpm" '
         ($b[0]) as $b | ($e[0]) as $e |
         ($e.requests_total / $b.completed) as $per_file |
         ($b.completed / $b.wall_seconds * 60) as $fpm |
@@ -77,4 +80,23 @@ for m in $modes; do
         "\($per_file * 100 | round / 100) | \($fpm * 10 | round / 10) | " +
         "\($fpm * $per_file / $rpm * 1000 | round / 10) % | \($e.requests_per_route["POST /v1/threads"] // 0) | " +
         "\($e.rate_limited_429) |"'
+}
+
+for m in $modes; do
+    IFS=/ read -r threads attach mode <<<"$m"
+    start_emulator
+    "$batch" --base-url "$url" --api-key sk-bench --model gpt-4o-mini --rpm "$rpm" --tpm "$tpm" --quiet \
+        --threads "$threads" --attach "$attach" --mode "$mode" --poll-interval "$poll_ms" \
+        --stats-json "$work/batch.json" "$work/files" || true
+    stop_emulator
+    row "$threads" "$attach" "$mode"
+done
+# The paced Node peer of benchmarks/run.sh on the same files and budget (an upload and a
+# create-thread-and-run per file), so that files/min can be compared within one run.
+for mode in $peer_modes; do
+    start_emulator
+    node "$here/node/paced_peer.mjs" --base-url "$url" --files "$work/files" --rpm "$rpm" --mode "$mode" \
+        --out "$work/batch.json" 2>/dev/null || true
+    stop_emulator
+    row "Node SDK + GCRA pacer" upload "$mode"
 done
