@@ -17,6 +17,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <exception>
 #include <vector>
 
@@ -38,27 +39,34 @@ TEST_CASE("local_budget: on the steady clock, the waits beyond the burst take th
     o.defaults.burst_requests = 3;
     o.latency_allowance = 0ns;
     paced::local_budget b(ioc.get_executor(), o);
+    using clock = std::chrono::steady_clock;
     std::vector<int> order;
+    std::vector<clock::time_point> admitted(12);
+    clock::time_point first_call{};
     int failures = 0;
-    auto const start = std::chrono::steady_clock::now();
     for (int i = 0; i < 12; ++i)
         asio::co_spawn(
             ioc,
-            [&b, &order, i]() -> asio::awaitable<void> {
+            [&, i]() -> asio::awaitable<void> {
+                if (i == 0)
+                    first_call = clock::now();
                 co_await b.acquire(org, {});
+                admitted[static_cast<std::size_t>(i)] = clock::now();
                 order.push_back(i);
             },
             [&failures](std::exception_ptr e) { failures += e ? 1 : 0; });
     ioc.run_for(30s);
-    auto const elapsed = std::chrono::steady_clock::now() - start;
     REQUIRE(ioc.stopped()); // the timer stopped with the last waiter
     CHECK(failures == 0);
     CHECK(order == std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
-    // Never faster than the rule: the ninth beyond the burst is due 9 ms after the start, and the waits
-    // sum to at least 1 + 2 + ... + 9 ms.
-    CHECK(elapsed >= 9ms);
-    CHECK(b.counters().waited == 9);
-    CHECK(b.counters().total_wait >= 45ms);
+    // Never faster than the rule: the rule starts no earlier than the first call, three pass at once,
+    // and the k-th beyond the burst is due k ms later. Lower bounds only: a loaded machine may start
+    // the coroutines late or wake them late (then they wait less, or not at all), never early.
+    for (int i = 3; i < 12; ++i) {
+        INFO("admission " << i);
+        CHECK(admitted[static_cast<std::size_t>(i)] - first_call >= std::chrono::milliseconds(i - 2));
+    }
+    CHECK(b.counters().waited >= 1);
 }
 
 TEST_CASE("local_budget: on the steady clock, a wait given up stops the budget's timer",
