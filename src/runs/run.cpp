@@ -4,21 +4,9 @@
 
 #include <paced/client.hpp>
 
-#include "core/client_impl.hpp"
-#include "core/join.hpp"
-#include "core/plain_allocator.hpp"
 #include "resources/call.hpp"
 #include "resources/run_accounting.hpp"
-#include "sansio/follow_machine.hpp"
-
-#include <boost/asio/bind_allocator.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include "runs/follower.hpp"
 
 #include <stdexcept>
 
@@ -28,42 +16,18 @@ namespace asio = boost::asio;
 
 namespace {
 
-/// Runs every tool call of a step concurrently; all outputs, or errc::tool_failed.
+/// Answers every tool call of a step concurrently; all outputs, or errc::tool_failed.
 asio::awaitable<std::vector<tool_output>> answer_tool_calls(std::vector<run_tool_call> const& calls,
                                                             tool_handler const& handler) {
-    std::vector<std::function<asio::awaitable<std::string>()>> tasks;
+    std::vector<run_tool_call const*> pending;
     for (auto const& call : calls)
-        tasks.push_back([&handler, call]() { return handler(call); });
-    auto results = co_await detail::join_all(std::move(tasks));
+        pending.push_back(&call);
+    auto texts = co_await detail::answer_calls(
+        pending, handler, [](run_tool_call const& c) { return c.id + " (" + c.function.name + ")"; });
     std::vector<tool_output> outputs;
-    for (std::size_t i = 0; i < results.size(); ++i) {
-        if (results[i].failure) {
-            std::string what = "unknown exception";
-            try {
-                std::rethrow_exception(results[i].failure);
-            } catch (std::exception const& e) {
-                what = e.what();
-            } catch (...) {
-            }
-            throw_error(errc::tool_failed,
-                        "tool call " + calls[i].id + " (" + calls[i].function.name + ") failed: " + what);
-        }
-        outputs.push_back({.tool_call_id = calls[i].id, .output = std::move(*results[i].value)});
-    }
+    for (std::size_t i = 0; i < texts.size(); ++i)
+        outputs.push_back({.tool_call_id = calls[i].id, .output = std::move(texts[i])});
     co_return outputs;
-}
-
-/// Sends a cancel for the run, shielded from the cancellation that is tearing the caller down.
-asio::awaitable<void> cancel_on_server(runs_resource runs, std::string thread_id, std::string run_id) {
-    co_await asio::this_coro::reset_cancellation_state();
-    auto ex = co_await asio::this_coro::executor;
-    try {
-        co_await asio::co_spawn(
-            ex, [&]() -> asio::awaitable<void> { co_await runs.cancel(thread_id, run_id); },
-            asio::bind_cancellation_slot(asio::cancellation_slot{}, asio::use_awaitable));
-    } catch (paced::error const&) {
-        // The run may have ended meanwhile (400: cannot cancel); the original failure matters more.
-    }
 }
 
 /// What following a run needs of its run_options besides the machine's configuration (the creation
@@ -108,44 +72,28 @@ bool run_may_outlive_stream(boost::system::error_code ec) noexcept {
  * for the coroutine's lifetime). It holds the client's state, not the client, and builds its resource
  * handles from that state: the client may be destroyed while its runs are followed.
  */
-class run_follower {
+class run_follower : public detail::follower<run_follower, paced::run> {
+    friend class detail::follower<run_follower, paced::run>;
+
 public:
     /// A run on an existing thread.
     run_follower(std::shared_ptr<detail::client_impl> impl, std::string thread_id, std::string assistant_id,
                  run_options options)
-        : impl_(std::move(impl)), machine_(follow_config_of(options)), options_(options), runs_(impl_),
-          assistant_id_(std::move(assistant_id)), thread_id_(std::move(thread_id)),
+        : follower(follow_config_of(options), options.deadline), impl_(std::move(impl)), options_(options),
+          runs_(impl_), assistant_id_(std::move(assistant_id)), thread_id_(std::move(thread_id)),
           on_thread_(std::make_unique<run_create_params>(std::move(options.params))) {}
 
     /// A run on a new thread.
     run_follower(std::shared_ptr<detail::client_impl> impl, thread_and_run_create_params params,
                  run_options options)
-        : impl_(std::move(impl)), machine_(follow_config_of(options)), options_(options), runs_(impl_),
-          with_thread_(std::make_unique<thread_and_run_create_params>(std::move(params))) {}
-
-    /** Follows the run to its end and returns it. The one coroutine of a client.run that holds a whole run
-     * (its result slot), so it keeps nothing else: the run's steps are in drive(), and the rare endings (the
-     * reply, a cancel sent to the server, the failure thrown) in conclude(), a frame that exists only once
-     * the run's course is decided. */
-    static asio::awaitable<paced::run> follow_owned(std::unique_ptr<run_follower> self) {
-        co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
-        self->check_ids();
-        self->next_ = self->machine_.start();
-        std::exception_ptr cancelled;
-        try {
-            co_await self->follow_main();
-        } catch (boost::system::system_error const& e) {
-            if (e.code() != asio::error::operation_aborted)
-                throw;
-            cancelled = std::current_exception(); // the caller cancelled us
-            self->next_ = self->machine_.on_caller_cancelled(self->named());
-        }
-        if (self->next_.step != sansio::follow_step::finish)
-            co_await self->conclude(cancelled);
-        co_return self->take_result();
-    }
+        : follower(follow_config_of(options), options.deadline), impl_(std::move(impl)), options_(options),
+          runs_(impl_), with_thread_(std::make_unique<thread_and_run_create_params>(std::move(params))) {}
 
 private:
+    void prepare() { check_ids(); }
+    request_options const& requests() const noexcept { return options_.request; }
+    void drop_current() noexcept { current_.reset(); }
+
     void check_ids() {
         if (on_thread_) {
             validate_id("thread_id", thread_id_);
@@ -156,48 +104,6 @@ private:
 
     /// The run exists on the server and can be cancelled there.
     bool named() const noexcept { return !run_id_.empty(); }
-
-    /// Not a coroutine: drive() is the frame that follows the run, with or without a deadline around it.
-    asio::awaitable<void> follow_main() {
-        if (options_.deadline)
-            return follow_with_deadline();
-        return drive();
-    }
-
-    asio::awaitable<void> follow_with_deadline() {
-        using namespace asio::experimental::awaitable_operators;
-        asio::steady_timer deadline(co_await asio::this_coro::executor, *options_.deadline);
-        auto outcome = co_await (drive() || deadline.async_wait(asio::use_awaitable));
-        if (outcome.index() != 0)
-            next_ = machine_.on_deadline(named()); // the deadline came first; the step in progress is gone
-    }
-
-    /** Performs the machine's steps until the run's course is decided. One frame for the whole run, which
-     * every run between two polls holds: the waits and retrievals are awaited here, not in frames of their
-     * own, and the run's state is dropped while waiting. The other steps (run_step()) have frames of their
-     * own, which exist only while they run. */
-    asio::awaitable<void> drive() {
-        asio::steady_timer timer(co_await asio::this_coro::executor);
-        request_options polls = options_.request;
-        polls.metadata = nullptr; // the caller's metadata describes the creation, not the polls
-        while (!sansio::is_ending(next_.step)) {
-            if (next_.step != sansio::follow_step::retrieve) {
-                co_await run_step();
-                continue;
-            }
-            current_.reset(); // not held while waiting, nor while queued for the budget or a connection
-            if (next_.wait.count() > 0) {
-                timer.expires_after(next_.wait);
-                // Thousands of runs may wait here at once: the wait's operation gets its exact size.
-                co_await timer.async_wait(
-                    asio::bind_allocator(detail::plain_allocator<void>(), asio::use_awaitable));
-            }
-            // A retrieval in place of a lost stream answers to the caller's options, as the stream would.
-            auto answer = begin_retrieve(next_.replaces_stream ? options_.request : polls);
-            auto resp = co_await std::move(answer);
-            take_retrieved(resp);
-        }
-    }
 
     /// The steps other than retrievals. Not a coroutine: each step has a frame of its own, sized to what
     /// it holds while it waits.
@@ -222,28 +128,15 @@ private:
                                " is not one of the run's steps");
     }
 
-    /// The end of a run whose course is decided: fetches the reply, cancels the run on the server, throws
-    /// the failure. Outside the deadline: the run has ended, or is being given up.
-    asio::awaitable<void> conclude(std::exception_ptr cancelled) {
-        for (;;) {
-            switch (next_.step) {
-            case sansio::follow_step::finish:
-                co_return;
-            case sansio::follow_step::fetch_reply:
-                *options_.reply = co_await fetch_reply(*current_);
-                next_ = machine_.on_reply_fetched();
-                break;
-            case sansio::follow_step::cancel_on_server:
-                co_await cancel_on_server(runs_, thread_id_, run_id_);
-                next_ = machine_.on_cancel_sent();
-                break;
-            case sansio::follow_step::fail:
-                throw_failure(cancelled);
-            default:
-                throw std::logic_error("client.run: step " + std::to_string(static_cast<int>(next_.step)) +
-                                       " is not an ending step");
-            }
-        }
+    /// The reply of a completed run (outside the deadline: the run has ended).
+    asio::awaitable<void> fetch_reply() {
+        *options_.reply = co_await fetch_reply_text(*current_);
+        next_ = machine_.on_reply_fetched();
+    }
+
+    /// Sends a cancel for the run, shielded from the cancellation that is tearing the caller down.
+    asio::awaitable<void> cancel_on_server() {
+        return detail::send_shielded([this] { return runs_.cancel(thread_id_, run_id_); });
     }
 
     [[noreturn]] void throw_failure(std::exception_ptr const& cancelled) const {
@@ -258,6 +151,8 @@ private:
                         "run " + run_id_ + " answered status '" + std::string{current_->status.str()} + "' " +
                             std::to_string(sansio::follow_machine::unknown_status_limit) +
                             " times in a row; it is not a run status this SDK knows, so it stopped polling");
+        case sansio::follow_failure::tool_rounds: // client.run sets no bound
+            throw_error(errc::tool_failed, "run " + run_id_ + " asked for tools more times than allowed");
         case sansio::follow_failure::cancelled:
             kept = cancelled;
             break;
@@ -487,7 +382,7 @@ private:
         next_ = machine_.on_looked_up(found.has_value());
     }
 
-    asio::awaitable<std::string> fetch_reply(paced::run const& r) {
+    asio::awaitable<std::string> fetch_reply_text(paced::run const& r) {
         message_list_params of_run{.order = sort_order::asc, .run_id = r.id};
         auto page = co_await messages_resource{impl_}.list(r.thread_id, of_run, options_.request);
         std::string text;
@@ -498,10 +393,8 @@ private:
     }
 
     std::shared_ptr<detail::client_impl> impl_;
-    sansio::follow_machine machine_; // configured before options_ takes the tool handler
-    follow_options options_;
+    follow_options options_; // the machine was configured (in the base) before it took the tool handler
     runs_resource runs_;
-    sansio::follow_action next_; // the machine's last answer: the step in progress, or the one to come
     std::string assistant_id_;
     std::string run_id_;                           // known once the run exists: what to cancel on abort
     std::string thread_id_;                        //

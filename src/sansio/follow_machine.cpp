@@ -8,7 +8,8 @@ namespace paced::sansio {
 follow_machine::follow_machine(follow_config const& config) noexcept
     : schedule_(config.poll), statuses_(config.statuses), stream_(config.stream),
       answers_tool_calls_(config.answers_tool_calls), fetches_reply_(config.fetches_reply),
-      cancel_on_abort_(config.cancel_on_abort) {}
+      cancel_on_abort_(config.cancel_on_abort), tool_calls_end_object_(config.tool_calls_end_object),
+      max_tool_rounds_(config.max_tool_rounds) {}
 
 void follow_machine::expect(phase p, char const* event) const {
     if (phase_ != p)
@@ -62,7 +63,16 @@ follow_action follow_machine::on_answer(object_state s, header_list const* heade
     case run_status_kind::terminal:
         break;
     }
-    return end_polled(s);
+    return terminal(s, true);
+}
+
+/// A terminal object: its tool calls go into the next object (tool_calls_end_object), or it ends.
+follow_action follow_machine::terminal(object_state s, bool polled) {
+    if (tool_calls_end_object_ && s.has_tool_calls && s.status == "completed")
+        return tools_or_finish(s);
+    if (polled)
+        return end_polled(s);
+    return finish(); // the stream carried the reply, if any
 }
 
 /** Polling starts (again) after an answer that showed the object active: its creation, a submission of
@@ -88,6 +98,9 @@ follow_action follow_machine::end_polled(object_state s) {
 follow_action follow_machine::tools_or_finish(object_state s) {
     if (!answers_tool_calls_ || !s.has_tool_calls)
         return finish(); // the caller gets the paused object
+    if (max_tool_rounds_ != 0 && tool_rounds_ >= max_tool_rounds_)
+        return fail(follow_failure::tool_rounds); // the object is paused or ended: nothing to cancel
+    ++tool_rounds_;
     phase_ = phase::running_tools;
     return {.step = follow_step::run_tools};
 }
@@ -104,7 +117,7 @@ follow_action follow_machine::on_stream_ended(object_state s) {
     case run_status_kind::terminal:
         break;
     }
-    return finish(); // the stream carried the reply, if any
+    return terminal(s, false);
 }
 
 /// A retrieval of the named object in place of its lost stream, then polling.
@@ -114,8 +127,10 @@ follow_action follow_machine::recover() {
     return {.step = follow_step::retrieve, .replaces_stream = true};
 }
 
-follow_action follow_machine::on_stream_broke(bool named, bool findable) {
+follow_action follow_machine::on_stream_broke(bool named, bool findable, bool resumable) {
     expect(phase::streaming, "on_stream_broke");
+    if (named && resumable)
+        return {.step = follow_step::resume_stream};
     if (named)
         return recover();
     if (findable) {

@@ -24,6 +24,8 @@ enum class follow_step : std::uint8_t {
     run_tools,               ///< Answer the object's tool calls (on_tool_outputs_ready or on_tool_failed).
     submit_outputs,          ///< Submit the tool outputs (on_outputs_submitted).
     submit_outputs_streamed, ///< Submit them streamed and read that stream to its end (as create_streamed).
+    resume_stream,           ///< Re-open the broken stream after its last event and read it to its end
+                             ///< (as create_streamed).
     // The object's course is decided from here on: the driver may run these outside the deadline.
     fetch_reply,      ///< Fetch the reply of the completed object (on_reply_fetched).
     cancel_on_server, ///< Cancel the object on the server, shielded from cancellation (on_cancel_sent).
@@ -45,6 +47,7 @@ enum class follow_failure : std::uint8_t {
     cancelled,        ///< The caller cancelled: the driver rethrows the cancellation.
     unknown_statuses, ///< `unknown_status_limit` answers in a row had a status not in the table
                       ///< (errc::unexpected_json).
+    tool_rounds,      ///< The object asked for tools more than `max_tool_rounds` times.
 };
 
 /** @brief One answer of the machine. */
@@ -82,6 +85,12 @@ struct follow_config {
     bool fetches_reply = false;
     /// Cancel the object on the server when the deadline passes or the caller cancels.
     bool cancel_on_abort = true;
+    /// The object ends `completed` with its tool calls, and their outputs go into a new object (a
+    /// Responses response: its function calls are answered by the next response). A completed object
+    /// with tool calls then gets run_tools, and submit_outputs creates the object that follows it.
+    bool tool_calls_end_object = false;
+    /// Rounds of tool calls allowed before the follow fails with tool_rounds (0: no bound).
+    std::uint16_t max_tool_rounds = 0;
 };
 
 /** @brief The decisions of following one object to its end, with no I/O.
@@ -100,7 +109,9 @@ struct follow_config {
  *   mode), then on as after a creation. A tool that fails cancels the object on the server (whatever
  *   `cancel_on_abort` says: the object waits for outputs that will never come), then fails tool_failed.
  * - Streams: a stream that ended finishes, or runs the tools; one that ended with the object still
- *   active is followed as a broken one that named it. One that broke after naming the object
+ *   active is followed as a broken one that named it. One that broke and can be resumed (the driver
+ *   says so: a background response whose events are numbered, and which delivered events since it was
+ *   last resumed) is resumed after its last event; one that broke after naming the object
  *   is replaced by a retrieval of that object, then polling; one that broke before naming it has the
  *   object looked up by its request tag when that is possible (found: retrieved and polled; not found,
  *   or no lookup possible: fail with the stream's error). A second creation is never asked for.
@@ -138,8 +149,10 @@ public:
     follow_action on_stream_ended(object_state s);
     /** A stream broke, or its creation failed after the request may have arrived. `named`: the object's
      * id is known (from the stream, or from the failure). `findable`: it was not named but can be looked
-     * for by its request tag. Breaks that leave nothing to follow are the driver's to throw. */
-    follow_action on_stream_broke(bool named, bool findable);
+     * for by its request tag. `resumable`: the stream can be re-opened after its last event, and made
+     * progress since it was last re-opened (so resuming cannot loop). Breaks that leave nothing to follow
+     * are the driver's to throw. */
+    follow_action on_stream_broke(bool named, bool findable, bool resumable = false);
     /// The lookup by request tag found the object (the driver now knows its id), or did not.
     follow_action on_looked_up(bool found);
     /// Every tool call was answered; the driver holds the outputs.
@@ -182,6 +195,7 @@ private:
     follow_action recover();
     follow_action end_polled(object_state s);
     follow_action tools_or_finish(object_state s);
+    follow_action terminal(object_state s, bool polled);
     follow_action abort(bool named, follow_failure why);
     follow_action fail(follow_failure why) noexcept;
     follow_action finish() noexcept;
@@ -193,6 +207,9 @@ private:
     bool answers_tool_calls_;
     bool fetches_reply_;
     bool cancel_on_abort_;
+    bool tool_calls_end_object_;
+    std::uint16_t max_tool_rounds_;
+    std::uint16_t tool_rounds_ = 0;
     phase phase_ = phase::idle;
     follow_failure failure_ = follow_failure::none; // after cancel_on_server, and once failed
     std::uint8_t unknown_in_a_row_ = 0;

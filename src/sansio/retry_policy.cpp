@@ -26,6 +26,19 @@ bool is_unfixable_429(attempt_failure const& f) noexcept {
            f.error_message.find("exceeded your current quota") != std::string_view::npos;
 }
 
+/// Error codes of a 400 that says a resource is busy with another request and the same request will
+/// succeed later ("Another process is currently operating on this conversation. Please retry in a few
+/// seconds."): retried, no sooner than `busy_resource_delay`.
+constexpr std::string_view busy_resource_codes[] = {"conversation_locked"};
+constexpr std::chrono::milliseconds busy_resource_delay{2000};
+
+bool is_busy_resource(attempt_failure const& f) noexcept {
+    if (f.kind != failure_kind::http_status || f.status != 400)
+        return false;
+    return std::find(std::begin(busy_resource_codes), std::end(busy_resource_codes), f.error_code) !=
+           std::end(busy_resource_codes);
+}
+
 verdict classify(attempt_failure const& f, bool idempotent) noexcept {
     switch (f.kind) {
     case failure_kind::http_status: {
@@ -40,6 +53,8 @@ verdict classify(attempt_failure const& f, bool idempotent) noexcept {
                     return {false, false, "x-should-retry: false"};
             }
         }
+        if (is_busy_resource(f))
+            return {true, false, "400: the resource is busy with another request (conversation_locked)"};
         switch (f.status) {
         case 408:
             return {true, false, "408 request timeout"};
@@ -113,6 +128,8 @@ retry_decision decide_retry(attempt_failure const& failure, int retries_done, bo
     }
     d.retry = true;
     d.delay = backoff_delay(retries_done, uniform01);
+    if (is_busy_resource(failure))
+        d.delay = std::max(d.delay, busy_resource_delay); // "retry in a few seconds"
     return d;
 }
 

@@ -53,7 +53,9 @@ struct retry_decision {
  * 1. HTTP answers: a 429 whose `error.code` is `insufficient_quota` / `credit_balance_exhausted`, or
  *    whose message says the request is too large or the quota is exceeded, is never retried (waiting
  *    cannot fix it; this wins even over `x-should-retry: true`). Otherwise `x-should-retry: true|false`
- *    is obeyed; otherwise 408, 409, 429 and >= 500 are retried and every other status is not.
+ *    is obeyed; otherwise 408, 409, 429 and >= 500 are retried, and a 400 whose `error.code` says the
+ *    resource is busy with another request (`conversation_locked`: "Please retry in a few seconds"),
+ *    no sooner than 2 s; every other status is not.
  * 2. `connect_failed` is retried (nothing reached the server).
  * 3. `connection_lost` and `timeout` are retried for idempotent requests only. For a non-idempotent
  *    request (POST) they give `retry = false, ambiguous = true`: the server may have acted.

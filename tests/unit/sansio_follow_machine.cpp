@@ -414,3 +414,73 @@ TEST_CASE("follow: only the steps after the course is decided are ending steps",
          {follow_step::fetch_reply, follow_step::cancel_on_server, follow_step::finish, follow_step::fail})
         CHECK(is_ending(s));
 }
+
+// ---- Responses: function calls answered by the next object, streams resumed ------------------------------
+
+namespace {
+
+follow_action const resume{.step = follow_step::resume_stream};
+object_state const completed_with_calls{"completed", true};
+
+follow_config responses(bool stream, std::uint16_t max_rounds = 0) {
+    return {.statuses = &response_statuses(),
+            .poll = {.interval = 1000ms},
+            .stream = stream,
+            .answers_tool_calls = true,
+            .tool_calls_end_object = true,
+            .max_tool_rounds = max_rounds};
+}
+
+} // namespace
+
+TEST_CASE("follow machine: a completed response with function calls is answered by the next response",
+          "[sansio][follow][responses]") {
+    follow_machine m(responses(false));
+    CHECK(m.start() == create);
+    CHECK(m.on_created(queued) == retrieve_after(1000ms));
+    CHECK(m.on_retrieved(completed_with_calls, no_hint) == run_tools);
+    CHECK(m.on_tool_outputs_ready() == submit); // the next response carries the outputs
+    CHECK(m.on_outputs_submitted(queued) == retrieve_after(1000ms));
+    CHECK(m.on_retrieved(completed, no_hint) == finish);
+}
+
+TEST_CASE("follow machine: an Assistants run that ended with tool calls is not answered",
+          "[sansio][follow][responses]") {
+    // Without tool_calls_end_object only requires_action asks for tools: a terminal run never does.
+    follow_machine m(follow_config{.poll = {.interval = 1000ms}, .answers_tool_calls = true});
+    CHECK(m.start() == create);
+    CHECK(m.on_created(completed_with_calls) == finish);
+}
+
+TEST_CASE("follow machine: function calls stop after max_tool_rounds", "[sansio][follow][responses]") {
+    follow_machine m(responses(true, 2));
+    CHECK(m.start() == create_streamed);
+    CHECK(m.on_stream_ended(completed_with_calls) == run_tools);
+    CHECK(m.on_tool_outputs_ready() == submit_streamed);
+    CHECK(m.on_stream_ended(completed_with_calls) == run_tools);
+    CHECK(m.on_tool_outputs_ready() == submit_streamed);
+    CHECK(m.on_stream_ended(completed_with_calls) == fail(follow_failure::tool_rounds));
+    CHECK(m.done());
+}
+
+TEST_CASE("follow machine: a resumable broken stream is resumed, then polled once it stops progressing",
+          "[sansio][follow][responses]") {
+    follow_machine m(responses(true));
+    CHECK(m.start() == create_streamed);
+    CHECK(m.on_stream_broke(true, false, true) == resume);
+    CHECK(m.on_stream_broke(true, false, true) == resume);   // it delivered events since: again
+    CHECK(m.on_stream_broke(true, false, false) == recover); // no progress: poll the same response
+    CHECK(m.on_retrieved(in_progress, no_hint) == retrieve_after(1000ms));
+    CHECK(m.on_retrieved(completed, no_hint) == finish);
+}
+
+TEST_CASE("follow machine: a resumed stream that ends finishes the follow", "[sansio][follow][responses]") {
+    follow_machine m(responses(true));
+    CHECK(m.start() == create_streamed);
+    CHECK(m.on_stream_broke(true, false, true) == resume);
+    CHECK(m.on_stream_ended(completed) == finish);
+    // A stream that broke before naming its response cannot be resumed nor found.
+    follow_machine unnamed(responses(true));
+    CHECK(unnamed.start() == create_streamed);
+    CHECK(unnamed.on_stream_broke(false, false, true) == fail(follow_failure::stream_lost));
+}

@@ -301,3 +301,17 @@ TEST_CASE("retry policy: invariants over every kind, status and attempt", "[sans
                                 REQUIRE_FALSE(d.retry);
                         }
 }
+
+TEST_CASE("retry policy: a 400 conversation_locked is retried after a few seconds", "[sansio][retry]") {
+    constexpr char const* locked =
+        "Another process is currently operating on this conversation. Please retry in a few seconds.";
+    auto const d = decide(http(400, nullptr, "conversation_locked", locked), 0, false, {}, 0.0);
+    CHECK(d.retry);
+    CHECK_FALSE(d.ambiguous);
+    CHECK(d.delay >= 2000ms); // "a few seconds", although the backoff's first wait is 0.5 s
+    // A later retry backs off further; other 400s are not retried.
+    CHECK(decide(http(400, nullptr, "conversation_locked", locked), 3, false, {.max_retries = 6}).delay ==
+          4000ms);
+    CHECK_FALSE(decide(http(400, nullptr, "invalid_value", "bad")).retry);
+    CHECK_FALSE(decide(http(404, nullptr, "conversation_locked", locked)).retry);
+}
