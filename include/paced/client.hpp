@@ -4,9 +4,12 @@
 #include <paced/client_options.hpp>
 #include <paced/pacing/budget.hpp>
 #include <paced/resources/assistants.hpp>
+#include <paced/resources/conversations.hpp>
 #include <paced/resources/files.hpp>
+#include <paced/resources/responses.hpp>
 #include <paced/resources/threads.hpp>
 #include <paced/resources/vector_stores.hpp>
+#include <paced/respond_options.hpp>
 #include <paced/run_options.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -73,6 +76,8 @@ public:
     assistants_resource assistants() const { return assistants_resource{impl_}; }
     threads_resource threads() const { return threads_resource{impl_}; }
     vector_stores_resource vector_stores() const { return vector_stores_resource{impl_}; }
+    responses_resource responses() const { return responses_resource{impl_}; }
+    conversations_resource conversations() const { return conversations_resource{impl_}; }
 
     /** @brief Runs an assistant on a thread to its end: creates the run, then polls it (or streams it,
      * with `run_mode::stream`), answering `requires_action` with `options.on_tool_call`.
@@ -111,6 +116,39 @@ public:
     boost::asio::awaitable<paced::run> run(thread_and_run_create_params params,
                                            run_options options = run_options());
 
+    /** @brief Creates a response and follows it to its end: in the background and polled
+     * (`respond_mode::background_poll`, the default), or streamed; function calls are answered with
+     * `options.on_function_call` and their outputs sent back in the next response, until a response
+     * asks for none (at most `max_function_rounds` rounds).
+     *
+     * Returns the last response in its final status: `completed`, or `failed`, `cancelled`,
+     * `incomplete`, returned rather than thrown (see `check_response`). A response that asks for
+     * function calls with no handler set is returned as it is.
+     *
+     * Polling waits on a timer between retrievals (the server's `openai-poll-after-ms` when it sends
+     * one, else `options.poll`, growing); the first retrieval waits too. A stream that breaks is resumed
+     * after its last event when the response runs in the background (`background_stream`), else
+     * followed by polling the same response; a second response is never created for one turn. A
+     * background response that fails with `rate_limit_exceeded` pauses its model's budget like a 429.
+     * Turns on one conversation are sent one at a time by this client (the server refuses a concurrent
+     * one with `conversation_locked`, which is retried after a few seconds when another client causes
+     * it).
+     *
+     * @par Errors
+     * Request errors as for every operation; `errc::invalid_argument` for bad parameters (background
+     * polling with `store: false`...); `errc::run_deadline` when `options.deadline` passes (a background
+     * response is cancelled on the server first when `cancel_on_abort`); `errc::tool_failed` when a
+     * handler throws or the rounds run out; a stream's error when it broke before naming its response.
+     * @par Per-operation cancellation
+     * terminal, partial and total: polling stops; with `cancel_on_abort` a background response is
+     * cancelled on the server before the cancellation completes.
+     * @par Object lifetimes
+     * The arguments are moved into the follow's own state; what `on_function_call` refers to must
+     * outlive the call.
+     */
+    boost::asio::awaitable<paced::response> respond(response_create_params params,
+                                                    respond_options options = respond_options());
+
     /** @brief Counters since the client was built, and the requests waiting for the budget now.
      * @par Thread safety
      * The counters may be read from any thread; `next_admission` asks the budget, so call it where the
@@ -129,5 +167,9 @@ private:
 /// Throws the typed error of an unsuccessful run: `run_failed` (with `last_error`), `run_cancelled`,
 /// `run_expired`, `run_incomplete`. Does nothing for a completed run.
 void check_run(paced::run const& r);
+
+/// Throws the typed error of an unsuccessful response: `run_failed` (with its `error`), `run_cancelled`,
+/// `run_incomplete` (with `incomplete_details.reason`). Does nothing for a completed response.
+void check_response(paced::response const& r);
 
 } // namespace paced

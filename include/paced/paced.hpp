@@ -15,5 +15,6 @@
 #include <paced/request_options.hpp>
 #include <paced/response.hpp>
 #include <paced/run_options.hpp>
+#include <paced/streaming/response_stream.hpp>
 #include <paced/streaming/run_stream.hpp>
 #include <paced/version.hpp>

@@ -13,6 +13,18 @@
 
 namespace paced {
 
+namespace detail {
+/// The cursor after an item: its `id`, or for a variant of items (Responses' input and conversation
+/// items) what its `item_id` overload says.
+template <class T>
+std::string cursor_of(T const& item) {
+    if constexpr (requires { std::string{item.id}; })
+        return item.id;
+    else
+        return item_id(item);
+}
+} // namespace detail
+
 /** @brief One page of a list call, able to fetch the pages after it.
  *
  * The next page starts after the `id` of the last item (as the official SDKs do). Each fetch is an
@@ -57,7 +69,7 @@ public:
         // Not a coroutine: the fetch's own coroutine owns a copy of the cursor and of the client's state.
         if (!has_next_page())
             return no_next_page();
-        return fetch_(data.back().id);
+        return fetch_(detail::cursor_of(data.back()));
     }
 
     class iterator;
@@ -94,7 +106,7 @@ public:
             index_ = 0;
         }
         if (index_ + 1 == current_.data.size())
-            cursor_ = current_.data.back().id;
+            cursor_ = detail::cursor_of(current_.data.back());
         co_return std::move(current_.data[index_++]);
     }
 

@@ -43,16 +43,28 @@ boost::asio::any_io_executor client::get_executor() const {
 }
 
 namespace {
-[[noreturn]] void fail_run(paced::run const& r, errc e, std::string what) {
+/// The typed error of an object (a run, a response) that ended without completing.
+[[noreturn]] void fail_ended(std::string_view kind, std::string const& id, last_error const* last,
+                             paced::incomplete_details const* incomplete, errc e, std::string const& what) {
     api_error details;
-    details.message = "run " + r.id + " " + what;
-    if (r.last_error) {
-        details.message += ": " + r.last_error->message;
-        details.code = r.last_error->code;
+    details.message = std::string{kind} + " " + id + " " + what;
+    if (last) {
+        details.message += ": " + last->message;
+        details.code = last->code;
     }
-    if (r.incomplete_details && !r.incomplete_details->reason.empty())
-        details.message += " (" + r.incomplete_details->reason + ")";
+    if (incomplete && !incomplete->reason.empty())
+        details.message += " (" + incomplete->reason + ")";
     throw error(make_error_code(e), std::move(details));
+}
+
+[[noreturn]] void fail_run(paced::run const& r, errc e, std::string const& what) {
+    fail_ended("run", r.id, r.last_error ? &*r.last_error : nullptr,
+               r.incomplete_details ? &*r.incomplete_details : nullptr, e, what);
+}
+
+[[noreturn]] void fail_response(paced::response const& r, errc e, std::string const& what) {
+    fail_ended("response", r.id, r.error ? &*r.error : nullptr,
+               r.incomplete_details ? &*r.incomplete_details : nullptr, e, what);
 }
 } // namespace
 
@@ -70,6 +82,22 @@ void check_run(paced::run const& r) {
         fail_run(r, errc::run_incomplete, "is incomplete");
     default:
         fail_run(r, errc::invalid_argument, "has not ended (status " + std::string{r.status.str()} + ")");
+    }
+}
+
+void check_response(paced::response const& r) {
+    switch (r.status.value) {
+    case response_status::completed:
+        return;
+    case response_status::failed:
+        fail_response(r, errc::run_failed, "failed");
+    case response_status::cancelled:
+        fail_response(r, errc::run_cancelled, "was cancelled");
+    case response_status::incomplete:
+        fail_response(r, errc::run_incomplete, "is incomplete");
+    default:
+        fail_response(r, errc::invalid_argument,
+                      "has not ended (status " + std::string{r.status.str()} + ")");
     }
 }
 

@@ -226,6 +226,19 @@ void client_impl::settle_tokens(std::string const& job_id, std::uint64_t actual_
         budget_->adjust_tokens(est.scope, delta);
 }
 
+std::shared_ptr<async_semaphore> client_impl::conversation_lock(std::string const& conversation_id) {
+    std::lock_guard lock(mutex_);
+    if (conversation_locks_.size() >= 1024)
+        std::erase_if(conversation_locks_, [](auto const& entry) {
+            // Only the table holds it, and nobody holds a permit: no turn is on that conversation.
+            return entry.second.use_count() == 1 && entry.second->available() == 1;
+        });
+    auto& slot = conversation_locks_[conversation_id];
+    if (!slot)
+        slot = std::make_shared<async_semaphore>(1, semaphore_options{.thread_safe = true});
+    return slot;
+}
+
 std::optional<budget_scope> client_impl::job_scope(std::string const& job_id) const {
     std::lock_guard lock(mutex_);
     auto it = token_estimates_.find(job_id);

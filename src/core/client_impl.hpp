@@ -4,6 +4,7 @@
 
 #include <paced/client_options.hpp>
 #include <paced/error.hpp>
+#include <paced/pacing/async_semaphore.hpp>
 #include <paced/pacing/budget.hpp>
 #include <paced/request_options.hpp>
 
@@ -121,6 +122,10 @@ public:
     /// The scope a job was charged in, while its estimate is remembered.
     std::optional<budget_scope> job_scope(std::string const& job_id) const;
 
+    /// The lock that lets one turn at a time work on a conversation (the server refuses a second with
+    /// conversation_locked). Made on first use; the table drops locks nobody holds as it grows.
+    std::shared_ptr<async_semaphore> conversation_lock(std::string const& conversation_id);
+
 private:
     /// What the attempt loop does next (an applied sansio::attempt_verdict).
     struct next_step {
@@ -183,6 +188,7 @@ private:
         std::uint64_t tokens;
     };
     std::unordered_map<std::string, token_estimate> token_estimates_;
+    std::unordered_map<std::string, std::shared_ptr<async_semaphore>> conversation_locks_;
 };
 
 /// Builds the api_error of a non-2xx answer from its body (OpenAI's error envelope) and headers.

@@ -51,17 +51,21 @@ std::uint64_t run_token_estimate(std::uint64_t prompt_bytes,
     return (prompt_bytes + 3) / 4 + static_cast<std::uint64_t>(completion > 0 ? completion : 0);
 }
 
+void cool_down_after_failed_job(client_impl& impl, budget_scope const& scope, std::string_view message) {
+    auto refusal = sansio::parse_rate_limit_refusal(message, {});
+    refusal.cool_down = sansio::parse_try_again_in(message).value_or(std::chrono::seconds(1));
+    impl.pacing().refused(scope, refusal);
+}
+
 void observe_run(client_impl& impl, run const& r) {
     if (!is_terminal(r.status.value))
         return;
     if (r.status == run_status::failed && r.last_error && r.last_error->code == "rate_limit_exceeded") {
         // The server refused the run's model call for rate: pause the scope like a 429 would.
-        auto scope = impl.job_scope(r.id).value_or(
-            budget_scope{.model = impl.model_of(r.assistant_id), .endpoint = {}});
-        auto refusal = sansio::parse_rate_limit_refusal(r.last_error->message, {});
-        refusal.cool_down =
-            sansio::parse_try_again_in(r.last_error->message).value_or(std::chrono::seconds(1));
-        impl.pacing().refused(scope, refusal);
+        cool_down_after_failed_job(impl,
+                                   impl.job_scope(r.id).value_or(
+                                       budget_scope{.model = impl.model_of(r.assistant_id), .endpoint = {}}),
+                                   r.last_error->message);
     }
     if (r.usage)
         impl.settle_tokens(r.id, static_cast<std::uint64_t>(r.usage->total_tokens));

@@ -39,6 +39,10 @@ pending_thread_run begin_create_and_run(client_impl& impl, thread_and_run_create
 /// Decodes the created run and notes its token estimate and the thread's context bytes.
 run finish_create_and_run(client_impl& impl, pending_thread_run& pending, api_response const& answer);
 
+/// A job (a run, a response) that the server failed with rate_limit_exceeded inside a 200 answer: pauses
+/// `scope` as a 429 would, for the "try again in" of the error's message (1 s when it names none).
+void cool_down_after_failed_job(client_impl& impl, budget_scope const& scope, std::string_view message);
+
 /// Settles a run's token charge once its usage is known, and turns a run that failed with
 /// rate_limit_exceeded into a shared cool-down.
 void observe_run(client_impl& impl, run const& r);

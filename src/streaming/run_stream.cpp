@@ -1,14 +1,13 @@
 #include "streaming/run_stream_impl.hpp"
 
 #include "resources/run_accounting.hpp"
+#include "streaming/stream_error.hpp"
 
 #include <boost/json/parse.hpp>
 
 namespace paced::detail {
 
-namespace {
-
-[[noreturn]] void throw_stream_error(std::string const& data) {
+[[noreturn]] void throw_stream_error(std::string_view data) {
     api_error details;
     details.message = "error event in stream";
     boost::system::error_code ec;
@@ -26,15 +25,15 @@ namespace {
         };
         details.message = str("message").value_or(details.message);
         details.type = str("type").value_or("");
+        if (details.type == "error")
+            details.type.clear(); // a flat Responses event: its `type` names the event, not the error
         details.code = str("code");
         details.param = str("param");
     } else if (!data.empty()) {
-        details.message = data;
+        details.message = std::string{data};
     }
     throw error(make_error_code(errc::stream_error), std::move(details));
 }
-
-} // namespace
 
 stream_event decode_stream_event(sansio::sse_event ev) {
     std::string_view const name = ev.event;

@@ -51,22 +51,6 @@ PACED_DEFINE_ENCODE(assistant_update_params)
 
 namespace {
 
-bool valid_function_name(std::string_view n) {
-    for (char c : n)
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-              c == '-'))
-            return false;
-    return true;
-}
-
-/// A function or schema name: 1..64 characters of a-z, A-Z, 0-9, '_' and '-'.
-void check_function_name(std::string const& field, std::string_view name) {
-    detail::check_not_empty(field, name);
-    detail::check_max_length(field, name, 64);
-    if (!valid_function_name(name))
-        detail::invalid(field, "may only contain a-z, A-Z, 0-9, '_' and '-'");
-}
-
 template <class P>
 void check_assistant_common(P const& p) {
     if (p.name)
@@ -87,7 +71,7 @@ void check_assistant_common(P const& p) {
 
 void validate(tool const& t, std::string_view field) {
     if (auto const* f = std::get_if<function_tool>(&t)) {
-        check_function_name(detail::field_name(field, "function.name"), f->function.name);
+        detail::check_function_name(detail::field_name(field, "function.name"), f->function.name);
     } else if (auto const* s = std::get_if<file_search_tool>(&t)) {
         if (s->file_search) {
             if (s->file_search->max_num_results)
@@ -142,7 +126,7 @@ void validate(response_format const& f, std::string_view field) {
     if (t == "json_schema") {
         if (!f.json_schema)
             detail::invalid(detail::field_name(field, "json_schema"), "required with type \"json_schema\"");
-        check_function_name(detail::field_name(field, "json_schema.name"), f.json_schema->name);
+        detail::check_function_name(detail::field_name(field, "json_schema.name"), f.json_schema->name);
     } else if (t != "auto" && t != "text" && t != "json_object") {
         detail::invalid(detail::field_name(field, "type"),
                         "must be \"auto\", \"text\", \"json_object\" or \"json_schema\"");

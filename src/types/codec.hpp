@@ -14,8 +14,11 @@
 #include <paced/error.hpp>
 #include <paced/types/assistant.hpp>
 #include <paced/types/common.hpp>
+#include <paced/types/conversation.hpp>
 #include <paced/types/file.hpp>
 #include <paced/types/message.hpp>
+#include <paced/types/response.hpp>
+#include <paced/types/response_event.hpp>
 #include <paced/types/run.hpp>
 #include <paced/types/run_step.hpp>
 #include <paced/types/stream_delta.hpp>
@@ -41,6 +44,7 @@ void enum_from_string(std::string_view s, file_purpose& out) noexcept;
 void enum_from_string(std::string_view s, file_status& out) noexcept;
 void enum_from_string(std::string_view s, message_role& out) noexcept;
 void enum_from_string(std::string_view s, message_status& out) noexcept;
+void enum_from_string(std::string_view s, response_status& out) noexcept;
 void enum_from_string(std::string_view s, run_status& out) noexcept;
 void enum_from_string(std::string_view s, run_step_status& out) noexcept;
 void enum_from_string(std::string_view s, run_step_type& out) noexcept;

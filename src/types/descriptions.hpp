@@ -233,6 +233,70 @@ BOOST_DESCRIBE_STRUCT(run_step_delta, (), (step_details, extra))
 BOOST_DESCRIBE_STRUCT(run_step_delta_object, (), (id, delta, extra))
 PACED_JSON_RULES(run_step_delta_object, .object = "thread.run.step.delta")
 
+// ---- response.hpp --------------------------------------------------------------------------------------
+BOOST_DESCRIBE_STRUCT(output_text_part, (), (text, annotations, extra))
+PACED_JSON_RULES(output_text_part, .type = "output_text")
+BOOST_DESCRIBE_STRUCT(refusal_part, (), (refusal, extra))
+PACED_JSON_RULES(refusal_part, .type = "refusal")
+BOOST_DESCRIBE_STRUCT(output_message, (), (id, role, status, content, extra))
+PACED_JSON_RULES(output_message, .type = "message")
+BOOST_DESCRIBE_STRUCT(function_call_item, (), (id, call_id, name, arguments, status, extra))
+PACED_JSON_RULES(function_call_item, .type = "function_call")
+BOOST_DESCRIBE_STRUCT(reasoning_item, (), (id, summary, encrypted_content, status, extra))
+PACED_JSON_RULES(reasoning_item, .type = "reasoning")
+BOOST_DESCRIBE_STRUCT(file_search_call_item, (), (id, status, queries, extra))
+PACED_JSON_RULES(file_search_call_item, .type = "file_search_call")
+BOOST_DESCRIBE_STRUCT(web_search_call_item, (), (id, status, extra))
+PACED_JSON_RULES(web_search_call_item, .type = "web_search_call", .optional = "status")
+BOOST_DESCRIBE_STRUCT(input_tokens_details, (), (cached_tokens, extra))
+PACED_JSON_RULES(input_tokens_details, .optional = "cached_tokens")
+BOOST_DESCRIBE_STRUCT(output_tokens_details, (), (reasoning_tokens, extra))
+PACED_JSON_RULES(output_tokens_details, .optional = "reasoning_tokens")
+BOOST_DESCRIBE_STRUCT(response_usage, (),
+                      (input_tokens, input_tokens_details, output_tokens, output_tokens_details, total_tokens,
+                       extra))
+BOOST_DESCRIBE_STRUCT(response_conversation, (), (id, extra))
+BOOST_DESCRIBE_STRUCT(response, (),
+                      (id, created_at, status, completed_at, error, incomplete_details, model, output,
+                       background, previous_response_id, conversation, usage, metadata, extra))
+// status is not among the schema's required members; error and incomplete_details are, as null.
+PACED_JSON_RULES(response, .object = "response", .optional = "status",
+                 .nullable = "error incomplete_details previous_response_id", .omit_empty = "status")
+BOOST_DESCRIBE_STRUCT(input_message, (), (role, content, extra))
+PACED_JSON_RULES(input_message, .type = "message")
+BOOST_DESCRIBE_STRUCT(function_call_output_item, (), (call_id, output, id, extra))
+PACED_JSON_RULES(function_call_output_item, .type = "function_call_output")
+BOOST_DESCRIBE_STRUCT(response_function_tool, (), (name, description, parameters, strict, extra))
+PACED_JSON_RULES(response_function_tool, .type = "function", .optional = "strict")
+BOOST_DESCRIBE_STRUCT(input_tokens_count, (), (input_tokens, extra))
+PACED_JSON_RULES(input_tokens_count, .object = "response.input_tokens")
+BOOST_DESCRIBE_STRUCT(response_create_params, (),
+                      (model, input_text, input, instructions, previous_response_id, conversation, background,
+                       store, tools, tool_choice, parallel_tool_calls, max_output_tokens, max_tool_calls,
+                       text, reasoning, truncation, include, temperature, top_p, service_tier,
+                       prompt_cache_key, safety_identifier, metadata, extra_body))
+BOOST_DESCRIBE_STRUCT(input_tokens_params, (),
+                      (model, input_text, input, instructions, previous_response_id, conversation, tools,
+                       extra_body))
+BOOST_DESCRIBE_STRUCT(item_list_params, (), (limit, order, after, include))
+
+// ---- response_event.hpp -------------------------------------------------------------------------------
+BOOST_DESCRIBE_STRUCT(response_lifecycle_event, (), (response, extra))
+BOOST_DESCRIBE_STRUCT(response_output_item_event, (), (output_index, item, extra))
+BOOST_DESCRIBE_STRUCT(response_text_delta_event, (), (item_id, output_index, content_index, delta, extra))
+BOOST_DESCRIBE_STRUCT(response_text_done_event, (), (item_id, output_index, content_index, text, extra))
+BOOST_DESCRIBE_STRUCT(response_function_arguments_event, (),
+                      (item_id, output_index, delta, arguments, name, extra))
+
+// ---- conversation.hpp ----------------------------------------------------------------------------------
+BOOST_DESCRIBE_STRUCT(conversation, (), (id, created_at, metadata, extra))
+PACED_JSON_RULES(conversation, .object = "conversation")
+BOOST_DESCRIBE_STRUCT(conversation_create_params, (), (items, metadata, extra_body))
+BOOST_DESCRIBE_STRUCT(conversation_update_params, (), (metadata, extra_body))
+PACED_JSON_RULES(conversation_update_params, .always = "metadata") // the API requires it
+BOOST_DESCRIBE_STRUCT(conversation_items_create_params, (), (items, extra_body))
+PACED_JSON_RULES(conversation_items_create_params, .always = "items")
+
 namespace detail {
 // Members no rule covers, read and written by hand (defined next to their model).
 
@@ -245,6 +309,11 @@ void write_member(json::object& o, required_action const& x, member<&required_ac
 /// Left out when only vector_stores is set: the API takes one or the other.
 void write_member(json::object& o, file_search_resources const& x,
                   member<&file_search_resources::vector_store_ids>, json_mode mode);
+/// `input_text` is the string form of `input` (one user message): written as `input`.
+void write_member(json::object& o, response_create_params const& x,
+                  member<&response_create_params::input_text>, json_mode);
+void write_member(json::object& o, input_tokens_params const& x, member<&input_tokens_params::input_text>,
+                  json_mode);
 } // namespace detail
 
 } // namespace paced

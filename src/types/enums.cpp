@@ -20,6 +20,7 @@ PACED_ENUM_NAMES(file_purpose, "assistants", "assistants_output", "batch", "batc
 PACED_ENUM_NAMES(file_status, "uploaded", "processed", "error")
 PACED_ENUM_NAMES(message_role, "user", "assistant")
 PACED_ENUM_NAMES(message_status, "in_progress", "incomplete", "completed")
+PACED_ENUM_NAMES(response_status, "queued", "in_progress", "completed", "failed", "cancelled", "incomplete")
 PACED_ENUM_NAMES(run_status, "queued", "in_progress", "requires_action", "cancelling", "cancelled", "failed",
                  "completed", "incomplete", "expired")
 PACED_ENUM_NAMES(run_step_status, "in_progress", "cancelled", "failed", "completed", "expired")
@@ -32,6 +33,7 @@ static_assert(std::size(file_purpose_names) == static_cast<std::size_t>(file_pur
 static_assert(std::size(file_status_names) == static_cast<std::size_t>(file_status::unknown));
 static_assert(std::size(message_role_names) == static_cast<std::size_t>(message_role::unknown));
 static_assert(std::size(message_status_names) == static_cast<std::size_t>(message_status::unknown));
+static_assert(std::size(response_status_names) == static_cast<std::size_t>(response_status::unknown));
 static_assert(std::size(run_status_names) == static_cast<std::size_t>(run_status::unknown));
 static_assert(std::size(run_step_status_names) == static_cast<std::size_t>(run_step_status::unknown));
 static_assert(std::size(run_step_type_names) == static_cast<std::size_t>(run_step_type::unknown));

@@ -40,5 +40,7 @@ PACED_INSTANTIATE_LIST(run)
 PACED_INSTANTIATE_LIST(run_step)
 PACED_INSTANTIATE_LIST(vector_store)
 PACED_INSTANTIATE_LIST(vector_store_file)
+PACED_INSTANTIATE_LIST(input_item)
+PACED_INSTANTIATE_LIST(conversation_item)
 
 } // namespace paced

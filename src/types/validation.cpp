@@ -96,6 +96,23 @@ void check_attributes(std::string_view field, boost::json::object const& attribu
     }
 }
 
+namespace {
+bool valid_function_name(std::string_view n) {
+    for (char c : n)
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+              c == '-'))
+            return false;
+    return true;
+}
+} // namespace
+
+void check_function_name(std::string const& field, std::string_view name) {
+    check_not_empty(field, name);
+    check_max_length(field, name, 64);
+    if (!valid_function_name(name))
+        invalid(field, "may only contain a-z, A-Z, 0-9, '_' and '-'");
+}
+
 void check_tools(std::vector<tool> const& tools, std::size_t max, std::string_view per) {
     if (tools.size() > max)
         invalid("tools", "at most " + std::to_string(max) + " tools" + std::string(per) + ", got " +

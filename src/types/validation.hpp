@@ -34,6 +34,9 @@ void check_cursor(std::string_view field, std::optional<std::string> const& curs
 /// Attributes of vector store files: at most 16, keys <= 64, values string (<= 512) / number / boolean.
 void check_attributes(std::string_view field, boost::json::object const& attributes);
 
+/// A function or schema name: 1..64 characters of a-z, A-Z, 0-9, '_' and '-'.
+void check_function_name(std::string const& field, std::string_view name);
+
 /// At most `max` tools ("at most 128 tools<per>, got 130"), each valid (tools[i]).
 void check_tools(std::vector<tool> const& tools, std::size_t max, std::string_view per);
 
