@@ -1,11 +1,13 @@
 #pragma once
-// The HTTP API of the emulator, independent of sockets: routing, validation, rate limiting and the
-// handlers that turn a request into an answer (a JSON body or an SSE source).
+// The HTTP API of the emulator, independent of sockets: a request in, an answer out (a JSON body or an SSE
+// source). Routing is in routes.cpp, the checks every request passes in api.cpp, the endpoints in one
+// file per API area.
 
 #include "config.hpp"
 #include "faults.hpp"
 #include "multipart.hpp"
 #include "rate_limit.hpp"
+#include "routes.hpp"
 #include "sse.hpp"
 #include "stats.hpp"
 #include "store.hpp"
@@ -40,15 +42,6 @@ struct api_response {
     std::string_view content_type = "application/json";
     std::vector<header_pair> headers;
     std::unique_ptr<run_event_source> stream;
-};
-
-/** @brief The route of a request, found from the method and path alone. */
-struct route_match {
-    int id = -1; ///< index into the route table, -1 when no route matches
-    bool emulator = false;
-    bool upload = false; ///< POST /v1/files: the server parses the body as multipart
-    std::array<std::string_view, 3> params{};
-    std::string_view query;
 };
 
 /** @brief Routes and handles requests. Thread safety: single-threaded (the server's io_context). */
