@@ -218,7 +218,7 @@ TEST_CASE("emulator: --fault-truncate 1 cuts the body short", "[emulator][faults
     CHECK_THROWS(api_get(emu.url(), "/v1/assistants"));
 }
 
-TEST_CASE("emulator: bad flags exit with code 2 and a message; --help exits 0", "[emulator][cli]") {
+TEST_CASE("emulator: bad flags exit with code 2 and a message, --help exits 0", "[emulator][cli]") {
     std::string out;
     CHECK(emulator_process::run_to_exit({"--no-such-flag"}, &out) == 2);
     CHECK(out.find("no-such-flag") != std::string::npos);

@@ -512,7 +512,7 @@ TEST_CASE("redis budget: a cancelled waiter leaves the queue and spends nothing"
     }());
 }
 
-TEST_CASE("redis budget: an unreachable Redis holds, then fails with budget_unavailable; nothing is admitted",
+TEST_CASE("redis budget: an unreachable Redis holds, then fails with budget_unavailable, nothing is admitted",
           "[redis]") {
     PACED_SKIP_WITHOUT_REDIS();
     std::uint16_t port = 0;
@@ -629,7 +629,7 @@ TEST_CASE("redis budget: by default every request of every process draws from th
     }());
 }
 
-TEST_CASE("redis budget: a refusal's lower limit is adopted without lowering the share; others lower it",
+TEST_CASE("redis budget: a refusal's lower limit is adopted without lowering the share, others lower it",
           "[redis]") {
     PACED_SKIP_WITHOUT_REDIS();
     redis_server server;

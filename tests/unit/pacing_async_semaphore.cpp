@@ -119,7 +119,7 @@ TEST_CASE("async_semaphore: try_acquire takes up to N permits, and a released pe
     CHECK(sem.available() == 1);
 }
 
-TEST_CASE("async_semaphore: a permit is move-only; moving transfers it, move-assigning releases the old one",
+TEST_CASE("async_semaphore: a permit is move-only, moving transfers it, move-assigning releases the old one",
           "[pacing][semaphore]") {
     async_semaphore sem(2);
     auto a = sem.try_acquire();
@@ -166,7 +166,7 @@ TEST_CASE("async_semaphore: waiters are served first in, first out", "[pacing][s
     CHECK(sem.available() == 1);
 }
 
-TEST_CASE("async_semaphore: a released permit goes to the first waiter; try_acquire cannot steal it",
+TEST_CASE("async_semaphore: a released permit goes to the first waiter, try_acquire cannot steal it",
           "[pacing][semaphore]") {
     asio::io_context ioc;
     async_semaphore sem(1);
@@ -281,7 +281,7 @@ TEST_CASE("async_semaphore: random races of acquire, timers and releases never l
     CHECK(sem.waiters() == 0);
 }
 
-TEST_CASE("async_semaphore: destroying the semaphore ends pending acquires; permits may outlive it",
+TEST_CASE("async_semaphore: destroying the semaphore ends pending acquires, permits may outlive it",
           "[pacing][semaphore]") {
     asio::io_context ioc;
     auto sem = std::make_unique<async_semaphore>(1);

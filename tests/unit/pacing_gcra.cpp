@@ -269,7 +269,7 @@ TEST_CASE("pacing core: tokens are paced like requests, per token", "[pacing][gc
 }
 
 TEST_CASE(
-    "pacing core: a charge above the burst waits until nothing is outstanding; above the limit it never "
+    "pacing core: a charge above the burst waits until nothing is outstanding, above the limit it never "
     "fits",
     "[pacing][gcra]") {
     gcra g(60000);

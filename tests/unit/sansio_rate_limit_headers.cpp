@@ -115,7 +115,7 @@ TEST_CASE("rate limit refusal: the TPM message, with a project, and the request-
     CHECK_FALSE(too_large.limit);
 }
 
-TEST_CASE("rate limit refusal: a day limit is no per-minute limit; other forms give what the type tells",
+TEST_CASE("rate limit refusal: a day limit is no per-minute limit, other forms give what the type tells",
           "[sansio][rate_limit]") {
     using paced::sansio::parse_rate_limit_refusal;
     using dimension = paced::rate_limit_refusal::dimension;

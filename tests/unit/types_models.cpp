@@ -261,7 +261,7 @@ TEST_CASE("models: OpenAI's example message list decodes", "[types]") {
     CHECK(paced::text_of(page.data[1]) == "Hello, what is AI?");
 }
 
-TEST_CASE("models: every content part and annotation round-trips; unknown parts are kept", "[types]") {
+TEST_CASE("models: every content part and annotation round-trips, unknown parts are kept", "[types]") {
     constexpr std::string_view body = R"({"id": "msg_1", "object": "thread.message", "created_at": 10,
         "thread_id": "thread_1", "status": "incomplete", "incomplete_details": {"reason": "max_tokens"},
         "completed_at": null, "incomplete_at": 12, "role": "assistant",
