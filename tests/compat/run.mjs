@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Fidelity check of paced-emulator: the official OpenAI Node SDK (npm package `openai`, pinned in
 // package-lock.json) drives the emulator through files, assistants, threads, messages, runs (polled and
-// streamed with a tool call round trip), auto-pagination, deletes and a rate-limit burst; a sample of
+// streamed with a tool call round trip), auto-pagination, deletes, responses (background and polled,
+// streamed, cancelled), conversations and a rate-limit burst; a sample of
 // the emulator's raw JSON answers is validated against the component schemas of OpenAI's OpenAPI spec.
 //
 // Usage: node run.mjs [path/to/paced-emulator]      (or env PACED_EMULATOR)
@@ -472,6 +473,84 @@ try {
     sample('401 no auth', 'ErrorResponse', (await raw('GET', '/files', undefined, { Authorization: '' })).json);
 
     // ---------------------------------------------------------------------------------------------------
+    section('responses: background + retrieve, stream, cancel');
+    const bgText = 'Please approve this: it is good.';
+    const bg = await client.responses.create({ model, input: bgText, background: true, metadata: { suite: 'compat' } });
+    check(/^resp_/.test(bg.id) && bg.object === 'response' && bg.status === 'queued' && bg.background === true,
+        'responses.create (background) answers a queued Response', bg);
+    sample('POST /responses (background, queued)', 'Response', withoutNullUsage((await raw('GET', `/responses/${bg.id}`)).json));
+    let polledResp = bg;
+    for (let i = 0; i < 200 && ['queued', 'in_progress'].includes(polledResp.status); i++) {
+        await sleep(20);
+        polledResp = await client.responses.retrieve(bg.id);
+    }
+    check(polledResp.status === 'completed' && polledResp.output_text === expectedReply([bgText]),
+        'responses.retrieve until done: completed, and the SDK\'s output_text is the documented reply',
+        { status: polledResp.status, got: polledResp.output_text, want: expectedReply([bgText]) });
+    check(polledResp.usage?.input_tokens > 0 && polledResp.usage?.input_tokens_details?.cached_tokens === 0 &&
+        polledResp.usage?.output_tokens_details?.reasoning_tokens === 0, 'the completed Response has usage with details', polledResp.usage);
+    sample('GET /responses/{id} (completed)', 'Response', (await raw('GET', `/responses/${bg.id}`)).json);
+    const inputItems = [];
+    for await (const it of client.responses.inputItems.list(bg.id)) inputItems.push(it);
+    check(inputItems.length === 1 && inputItems[0].type === 'message' && inputItems[0].role === 'user',
+        'responses.inputItems.list gives the user message', inputItems);
+    sample('GET /responses/{id}/input_items', 'ResponseItemList', (await raw('GET', `/responses/${bg.id}/input_items`)).json);
+
+    const streamTextR = 'Deny it, this is bad and false.';
+    const rstream = await client.responses.create({ model, input: streamTextR, stream: true });
+    const rtypes = [];
+    let rdeltas = '';
+    let rfinal = null;
+    const rseqs = [];
+    for await (const ev of rstream) {
+        rtypes.push(ev.type);
+        rseqs.push(ev.sequence_number);
+        if (ev.type === 'response.output_text.delta') rdeltas += ev.delta;
+        if (ev.type === 'response.completed') rfinal = ev.response;
+        sample(`SSE ${ev.type}`, 'ResponseStreamEvent', withoutNullUsage(ev));
+    }
+    check(rtypes[0] === 'response.created' && rtypes.at(-1) === 'response.completed' && rtypes.includes('response.output_text.delta'),
+        'responses.create (stream) goes from response.created to response.completed with text deltas', rtypes);
+    check(rseqs.every((n, i) => n === i), 'the sequence numbers count up from 0', rseqs);
+    check(rdeltas === expectedReply([streamTextR]) && rfinal?.output?.[0]?.content?.[0]?.text === rdeltas,
+        'the deltas add up to the reply', { got: rdeltas, want: expectedReply([streamTextR]) });
+
+    const longRun = await startEmulator(['--run-ms', '60000', '--seed', '5']);
+    const lc = new OpenAI({ baseURL: `${longRun.url}/v1`, apiKey: 'sk-compat', maxRetries: 0 });
+    const toCancel = await lc.responses.create({ model, input: 'x', background: true });
+    const cancelledResp = await lc.responses.cancel(toCancel.id);
+    check(cancelledResp.status === 'cancelled' && cancelledResp.id === toCancel.id, 'responses.cancel answers the Response cancelled', cancelledResp.status);
+    const cancelAgain = await lc.responses.cancel(toCancel.id);
+    check(cancelAgain.status === 'cancelled', 'cancelling again is idempotent');
+    await expectThrow(client.responses.cancel(bg.id), BadRequestError, 'cancelling a completed Response gives BadRequestError (400)');
+    longRun.child.kill('SIGTERM');
+
+    const tokens = await raw('POST', '/responses/input_tokens', { model, input: 'twelve bytes' });
+    check(tokens.json?.object === 'response.input_tokens' && tokens.json?.input_tokens === 3, 'POST /responses/input_tokens counts the input', tokens.json);
+    sample('POST /responses/input_tokens', 'TokenCountsResource', tokens.json);
+    const badResp = await expectThrow(client.responses.create({ model, input: 'x', bogus_field: 1 }), BadRequestError,
+        'an unknown field on responses.create gives BadRequestError (400)');
+    check(/Unrecognized request argument supplied: bogus_field/.test(badResp?.message ?? ''), 'its message names the field', badResp?.message);
+
+    // ---------------------------------------------------------------------------------------------------
+    section('conversations');
+    const conv = await client.conversations.create({ metadata: { suite: 'compat' }, items: [{ role: 'user', content: 'good' }] });
+    check(/^conv_/.test(conv.id) && conv.object === 'conversation' && conv.metadata?.suite === 'compat',
+        'conversations.create returns a Conversation', conv);
+    sample('GET /conversations/{id}', 'ConversationResource', (await raw('GET', `/conversations/${conv.id}`)).json);
+    const turn = await client.responses.create({ model, input: 'and true', conversation: conv.id });
+    check(turn.status === 'completed' && turn.conversation?.id === conv.id &&
+        turn.output_text === expectedReply(['good', 'and true']), 'a response on the conversation reads its items first', turn.output_text);
+    const convItems = [];
+    for await (const it of client.conversations.items.list(conv.id, { order: 'asc' })) convItems.push(it);
+    check(convItems.length === 3 && convItems[1].type === 'message' && convItems[2].role === 'assistant',
+        'conversations.items.list (asc) gives the first item, the input and the reply', convItems.map((i) => `${i.type}/${i.role}`));
+    sample('GET /conversations/{id}/items', 'ConversationItemList', (await raw('GET', `/conversations/${conv.id}/items`)).json);
+    const convDel = await raw('DELETE', `/conversations/${conv.id}`);
+    sample('DELETE /conversations/{id}', 'DeletedConversationResource', convDel.json);
+    await expectThrow(client.conversations.retrieve(conv.id), NotFoundError, 'a deleted Conversation gives NotFoundError (404)');
+
+    // ---------------------------------------------------------------------------------------------------
     section('rate limit (second emulator, --rpm 60)');
     const limited = await startEmulator(['--rpm', '60', '--seed', '3']);
     const lclient = new OpenAI({ baseURL: `${limited.url}/v1`, apiKey: 'sk-compat', maxRetries: 0 });
@@ -521,6 +600,16 @@ console.log(`\ncompat: ${passes} passed, ${failures} failed`);
 if (skipped && !failures) console.log(`PACED_TEST_SKIPPED: ${skipped}`);
 killChildren();
 process.exit(failures ? 1 : 0);
+
+// OpenAI sends `usage: null` while a response has not ended (SPEC's own stream example), but SPEC types
+// Response.usage as a non-nullable object: the samples leave the null out rather than fail on that gap.
+function withoutNullUsage(v) {
+    if (Array.isArray(v)) return v.map(withoutNullUsage);
+    if (!v || typeof v !== 'object') return v;
+    const out = {};
+    for (const [k, x] of Object.entries(v)) if (!(k === 'usage' && x === null)) out[k] = withoutNullUsage(x);
+    return out;
+}
 
 // =======================================================================================================
 async function validateSamples(spec) {

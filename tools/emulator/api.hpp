@@ -7,6 +7,7 @@
 #include "faults.hpp"
 #include "multipart.hpp"
 #include "rate_limit.hpp"
+#include "responses.hpp"
 #include "routes.hpp"
 #include "sse.hpp"
 #include "stats.hpp"
@@ -41,7 +42,9 @@ struct api_response {
     std::string body;
     std::string_view content_type = "application/json";
     std::vector<header_pair> headers;
-    std::unique_ptr<run_event_source> stream;
+    std::unique_ptr<event_source> stream;
+    ms_t send_at =
+        0; ///< when > 0: the answer is written at this Unix ms, not at once (a synchronous response)
 };
 
 /** @brief Routes and handles requests. Thread safety: single-threaded (the server's io_context). */
@@ -64,6 +67,7 @@ private:
     const config& cfg_;
     stats stats_;
     store store_;
+    responses_api responses_; ///< /v1/responses*, /v1/conversations* (responses.hpp)
     rate_limiter limiter_;
 };
 

@@ -26,8 +26,12 @@ struct config {
     double fault_slow = 0;
     double fault_truncate = 0;
     double fault_run_fail = 0;
-    bool fault_run_fail_permanent = false; ///< the runs of an input fail every time, not by chance
-    std::int64_t slow_ms = 3000;           ///< delay of a slow answer
+    bool fault_run_fail_permanent = false;   ///< the runs of an input fail every time, not by chance
+    double fault_response_rate_limited = 0;  ///< background responses that end failed rate_limit_exceeded
+    bool responses_done_sentinel = false;    ///< a Responses stream ends with `data: [DONE]` too
+    std::int64_t responses_keepalive_ms = 0; ///< keepalive events in a Responses stream's gaps, 0 = none
+    std::string responses_error_style = "nested"; ///< `error` events: nested {error:{...}} or flat
+    std::int64_t slow_ms = 3000;                  ///< delay of a slow answer
     bool quota_exhausted = false;
     std::string tls_cert;
     std::string tls_key;

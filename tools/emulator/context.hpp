@@ -17,6 +17,7 @@ struct request_context {
     store& st;
     stats& counters;
     rate_limiter& limiter;
+    responses_api& responses; ///< the Responses and Conversations endpoints, with their own state
     api_request& req;
     const route_match& route;
     api_response& res;
@@ -54,6 +55,7 @@ void handle_assistants(request_context& c);
 void handle_threads(request_context& c);
 void handle_runs(request_context& c);
 void handle_vector_stores(request_context& c);
+void handle_responses(request_context& c);
 void handle_emulator(request_context& c);
 
 } // namespace paced::emulator

@@ -7,12 +7,14 @@ namespace paced::emulator {
 void handle_emulator(request_context& c) {
     if (c.route.id == route::emu_reset) {
         c.st.clear();
+        c.responses.state().clear();
         c.counters.reset();
         c.limiter.reset();
         c.res.body = R"({"object":"emulator.reset","ok":true})";
         return;
     }
     c.st.settle_all(c.now);
+    c.responses.state().settle_all(c.now);
     json::object o;
     o["requests_total"] = c.counters.requests_total;
     json::object per;
@@ -39,6 +41,14 @@ void handle_emulator(request_context& c) {
     o["inputs_completed_more_than_once"] = c.counters.inputs_completed_more_than_once;
     o["live_runs_per_input_max"] = c.counters.live_runs_per_input_max;
     o["streams"] = c.counters.streams;
+    o["responses_created"] = c.counters.responses_created;
+    o["responses_completed"] = c.counters.responses_completed;
+    o["responses_failed"] = c.counters.responses_failed;
+    o["responses_cancelled"] = c.counters.responses_cancelled;
+    o["responses_incomplete"] = c.counters.responses_incomplete;
+    o["responses_open"] = c.responses.state().open_responses();
+    o["conversation_locked"] = c.counters.conversation_locked;
+    o["responses_duplicated"] = c.counters.responses_duplicated;
     o["faults"] = json::object{{"server_error", c.counters.faults_5xx},
                                {"reset", c.counters.faults_reset},
                                {"slow", c.counters.faults_slow},

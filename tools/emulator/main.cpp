@@ -1,4 +1,5 @@
-// paced-emulator: an OpenAI-compatible Assistants v2 server with rate limits, streaming and faults.
+// paced-emulator: an OpenAI-compatible Assistants v2 and Responses server with rate limits, streaming and
+// faults.
 // See README.md in this directory for every flag and behaviour.
 
 #include "config.hpp"
@@ -72,12 +73,30 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
     app.add_option("--fault-run-fail", cfg.fault_run_fail,
-                   "Share of runs that end failed with last_error.code server_error")
+                   "Share of runs (and background responses) that end failed with code server_error")
         ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
     app.add_flag("--fault-run-fail-permanent", cfg.fault_run_fail_permanent,
                  "--fault-run-fail chooses by the run's input, not by chance: every run of a failing input "
                  "fails (a fault no retry cures), the others never do");
+    app.add_option("--fault-response-rate-limited", cfg.fault_response_rate_limited,
+                   "Share of background responses that end failed with error.code rate_limit_exceeded "
+                   "(inside a 200, as the service reports an asynchronous rate limit)")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    app.add_flag("--responses-done-sentinel", cfg.responses_done_sentinel,
+                 "End every Responses stream with 'data: [DONE]' too (OpenAI does not; Open Responses "
+                 "servers do)");
+    app.add_option("--responses-keepalive-ms", cfg.responses_keepalive_ms,
+                   "Send a keepalive event (with its own sequence_number) in every gap of a Responses "
+                   "stream longer than this; 0 = none")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option("--responses-error-style", cfg.responses_error_style,
+                   "Form of a Responses stream's error event: 'nested' ({\"error\":{...}}, as the service "
+                   "sends) or 'flat' (code/message/param at the top, as the OpenAPI spec has it)")
+        ->check(CLI::IsMember({"nested", "flat"}))
+        ->capture_default_str();
     app.add_flag("--quota-exhausted", cfg.quota_exhausted,
                  "Answer every API request with 429 insufficient_quota (no retry-after)");
     auto* cert = app.add_option("--tls-cert", cfg.tls_cert, "PEM certificate chain: serve HTTPS")

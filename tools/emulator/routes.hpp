@@ -14,7 +14,7 @@ namespace paced::emulator {
 namespace http = boost::beast::http;
 
 /** @brief The API areas: each has one handler file, and api::handle dispatches on it. */
-enum class api_area { none, files, assistants, threads, runs, vector_stores, emulator };
+enum class api_area { none, files, assistants, threads, runs, vector_stores, responses, emulator };
 
 namespace route {
 
@@ -64,6 +64,20 @@ enum id : int {
     batch_get,
     batch_cancel,
     batch_files,
+    resp_create,
+    resp_input_tokens,
+    resp_get,
+    resp_delete,
+    resp_cancel,
+    resp_input_items,
+    conv_create,
+    conv_get,
+    conv_update,
+    conv_delete,
+    conv_items_create,
+    conv_items_list,
+    conv_item_get,
+    conv_item_delete,
     emu_stats,
     emu_reset,
     total ///< the number of routes; also the stats slot of unknown routes

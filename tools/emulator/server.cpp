@@ -248,6 +248,11 @@ asio::awaitable<void> server::serve(Stream& stream, tcp::socket& lowest) {
         if (!res.stream)
             out += res.body;
 
+        if (res.send_at > 0) {
+            // A synchronous response: the answer leaves when the response has ended.
+            timer.expires_after(std::chrono::milliseconds(std::max<ms_t>(0, res.send_at - now_ms())));
+            co_await timer.async_wait(token);
+        }
         if (plan.slow) {
             ++api_.counters().faults_slow;
             timer.expires_after(std::chrono::milliseconds(cfg_.slow_ms));

@@ -3,6 +3,7 @@
 // that are due by `now` and when to poll next. The events follow the run's timeline in the store, so a
 // streamed run and a polled run are the same run.
 
+#include "event_source.hpp"
 #include "store.hpp"
 
 #include <string>
@@ -14,7 +15,7 @@ namespace paced::emulator {
 std::string sse_event(std::string_view name, std::string_view data);
 
 /** @brief Produces the events of one streamed run. Thread safety: single-threaded. */
-class run_event_source {
+class run_event_source : public event_source {
 public:
     /**
      * @param run_id the run to follow (looked up at every poll: a deleted thread ends the stream)
@@ -24,12 +25,7 @@ public:
     run_event_source(std::string run_id, bool thread_created, bool resumed)
         : run_id_(std::move(run_id)), thread_created_(thread_created), resumed_(resumed) {}
 
-    struct output {
-        std::string bytes;
-        ms_t next = never;
-        bool done = false;
-    };
-    output poll(store& s, ms_t now);
+    output poll(store& s, ms_t now) override;
 
 private:
     enum class stage { begin, in_progress, tool, gen, deltas, finish, fail, cancelling, over };

@@ -55,6 +55,17 @@ struct stats {
     std::uint64_t faults_slow = 0;
     std::uint64_t faults_truncate = 0;
     std::uint64_t streams = 0;
+    // Responses and Conversations (responses.cpp).
+    std::uint64_t responses_created = 0;
+    std::uint64_t responses_completed = 0;
+    std::uint64_t responses_failed = 0;
+    std::uint64_t responses_cancelled = 0;
+    std::uint64_t responses_incomplete = 0;
+    std::uint64_t conversation_locked =
+        0; ///< creations refused: a response was in progress on the conversation
+    /// responses whose metadata tag `paced_request_id` an earlier response already carried: work a client
+    /// had the server do twice (for example a create re-sent after its answer was lost)
+    std::uint64_t responses_duplicated = 0;
 
     void count_request(std::size_t route, std::int64_t steady_ms);
     /** @brief Clears everything except connections_accepted (connections outlive a reset). */
