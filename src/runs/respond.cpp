@@ -49,9 +49,12 @@ sansio::object_state state_of(response const& r) {
     return {.status = r.status.str(), .has_tool_calls = calls};
 }
 
-/// Errors of a stream after which its response may still be followed (resumed, or polled).
+/// Errors of a stream after which its response may still be followed (resumed, or polled). An `error`
+/// event is one of them: the response it names has a final state (often `failed`) that a retrieval or
+/// the rest of the stream tells, and which the caller gets as it would by polling.
 bool response_may_outlive_stream(boost::system::error_code ec) noexcept {
-    return ec == errc::stream_truncated || ec == errc::connection_lost || ec == errc::timeout;
+    return ec == errc::stream_truncated || ec == errc::connection_lost || ec == errc::timeout ||
+           ec == errc::stream_error;
 }
 
 /** Follows one turn (and the turns its function calls lead to) to its end. One object per
