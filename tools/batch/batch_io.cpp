@@ -98,6 +98,14 @@ bool resolve_settings(settings& cfg, std::string& problem) {
         problem = "no API key: pass --api-key or set OPENAI_API_KEY";
         return false;
     }
+    if (cfg.api == "responses" && cfg.model.empty()) {
+        problem = "--api responses needs --model M (responses name their model; there is no assistant)";
+        return false;
+    }
+    if (cfg.api == "responses" && !cfg.assistant_id.empty()) {
+        problem = "--assistant is for --api assistants; responses name their --model";
+        return false;
+    }
     if (cfg.assistant_id.empty() && cfg.model.empty()) {
         problem = "say which assistant to use: --assistant ID, or --model M to create one for the batch";
         return false;

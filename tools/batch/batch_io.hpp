@@ -44,6 +44,7 @@ struct settings {
     std::string shard;               ///< "K/N", empty: every file
     std::size_t max_connections = 0; ///< 0: the larger of 64 (the client's default) and `concurrency`
     std::string mode = "stream";
+    std::string api = "assistants";                          ///< --api: assistants (runs) | responses
     std::string threads = "pool";                            ///< --threads: pool | per-file | with-run
     std::size_t pool_size = 0;                               ///< 0: --concurrency
     std::string attach = "auto";                             ///< --attach: inline | upload | auto

@@ -48,6 +48,7 @@ struct skipped_by_interrupt {};
 struct file_job {
     paced::client& client;
     settings const& cfg;
+    bool responses; ///< --api responses: one response per file, no assistant, no threads
     std::string const& assistant_id;
     attach_mode attach;
     thread_mode threads;
@@ -69,5 +70,15 @@ struct file_job {
  * cancellation's system_error when cancelled.
  */
 boost::asio::awaitable<void> process_file(file_job const& job, std::string path, file_outcome& o);
+
+/** @brief Processes one file with `--api responses` (file_responses.cpp): its input (inline text, or an
+ * upload as an `input_file` part) in one response followed by `client.respond` (stream mode: streamed in
+ * the background and resumed after a break; poll mode: in the background and polled), a new response
+ * of the same input after a transient failure (up to `cfg.run_retries`). `o.run_id` is the response's id.
+ * @par Errors
+ * As process_file; a create whose answer was lost is the file's failure (responses cannot be listed, so
+ * it is not looked for nor sent again: docs/responses.md).
+ */
+boost::asio::awaitable<void> process_response_file(file_job const& job, std::string path, file_outcome& o);
 
 } // namespace paced::batch_tool

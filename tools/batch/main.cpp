@@ -96,6 +96,11 @@ int main(int argc, char** argv) {
     app.add_option("--mode", cfg.mode, "How runs are followed: stream (one request per run) or poll")
         ->capture_default_str()
         ->check(CLI::IsMember({"stream", "poll"}));
+    app.add_option("--api", cfg.api,
+                   "Which API does each file's work: 'assistants' (a run of an assistant on a thread) or "
+                   "'responses' (one response of --model; --threads does not apply)")
+        ->check(CLI::IsMember({"assistants", "responses"}))
+        ->capture_default_str();
     app.add_option("--threads", cfg.threads,
                    "Where each file's runs go: 'pool' (threads created once and lent to one file at a time; "
                    "a file's run brings its message: one request per file), 'per-file' (a new thread per "
@@ -169,7 +174,7 @@ int main(int argc, char** argv) {
     // Created before the batch starts and destroyed after the io_context has stopped running: its
     // creations and its timer refer to it.
     std::optional<pooled_threads> pool;
-    if (cfg.threads == "pool") {
+    if (cfg.threads == "pool" && cfg.api == "assistants") {
         // On one budget for every request, a request waiting for it means a run created now would wait
         // too. With per-model budgets the client's one count of waiting requests mixes the runs' budget
         // with the others' (uploads, polls, the pool's own creations), so it cannot tell: the pool then
@@ -212,7 +217,7 @@ int main(int argc, char** argv) {
 
     // Each file's line is written to --out as soon as it finishes, from inside its work item.
     auto drive = [&]() -> asio::awaitable<void> {
-        if (assistant_id.empty()) {
+        if (assistant_id.empty() && cfg.api == "assistants") {
             // Named parameters: g++ 12 mishandles braced temporaries inside a co_await expression.
             paced::assistant_create_params params{
                 .model = cfg.model,
@@ -224,6 +229,7 @@ int main(int argc, char** argv) {
         }
         file_job const job{.client = *client,
                            .cfg = cfg,
+                           .responses = cfg.api == "responses",
                            .assistant_id = assistant_id,
                            .attach = parse_attach_mode(cfg.attach).value_or(attach_mode::automatic),
                            .threads = parse_thread_mode(cfg.threads).value_or(thread_mode::pool),
@@ -234,7 +240,10 @@ int main(int argc, char** argv) {
                 throw skipped_by_interrupt{};
             file_outcome o;
             try {
-                co_await process_file(job, path, o);
+                if (job.responses)
+                    co_await process_response_file(job, path, o);
+                else
+                    co_await process_file(job, path, o);
                 out.write(line_record{.file = path,
                                       .status = o.status,
                                       .answer = o.answer,
@@ -256,9 +265,30 @@ int main(int argc, char** argv) {
             }
             co_return o;
         };
+        // With limits to learn from the server's headers, the first request must come back before the
+        // rest go: a batch that started with all its files at once would overshoot a limit it cannot know
+        // yet. The assistant's creation is that request for runs; responses have no setup request, so
+        // their first file goes alone.
+        std::size_t done_before = 0;
+        if (job.responses && cfg.rpm <= 0 && files.size() > 1) {
+            std::vector<std::string> first{files.front()};
+            paced::batch_options alone{.concurrency = 1, .on_progress = [&](paced::batch_progress p) {
+                                           p.total = files.size();
+                                           display.update(p);
+                                       }};
+            results = co_await paced::run_batch(*client, std::move(first), work, alone);
+            done_before = 1;
+        }
+        std::vector<std::string> rest(files.begin() + static_cast<std::ptrdiff_t>(done_before), files.end());
         paced::batch_options batch{.concurrency = cfg.concurrency,
-                                   .on_progress = [&](paced::batch_progress const& p) { display.update(p); }};
-        results = co_await paced::run_batch(*client, files, work, batch);
+                                   .on_progress = [&](paced::batch_progress p) {
+                                       p.total += done_before;
+                                       p.done += done_before;
+                                       display.update(p);
+                                   }};
+        auto more = co_await paced::run_batch(*client, std::move(rest), work, batch);
+        for (auto& r : more)
+            results.push_back(std::move(r));
     };
 
     std::exception_ptr fatal;
