@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 [ $# -gt 0 ] && shift
-targets=(fuzz_sse_parser fuzz_go_duration fuzz_retry_hints fuzz_multipart fuzz_json_models)
+targets=(fuzz_sse_parser fuzz_go_duration fuzz_retry_hints fuzz_multipart fuzz_json_models fuzz_webhooks)
 [ $# -gt 0 ] && targets=("$@")
 build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
 
