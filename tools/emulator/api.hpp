@@ -58,6 +58,7 @@ public:
 
     stats& counters() { return stats_; }
     store& state() { return store_; }
+    response_store& response_state() { return responses_.state(); }
     std::string next_request_id() { return store_.ids.request_id(); }
     static std::size_t route_count();
     /** @brief "METHOD /v1/pattern" of a matched route (the stats' key), "unknown" when none matched. */

@@ -36,6 +36,15 @@ struct config {
     std::string tls_cert;
     std::string tls_key;
     std::uint64_t seed = 1;
+    // Webhooks (webhook_delivery.cpp): where and how the events of background responses are delivered.
+    std::string webhook_url;                ///< http://host:port/path; empty: no webhooks
+    std::string webhook_secret;             ///< `whsec_` + base64, or raw bytes
+    double webhook_fault_drop = 0;          ///< share of events never delivered
+    double webhook_fault_duplicate = 0;     ///< share delivered twice (same webhook-id)
+    double webhook_fault_late = 0;          ///< share delivered --webhook-late-ms late
+    std::int64_t webhook_late_ms = 3000;    ///< the delay of a late event
+    double webhook_fault_bad_signature = 0; ///< share whose first attempt carries a wrong signature
+    double webhook_fault_stale = 0;         ///< share whose first attempt carries a 10-minute-old timestamp
     std::string request_log; ///< --request-log: one line per API request to this file, empty = off
 };
 

@@ -49,6 +49,12 @@ void handle_emulator(request_context& c) {
     o["responses_open"] = c.responses.state().open_responses();
     o["conversation_locked"] = c.counters.conversation_locked;
     o["responses_duplicated"] = c.counters.responses_duplicated;
+    o["webhooks"] = json::object{
+        {"events", c.counters.webhook_events},       {"attempts", c.counters.webhook_attempts},
+        {"delivered", c.counters.webhook_delivered}, {"refused", c.counters.webhook_refused},
+        {"dropped", c.counters.webhook_dropped},     {"duplicated", c.counters.webhook_duplicated},
+        {"late", c.counters.webhook_late},           {"bad_signature", c.counters.webhook_bad_signature},
+        {"stale", c.counters.webhook_stale}};
     o["faults"] = json::object{{"server_error", c.counters.faults_5xx},
                                {"reset", c.counters.faults_reset},
                                {"slow", c.counters.faults_slow},

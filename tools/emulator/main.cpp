@@ -97,6 +97,37 @@ int main(int argc, char** argv) {
                    "sends) or 'flat' (code/message/param at the top, as the OpenAPI spec has it)")
         ->check(CLI::IsMember({"nested", "flat"}))
         ->capture_default_str();
+    auto* webhook_url = app.add_option("--webhook-url", cfg.webhook_url,
+                                       "Deliver the events of background responses (response.completed, "
+                                       ".failed, .cancelled, .incomplete) to this http:// URL, signed "
+                                       "as Standard Webhooks, at least once, retried on non-2xx");
+    app.add_option("--webhook-secret", cfg.webhook_secret,
+                   "The signing secret: whsec_ + base64, or raw bytes")
+        ->needs(webhook_url);
+    auto share = CLI::Range(0.0, 1.0);
+    app.add_option("--webhook-fault-drop", cfg.webhook_fault_drop, "Share of events never delivered")
+        ->check(share)
+        ->needs(webhook_url);
+    app.add_option("--webhook-fault-duplicate", cfg.webhook_fault_duplicate,
+                   "Share of events delivered twice, with the same webhook-id")
+        ->check(share)
+        ->needs(webhook_url);
+    app.add_option("--webhook-fault-late", cfg.webhook_fault_late,
+                   "Share of events delivered --webhook-late-ms late")
+        ->check(share)
+        ->needs(webhook_url);
+    app.add_option("--webhook-late-ms", cfg.webhook_late_ms, "How late a late event is")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option("--webhook-fault-bad-signature", cfg.webhook_fault_bad_signature,
+                   "Share of events whose first attempt carries a wrong signature (the retries are right)")
+        ->check(share)
+        ->needs(webhook_url);
+    app.add_option("--webhook-fault-stale", cfg.webhook_fault_stale,
+                   "Share of events whose first attempt carries a timestamp 10 minutes old (the retries are "
+                   "fresh)")
+        ->check(share)
+        ->needs(webhook_url);
     app.add_flag("--quota-exhausted", cfg.quota_exhausted,
                  "Answer every API request with 429 insufficient_quota (no retry-after)");
     auto* cert = app.add_option("--tls-cert", cfg.tls_cert, "PEM certificate chain: serve HTTPS")

@@ -286,6 +286,8 @@ void response_store::settle(response_rec& r, ms_t now) {
         return;
     r.finished = true;
     open_.erase(&r);
+    if (r.background && !cfg_.webhook_url.empty())
+        webhooks_.push_back({std::string("response.") + to_string(st), r.id, std::min(r.cancelled, r.end)});
     if (auto* c = find_conversation(r.conversation_id)) {
         // "Input items and output items from this response are automatically added to this
         // conversation" once it has produced them (SPEC ConversationParam).
@@ -334,6 +336,7 @@ void response_store::clear() {
     conversations_.clear();
     open_.clear();
     tags_.clear();
+    webhooks_.clear();
     seq_ = 0;
     rng_.seed(cfg_.seed ^ 0x7e5b0ULL);
 }

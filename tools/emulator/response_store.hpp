@@ -63,6 +63,13 @@ struct conversation_rec {
     std::string active_response; ///< the response operating on it until it ends ("" = none)
 };
 
+/** @brief A webhook event due for a background response that ended (`response.completed`, ...). */
+struct pending_webhook {
+    std::string type;        ///< e.g. `response.completed`
+    std::string response_id; ///< the event's `data.id`
+    ms_t ended = 0;          ///< when the response ended (the event's `created_at`)
+};
+
 /** @brief Responses and conversations. Thread safety: single-threaded (the server's io_context). */
 class response_store {
 public:
@@ -113,6 +120,9 @@ public:
     json::object usage(const response_rec& r, response_status st) const;
 
     std::size_t open_responses() const { return open_.size(); }
+    /** @brief The webhook events of the background responses that ended since the last call (only when
+     * --webhook-url is set: otherwise none are kept). Call settle_all first. */
+    std::vector<pending_webhook> take_webhooks() { return std::exchange(webhooks_, {}); }
     /** @brief Forgets everything (POST /v1/emulator/reset). */
     void clear();
 
@@ -128,6 +138,7 @@ private:
     std::unordered_map<std::string, std::unique_ptr<conversation_rec>> conversations_;
     std::unordered_set<response_rec*> open_;
     std::unordered_set<std::string> tags_;
+    std::vector<pending_webhook> webhooks_;
 };
 
 /** @brief Bytes an item contributes to the token counts (message text, arguments, output). */

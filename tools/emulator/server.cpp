@@ -75,6 +75,8 @@ server::server(asio::io_context& ioc, const config& cfg)
     : ioc_(ioc), cfg_(cfg), api_(cfg), faults_(cfg), jitter_rng_(cfg.seed ^ 0x7a5e17ULL), acceptor_(ioc) {
     if (!cfg.request_log.empty())
         log_ = std::make_unique<request_log>(cfg.request_log);
+    if (!cfg.webhook_url.empty())
+        webhooks_ = std::make_unique<webhook_sender>(ioc, cfg, api_.response_state(), api_.counters());
     if (!cfg.tls_cert.empty()) {
         ssl_.emplace(asio::ssl::context::tls_server);
         ssl_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
@@ -91,6 +93,8 @@ server::server(asio::io_context& ioc, const config& cfg)
 
 void server::start() {
     asio::co_spawn(ioc_, accept_loop(), asio::detached);
+    if (webhooks_)
+        asio::co_spawn(ioc_, webhooks_->run(), asio::detached);
 }
 
 void server::stop() {

@@ -5,6 +5,7 @@
 #include "api.hpp"
 #include "config.hpp"
 #include "faults.hpp"
+#include "webhook_delivery.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -50,7 +51,8 @@ private:
     std::mt19937_64 jitter_rng_; ///< --transit-jitter-ms draws, apart from the faults' sequence
     asio::ip::tcp::acceptor acceptor_;
     std::optional<asio::ssl::context> ssl_;
-    std::unique_ptr<request_log> log_; ///< --request-log, null when off
+    std::unique_ptr<request_log> log_;         ///< --request-log, null when off
+    std::unique_ptr<webhook_sender> webhooks_; ///< --webhook-url, null when off
 };
 
 } // namespace paced::emulator

@@ -66,6 +66,16 @@ struct stats {
     /// responses whose metadata tag `paced_request_id` an earlier response already carried: work a client
     /// had the server do twice (for example a create re-sent after its answer was lost)
     std::uint64_t responses_duplicated = 0;
+    // Webhook deliveries (webhook_delivery.cpp).
+    std::uint64_t webhook_events = 0;        ///< events due (one per background response that ended)
+    std::uint64_t webhook_attempts = 0;      ///< POSTs sent, retries and duplicates included
+    std::uint64_t webhook_delivered = 0;     ///< POSTs answered 2xx
+    std::uint64_t webhook_refused = 0;       ///< POSTs answered otherwise, or whose connection failed
+    std::uint64_t webhook_dropped = 0;       ///< events never sent (--webhook-fault-drop)
+    std::uint64_t webhook_duplicated = 0;    ///< events sent twice
+    std::uint64_t webhook_late = 0;          ///< events sent late
+    std::uint64_t webhook_bad_signature = 0; ///< first attempts signed wrongly
+    std::uint64_t webhook_stale = 0;         ///< first attempts with a stale timestamp
 
     void count_request(std::size_t route, std::int64_t steady_ms);
     /** @brief Clears everything except connections_accepted (connections outlive a reset). */
