@@ -18,3 +18,5 @@
 #include <paced/streaming/response_stream.hpp>
 #include <paced/streaming/run_stream.hpp>
 #include <paced/version.hpp>
+#include <paced/webhooks.hpp>
+#include <paced/webhooks/receiver.hpp>

@@ -15,6 +15,10 @@
 
 namespace paced {
 
+namespace webhooks {
+class receiver;
+} // namespace webhooks
+
 /// How `client.respond` follows a response: created in the background and polled (`GET /responses/{id}`),
 /// or streamed.
 enum class respond_mode { background_poll, stream };
@@ -37,6 +41,13 @@ struct respond_options {
     bool background_stream = true;
     /// Waits between retrievals (background_poll, and a stream's fallback).
     poll_options poll;
+    /** background_poll: wait for the response's completion webhook (`response.completed`, `.failed`,
+     * `.cancelled`, `.incomplete`) on this receiver instead of polling, then retrieve it once: a response
+     * costs its create and one retrieval, whatever its length. A webhook that is late or lost is made up
+     * for by a retrieval every `completion_poll`. Must outlive the call. */
+    webhooks::receiver* completion = nullptr;
+    /// With `completion`: the longest wait for the webhook before a retrieval looks anyway.
+    std::chrono::milliseconds completion_poll{30'000};
     /// Answers function calls; when empty, a response that asks for them is returned to the caller.
     function_call_handler on_function_call;
     /// Responses with function calls answered before the follow fails with `errc::tool_failed`.

@@ -7,6 +7,8 @@
 //   bool named() const;                                     the object exists and can be cancelled
 //   request_options const& requests() const;                the options of the caller's requests
 //   void drop_current();                                    frees the object's last state (waits)
+// and may provide, to wait for an event instead of a timer before a retrieval (a webhook):
+//   bool waits_for_completion() const;  awaitable<void> wait_for_completion();
 //   awaitable<detail::api_response> begin_retrieve(request_options const&);
 //   void take_retrieved(detail::api_response const&);       sets next_ from the machine
 //   awaitable<void> run_step();                             create, streams, tools, submissions...
@@ -112,6 +114,10 @@ protected:
     follower(sansio::follow_config const& config, std::optional<std::chrono::milliseconds> deadline)
         : machine_(config), deadline_(deadline) {}
 
+    /// By default a retrieval waits on the timer for the machine's wait (a driver hides these two).
+    bool waits_for_completion() const noexcept { return false; }
+    boost::asio::awaitable<void> wait_for_completion() { co_return; }
+
     sansio::follow_machine machine_;
     sansio::follow_action next_; // the machine's last answer: the step in progress, or the one to come
     std::optional<std::chrono::milliseconds> deadline_;
@@ -147,7 +153,9 @@ private:
                 continue;
             }
             driver().drop_current(); // not held while waiting, nor while queued for the budget
-            if (next_.wait.count() > 0) {
+            if (driver().waits_for_completion()) {
+                co_await driver().wait_for_completion(); // an event says when to look, not the timer
+            } else if (next_.wait.count() > 0) {
                 timer.expires_after(next_.wait);
                 // Thousands of objects may wait here at once: the wait's operation gets its exact size.
                 co_await timer.async_wait(

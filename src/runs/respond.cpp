@@ -4,6 +4,7 @@
 // resources.
 
 #include <paced/client.hpp>
+#include <paced/webhooks/receiver.hpp>
 
 #include "resources/call.hpp"
 #include "resources/response_accounting.hpp"
@@ -22,12 +23,15 @@ struct respond_follow_options {
     function_call_handler on_function_call;
     std::uint16_t max_function_rounds;
     bool background;
+    webhooks::receiver* completion;
+    std::chrono::milliseconds completion_poll;
     request_options request;
 
     explicit respond_follow_options(respond_options& o)
         : on_function_call(std::move(o.on_function_call)), max_function_rounds(o.max_function_rounds),
           background(o.mode == respond_mode::background_poll || o.background_stream),
-          request(std::move(o.request)) {}
+          completion(o.mode == respond_mode::background_poll ? o.completion : nullptr),
+          completion_poll(o.completion_poll), request(std::move(o.request)) {}
 };
 
 sansio::follow_config follow_config_of(respond_options const& o) {
@@ -75,6 +79,8 @@ private:
         if (!options_.background && params_->store.value_or(true) == false)
             stored_ = false;
         validate(*params_);
+        if (options_.completion && options_.completion_poll.count() <= 0)
+            throw_error(errc::invalid_argument, "completion_poll: must be positive");
         if (options_.on_function_call) {
             next_turn_ = std::make_unique<response_create_params>(*params_);
             next_turn_->input.clear();
@@ -85,6 +91,14 @@ private:
 
     request_options const& requests() const noexcept { return options_.request; }
     void drop_current() noexcept { current_.reset(); }
+
+    /// With a completion receiver, a background response is retrieved when its webhook says it ended
+    /// (or after completion_poll, should the webhook be late or lost), not on the poll timer.
+    bool waits_for_completion() const noexcept { return options_.completion && !id_.empty(); }
+    asio::awaitable<void> wait_for_completion() {
+        auto const ended = co_await options_.completion->wait(id_, options_.completion_poll);
+        (void)ended; // the event, or a timeout: either way one retrieval tells the response's state
+    }
     /// A background response exists on the server and can be cancelled there.
     bool named() const noexcept { return !id_.empty() && options_.background; }
     /// The response can be retrieved (polled) by its id.
