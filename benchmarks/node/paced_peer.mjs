@@ -7,8 +7,11 @@
 // setting up the uploads that requests the pacer let go reach the server bunched, well after their turn;
 // the first early one is refused, and since refused requests count, every later one too (measured: 0 of
 // 500 files in both modes).
+// With --api responses, each file is one response instead (its text inline, as paced-batch --api responses
+// sends it): created in the background and retrieved every 1 s until it ends (the background guide's loop:
+// no official SDK has a poll helper for responses), or streamed to its end.
 // Usage: node paced_peer.mjs --base-url URL --files DIR --rpm N [--mode poll|stream] [--concurrency N]
-//        --out result.json
+//        [--api assistants|responses] --out result.json
 
 import fs from 'node:fs';
 import { OpenAI, args, errorKind, inputFiles, prompt, writeResult } from './sdk.mjs';
@@ -89,10 +92,38 @@ async function streamed(assistantId, file) {
     return 1;
 }
 
+function turn(file) {
+    return { model: 'gpt-4o-mini',
+             input: [{ role: 'user', content: [{ type: 'input_text', text: prompt },
+                                               { type: 'input_text', text: fs.readFileSync(file, 'utf8') }] }] };
+}
+
+async function responsePolled(_, file) {
+    let r = await openai.responses.create({ ...turn(file), background: true });
+    while (r.status === 'queued' || r.status === 'in_progress') {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        r = await openai.responses.retrieve(r.id);
+    }
+    if (r.status !== 'completed') throw new Error(`response ended ${r.status}`);
+    return r.output_text.length;
+}
+
+async function responseStreamed(_, file) {
+    const stream = await openai.responses.create({ ...turn(file), stream: true });
+    let status = '';
+    for await (const event of stream)
+        if (event.type === 'response.completed' || event.type === 'response.failed') status = event.response.status;
+    if (status !== 'completed') throw new Error(`response ended ${status || 'without its end'}`);
+    return 1;
+}
+
+const responses = (a.api ?? 'assistants') === 'responses';
 const started = performance.now();
-const assistant = await openai.beta.assistants.create({ model: 'gpt-4o-mini', name: 'bench',
-                                                       tools: [{ type: 'file_search' }] });
-const perFile = mode === 'stream' ? streamed : polled;
+const assistant = responses ? { id: '' }
+                            : await openai.beta.assistants.create({ model: 'gpt-4o-mini', name: 'bench',
+                                                                    tools: [{ type: 'file_search' }] });
+const perFile = responses ? (mode === 'stream' ? responseStreamed : responsePolled)
+                          : (mode === 'stream' ? streamed : polled);
 const concurrency = Number(a.concurrency ?? 64);
 const settled = new Array(files.length);
 let next = 0;
