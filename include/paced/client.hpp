@@ -4,6 +4,7 @@
 #include <paced/client_options.hpp>
 #include <paced/pacing/budget.hpp>
 #include <paced/resources/assistants.hpp>
+#include <paced/resources/batches.hpp>
 #include <paced/resources/conversations.hpp>
 #include <paced/resources/files.hpp>
 #include <paced/resources/responses.hpp>
@@ -78,6 +79,7 @@ public:
     vector_stores_resource vector_stores() const { return vector_stores_resource{impl_}; }
     responses_resource responses() const { return responses_resource{impl_}; }
     conversations_resource conversations() const { return conversations_resource{impl_}; }
+    batches_resource batches() const { return batches_resource{impl_}; }
 
     /** @brief Runs an assistant on a thread to its end: creates the run, then polls it (or streams it,
      * with `run_mode::stream`), answering `requires_action` with `options.on_tool_call`.

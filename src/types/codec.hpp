@@ -13,6 +13,7 @@
 
 #include <paced/error.hpp>
 #include <paced/types/assistant.hpp>
+#include <paced/types/batch.hpp>
 #include <paced/types/common.hpp>
 #include <paced/types/conversation.hpp>
 #include <paced/types/file.hpp>
@@ -40,6 +41,7 @@
 namespace paced::detail {
 
 // ---- enums -------------------------------------------------------------------------------------------
+void enum_from_string(std::string_view s, batch_status& out) noexcept;
 void enum_from_string(std::string_view s, file_purpose& out) noexcept;
 void enum_from_string(std::string_view s, file_status& out) noexcept;
 void enum_from_string(std::string_view s, message_role& out) noexcept;

@@ -297,6 +297,25 @@ PACED_JSON_RULES(conversation_update_params, .always = "metadata") // the API re
 BOOST_DESCRIBE_STRUCT(conversation_items_create_params, (), (items, extra_body))
 PACED_JSON_RULES(conversation_items_create_params, .always = "items")
 
+// ---- batch.hpp -----------------------------------------------------------------------------------------
+BOOST_DESCRIBE_STRUCT(batch_request_counts, (), (total, completed, failed, extra))
+BOOST_DESCRIBE_STRUCT(batch_error, (), (code, message, param, line, extra))
+BOOST_DESCRIBE_STRUCT(batch_errors, (), (data, extra))
+PACED_JSON_RULES(batch_errors, .object = "list")
+BOOST_DESCRIBE_STRUCT(batch, (),
+                      (id, endpoint, errors, input_file_id, completion_window, status, output_file_id,
+                       error_file_id, created_at, in_progress_at, expires_at, finalizing_at, completed_at,
+                       failed_at, expired_at, cancelling_at, cancelled_at, request_counts, metadata, extra))
+PACED_JSON_RULES(batch, .object = "batch", .nullable = "errors output_file_id error_file_id")
+BOOST_DESCRIBE_STRUCT(batch_create_params, (),
+                      (input_file_id, endpoint, completion_window, metadata, output_expires_after,
+                       extra_body))
+BOOST_DESCRIBE_STRUCT(batch_list_params, (), (limit, after))
+BOOST_DESCRIBE_STRUCT(batch_request_line, (), (custom_id, method, url, body, extra))
+BOOST_DESCRIBE_STRUCT(batch_result_response, (), (status_code, request_id, body, extra))
+BOOST_DESCRIBE_STRUCT(batch_result_line, (), (id, custom_id, response, error, extra))
+PACED_JSON_RULES(batch_result_line, .nullable = "response error")
+
 namespace detail {
 // Members no rule covers, read and written by hand (defined next to their model).
 

@@ -15,6 +15,8 @@
 
 namespace paced {
 
+PACED_ENUM_NAMES(batch_status, "validating", "failed", "in_progress", "finalizing", "completed", "expired",
+                 "cancelling", "cancelled")
 PACED_ENUM_NAMES(file_purpose, "assistants", "assistants_output", "batch", "batch_output", "fine-tune",
                  "fine-tune-results", "vision", "user_data", "evals")
 PACED_ENUM_NAMES(file_status, "uploaded", "processed", "error")
@@ -29,6 +31,7 @@ PACED_ENUM_NAMES(vector_store_status, "expired", "in_progress", "completed")
 PACED_ENUM_NAMES(vector_store_file_status, "in_progress", "completed", "cancelled", "failed")
 
 // The tables must name every enumerator before `unknown`.
+static_assert(std::size(batch_status_names) == static_cast<std::size_t>(batch_status::unknown));
 static_assert(std::size(file_purpose_names) == static_cast<std::size_t>(file_purpose::unknown));
 static_assert(std::size(file_status_names) == static_cast<std::size_t>(file_status::unknown));
 static_assert(std::size(message_role_names) == static_cast<std::size_t>(message_role::unknown));

@@ -41,6 +41,7 @@ PACED_INSTANTIATE_LIST(run_step)
 PACED_INSTANTIATE_LIST(vector_store)
 PACED_INSTANTIATE_LIST(vector_store_file)
 PACED_INSTANTIATE_LIST(input_item)
+PACED_INSTANTIATE_LIST(batch)
 PACED_INSTANTIATE_LIST(conversation_item)
 
 } // namespace paced
