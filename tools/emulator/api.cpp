@@ -17,6 +17,7 @@ std::size_t api::route_count() {
 
 api::api(const config& cfg)
     : cfg_(cfg), stats_(route_count()), store_(cfg, stats_), responses_(cfg, stats_, store_.ids),
+      batches_(cfg, stats_, store_),
       limiter_(cfg.rpm, cfg.tpm,
                cfg.rate_layout == "per-model" ? rate_layout::per_model : rate_layout::global,
                cfg.endpoint_rpm, cfg.rate_limit_headers) {}
@@ -27,7 +28,8 @@ route_match api::match(http::verb method, std::string_view target) const {
 
 api_response api::handle(api_request& req, const route_match& route, const fault_plan& faults) {
     api_response res;
-    request_context c{cfg_, store_, stats_, limiter_, responses_, req, route, res, now_ms(), steady_ns()};
+    request_context c{cfg_, store_, stats_, limiter_, responses_, batches_,
+                      req,  route,  res,    now_ms(), steady_ns()};
 
     if (route.emulator) {
         handle_emulator(c);
@@ -119,6 +121,9 @@ api_response api::handle(api_request& req, const route_match& route, const fault
             return res;
         case api_area::responses:
             handle_responses(c);
+            return res;
+        case api_area::batches:
+            handle_batches(c);
             return res;
         case api_area::emulator:
         case api_area::none:

@@ -3,6 +3,7 @@
 // source). Routing is in routes.cpp, the checks every request passes in api.cpp, the endpoints in one
 // file per API area.
 
+#include "batch_jobs.hpp"
 #include "config.hpp"
 #include "faults.hpp"
 #include "multipart.hpp"
@@ -59,6 +60,7 @@ public:
     stats& counters() { return stats_; }
     store& state() { return store_; }
     response_store& response_state() { return responses_.state(); }
+    batch_jobs& batch_state() { return batches_; }
     std::string next_request_id() { return store_.ids.request_id(); }
     static std::size_t route_count();
     /** @brief "METHOD /v1/pattern" of a matched route (the stats' key), "unknown" when none matched. */
@@ -69,6 +71,7 @@ private:
     stats stats_;
     store store_;
     responses_api responses_; ///< /v1/responses*, /v1/conversations* (responses.hpp)
+    batch_jobs batches_;      ///< /v1/batches* (batch_jobs.hpp)
     rate_limiter limiter_;
 };
 

@@ -36,6 +36,11 @@ struct config {
     std::string tls_cert;
     std::string tls_key;
     std::uint64_t seed = 1;
+    // The Batch API (batch_jobs.cpp).
+    std::int64_t batch_ms = 3000;         ///< from a batch's creation to its end
+    std::int64_t batch_max_lines = 50000; ///< requests per input file (the API's limit)
+    std::int64_t batch_queue_tokens = 0;  ///< enqueued input tokens per model, 0 = no limit
+    double fault_batch_expire = 0;        ///< share of lines not done when the window closes
     // Webhooks (webhook_delivery.cpp): where and how the events of background responses are delivered.
     std::string webhook_url;                ///< http://host:port/path; empty: no webhooks
     std::string webhook_secret;             ///< `whsec_` + base64, or raw bytes

@@ -3,6 +3,7 @@
 // share), and the handlers themselves: one function per area, each in the area's own file.
 
 #include "api.hpp"
+#include "batch_jobs.hpp"
 #include "validate.hpp"
 
 #include <cstdint>
@@ -18,6 +19,7 @@ struct request_context {
     stats& counters;
     rate_limiter& limiter;
     responses_api& responses; ///< the Responses and Conversations endpoints, with their own state
+    batch_jobs& batches;      ///< the Batch API's state
     api_request& req;
     const route_match& route;
     api_response& res;
@@ -56,6 +58,7 @@ void handle_threads(request_context& c);
 void handle_runs(request_context& c);
 void handle_vector_stores(request_context& c);
 void handle_responses(request_context& c);
+void handle_batches(request_context& c);
 void handle_emulator(request_context& c);
 
 } // namespace paced::emulator

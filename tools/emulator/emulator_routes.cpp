@@ -8,6 +8,7 @@ void handle_emulator(request_context& c) {
     if (c.route.id == route::emu_reset) {
         c.st.clear();
         c.responses.state().clear();
+        c.batches.clear();
         c.counters.reset();
         c.limiter.reset();
         c.res.body = R"({"object":"emulator.reset","ok":true})";
@@ -49,6 +50,11 @@ void handle_emulator(request_context& c) {
     o["responses_open"] = c.responses.state().open_responses();
     o["conversation_locked"] = c.counters.conversation_locked;
     o["responses_duplicated"] = c.counters.responses_duplicated;
+    c.batches.settle_all(c.now);
+    o["batches_created"] = c.counters.batches_created;
+    o["batch_lines"] = c.counters.batch_lines;
+    o["batches_completed"] = c.counters.batches_completed;
+    o["batches_not_completed"] = c.counters.batches_not_completed;
     o["webhooks"] = json::object{
         {"events", c.counters.webhook_events},       {"attempts", c.counters.webhook_attempts},
         {"delivered", c.counters.webhook_delivered}, {"refused", c.counters.webhook_refused},

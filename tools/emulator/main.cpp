@@ -97,6 +97,21 @@ int main(int argc, char** argv) {
                    "sends) or 'flat' (code/message/param at the top, as the OpenAPI spec has it)")
         ->check(CLI::IsMember({"nested", "flat"}))
         ->capture_default_str();
+    app.add_option("--batch-ms", cfg.batch_ms, "How long a batch takes from its creation to its end")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    app.add_option("--batch-max-lines", cfg.batch_max_lines, "Requests a batch's input file may hold")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    app.add_option("--batch-queue-tokens", cfg.batch_queue_tokens,
+                   "Enqueued input tokens per model across unfinished batches; a batch over it fails with "
+                   "token_limit_exceeded (0 = no limit)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option("--fault-batch-expire", cfg.fault_batch_expire,
+                   "Share of batch lines not done when the window closes: their batch ends expired, they "
+                   "come back in the error file as batch_expired")
+        ->check(CLI::Range(0.0, 1.0));
     auto* webhook_url = app.add_option("--webhook-url", cfg.webhook_url,
                                        "Deliver the events of background responses (response.completed, "
                                        ".failed, .cancelled, .incomplete) to this http:// URL, signed "

@@ -96,6 +96,11 @@ constexpr route_def routes[] = {
      "/v1/conversations/{conversation_id}/items/{item_id}"},
     {route::conv_item_delete, api_area::responses, http::verb::delete_,
      "/v1/conversations/{conversation_id}/items/{item_id}"},
+    // The Batch API (batches.cpp; "jobs" apart from the vector stores' file batches above).
+    {route::jobs_create, api_area::batches, http::verb::post, "/v1/batches"},
+    {route::jobs_list, api_area::batches, http::verb::get, "/v1/batches"},
+    {route::jobs_get, api_area::batches, http::verb::get, "/v1/batches/{batch_id}"},
+    {route::jobs_cancel, api_area::batches, http::verb::post, "/v1/batches/{batch_id}/cancel"},
     {route::emu_stats, api_area::emulator, http::verb::get, "/v1/emulator/stats"},
     {route::emu_reset, api_area::emulator, http::verb::post, "/v1/emulator/reset"},
 };

@@ -14,7 +14,7 @@ namespace paced::emulator {
 namespace http = boost::beast::http;
 
 /** @brief The API areas: each has one handler file, and api::handle dispatches on it. */
-enum class api_area { none, files, assistants, threads, runs, vector_stores, responses, emulator };
+enum class api_area { none, files, assistants, threads, runs, vector_stores, responses, batches, emulator };
 
 namespace route {
 
@@ -78,6 +78,10 @@ enum id : int {
     conv_items_list,
     conv_item_get,
     conv_item_delete,
+    jobs_create,
+    jobs_list,
+    jobs_get,
+    jobs_cancel,
     emu_stats,
     emu_reset,
     total ///< the number of routes; also the stats slot of unknown routes

@@ -76,7 +76,8 @@ server::server(asio::io_context& ioc, const config& cfg)
     if (!cfg.request_log.empty())
         log_ = std::make_unique<request_log>(cfg.request_log);
     if (!cfg.webhook_url.empty())
-        webhooks_ = std::make_unique<webhook_sender>(ioc, cfg, api_.response_state(), api_.counters());
+        webhooks_ = std::make_unique<webhook_sender>(ioc, cfg, api_.response_state(), api_.batch_state(),
+                                                     api_.counters());
     if (!cfg.tls_cert.empty()) {
         ssl_.emplace(asio::ssl::context::tls_server);
         ssl_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |

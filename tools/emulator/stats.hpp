@@ -66,6 +66,11 @@ struct stats {
     /// responses whose metadata tag `paced_request_id` an earlier response already carried: work a client
     /// had the server do twice (for example a create re-sent after its answer was lost)
     std::uint64_t responses_duplicated = 0;
+    // The Batch API (batch_jobs.cpp).
+    std::uint64_t batches_created = 0;
+    std::uint64_t batch_lines = 0; ///< request lines of every batch created
+    std::uint64_t batches_completed = 0;
+    std::uint64_t batches_not_completed = 0; ///< failed, expired or cancelled
     // Webhook deliveries (webhook_delivery.cpp).
     std::uint64_t webhook_events = 0;        ///< events due (one per background response that ended)
     std::uint64_t webhook_attempts = 0;      ///< POSTs sent, retries and duplicates included

@@ -75,8 +75,9 @@ std::string webhook_signature(const std::string& secret, const std::string& id, 
 }
 
 webhook_sender::webhook_sender(asio::io_context& ioc, const config& cfg, response_store& responses,
-                               stats& counters)
-    : ioc_(ioc), cfg_(cfg), responses_(responses), stats_(counters), rng_(cfg.seed ^ 0x3b5d0c1ULL) {
+                               batch_jobs& batches, stats& counters)
+    : ioc_(ioc), cfg_(cfg), responses_(responses), batches_(batches), stats_(counters),
+      rng_(cfg.seed ^ 0x3b5d0c1ULL) {
     split_url(cfg.webhook_url, host_, port_, target_);
 }
 
@@ -91,22 +92,26 @@ asio::awaitable<void> webhook_sender::run() {
         co_await tick.async_wait(asio::use_awaitable);
         // Responses end on their timeline whether or not anybody looks: settling them here is what
         // makes their end an event.
-        responses_.settle_all(now_ms());
+        const ms_t now = now_ms();
+        responses_.settle_all(now);
+        batches_.settle_all(now);
         for (const auto& w : responses_.take_webhooks())
-            dispatch(w);
+            dispatch(w.type, w.response_id, w.ended);
+        for (const auto& w : batches_.take_webhooks())
+            dispatch(w.type, w.batch_id, w.ended);
     }
 }
 
-void webhook_sender::dispatch(const pending_webhook& w) {
+void webhook_sender::dispatch(const std::string& type, const std::string& resource_id, ms_t ended) {
     ++stats_.webhook_events;
     char id[32];
     std::snprintf(id, sizeof id, "evt_%016llx",
                   static_cast<unsigned long long>(cfg_.seed * 7919 + ++next_event_));
     json::object event{{"id", id},
                        {"object", "event"},
-                       {"created_at", w.ended / 1000},
-                       {"type", w.type},
-                       {"data", json::object{{"id", w.response_id}}}};
+                       {"created_at", ended / 1000},
+                       {"type", type},
+                       {"data", json::object{{"id", resource_id}}}};
     delivery d{.id = id, .body = json::serialize(event)};
     if (draw(cfg_.webhook_fault_drop)) {
         ++stats_.webhook_dropped; // lost on the way: the receiver must not wait for it forever

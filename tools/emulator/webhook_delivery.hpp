@@ -5,6 +5,7 @@
 // is not 2xx, with the faults a receiver must survive (dropped, duplicated, late, badly signed, stale).
 // Derived from ../shared/docs/protocol.md section 6 and responses.md section 7, not from the SDK.
 
+#include "batch_jobs.hpp"
 #include "config.hpp"
 #include "response_store.hpp"
 #include "stats.hpp"
@@ -32,7 +33,8 @@ std::string webhook_signature(const std::string& secret, const std::string& id, 
  */
 class webhook_sender {
 public:
-    webhook_sender(asio::io_context& ioc, const config& cfg, response_store& responses, stats& counters);
+    webhook_sender(asio::io_context& ioc, const config& cfg, response_store& responses, batch_jobs& batches,
+                   stats& counters);
     /** @brief The loop that finds due events; runs until the io_context stops. */
     asio::awaitable<void> run();
 
@@ -43,7 +45,7 @@ private:
         bool bad_signature = false;
         bool stale = false;
     };
-    void dispatch(const pending_webhook& w);
+    void dispatch(const std::string& type, const std::string& resource_id, ms_t ended);
     asio::awaitable<void> deliver(delivery d, std::int64_t delay_ms);
     /** @brief One POST; true for a 2xx answer. */
     asio::awaitable<bool> post_once(const delivery& d, bool first);
@@ -52,6 +54,7 @@ private:
     asio::io_context& ioc_;
     const config& cfg_;
     response_store& responses_;
+    batch_jobs& batches_;
     stats& stats_;
     std::mt19937_64 rng_;
     std::uint64_t next_event_ = 0;
