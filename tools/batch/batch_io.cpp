@@ -98,6 +98,15 @@ bool resolve_settings(settings& cfg, std::string& problem) {
         problem = "no API key: pass --api-key or set OPENAI_API_KEY";
         return false;
     }
+    if (cfg.via == "batch-api" && cfg.api != "responses") {
+        problem = "--via batch-api runs responses: add --api responses";
+        return false;
+    }
+    if (cfg.via == "batch-api" && cfg.out_path.empty()) {
+        problem =
+            "--via batch-api needs --out FILE.jsonl (FILE.jsonl.batches keeps the batches for --resume)";
+        return false;
+    }
     if (cfg.api == "responses" && cfg.model.empty()) {
         problem = "--api responses needs --model M (responses name their model; there is no assistant)";
         return false;

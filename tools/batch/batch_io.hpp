@@ -44,10 +44,13 @@ struct settings {
     std::string shard;               ///< "K/N", empty: every file
     std::size_t max_connections = 0; ///< 0: the larger of 64 (the client's default) and `concurrency`
     std::string mode = "stream";
-    std::string api = "assistants";                          ///< --api: assistants (runs) | responses
-    std::string threads = "pool";                            ///< --threads: pool | per-file | with-run
-    std::size_t pool_size = 0;                               ///< 0: --concurrency
-    std::string attach = "auto";                             ///< --attach: inline | upload | auto
+    std::string api = "assistants";  ///< --api: assistants (runs) | responses
+    std::string via;                 ///< --via: empty (one request per file) | batch-api
+    std::size_t batch_lines = 50000; ///< --batch-lines: lines per batch (the API's limit)
+    long batch_poll_ms = 60000;      ///< --batch-poll-ms: between retrievals of a batch
+    std::string threads = "pool";    ///< --threads: pool | per-file | with-run
+    std::size_t pool_size = 0;       ///< 0: --concurrency
+    std::string attach = "auto";     ///< --attach: inline | upload | auto
     std::size_t inline_max_bytes = default_inline_max_bytes; ///< the largest file auto sends inline
     long poll_interval_ms = 1000;
     std::string redis_url;

@@ -7,6 +7,7 @@
 #include "batch_io.hpp"
 #include "file_runs.hpp"
 #include "pooled_threads.hpp"
+#include "via_batch_api.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -100,6 +101,16 @@ int main(int argc, char** argv) {
                    "Which API does each file's work: 'assistants' (a run of an assistant on a thread) or "
                    "'responses' (one response of --model; --threads does not apply)")
         ->check(CLI::IsMember({"assistants", "responses"}))
+        ->capture_default_str();
+    app.add_option("--via", cfg.via,
+                   "'batch-api': send the files as lines of Batch API batches (with --api responses): half "
+                   "the price, a budget apart, a few requests for the whole batch, results within 24 h")
+        ->check(CLI::IsMember({"batch-api"}));
+    app.add_option("--batch-lines", cfg.batch_lines, "Lines per batch with --via batch-api (at most 50000)")
+        ->check(CLI::Range(1, 50000))
+        ->capture_default_str();
+    app.add_option("--batch-poll-ms", cfg.batch_poll_ms, "Milliseconds between retrievals of a batch")
+        ->check(CLI::PositiveNumber)
         ->capture_default_str();
     app.add_option("--threads", cfg.threads,
                    "Where each file's runs go: 'pool' (threads created once and lent to one file at a time; "
@@ -215,8 +226,13 @@ int main(int argc, char** argv) {
     int exit_code = 0;
     std::size_t skipped = 0;
 
+    std::optional<via_batch_outcome> via_batches;
     // Each file's line is written to --out as soon as it finishes, from inside its work item.
     auto drive = [&]() -> asio::awaitable<void> {
+        if (cfg.via == "batch-api") {
+            via_batches = co_await run_via_batch_api(*client, cfg, files, out, cfg.out_path + ".batches");
+            co_return;
+        }
         if (assistant_id.empty() && cfg.api == "assistants") {
             // Named parameters: g++ 12 mishandles braced temporaries inside a co_await expression.
             paced::assistant_create_params params{
@@ -334,6 +350,10 @@ int main(int argc, char** argv) {
         } catch (...) {
             ++t.failed;
         }
+    }
+    if (via_batches) {
+        t.completed += via_batches->completed;
+        t.failed += via_batches->failed;
     }
     if (results.empty() && fatal)
         skipped = files.size();
