@@ -29,20 +29,10 @@ boost::asio::awaitable<assistant> create_assistant(std::shared_ptr<detail::clien
     validate(params);
     // A batch's setup must survive a fault like its files do: a create whose answer was lost is looked
     // for among the newest assistants by its tag before it is sent again, so one call never makes two.
-    auto const tag = detail::tag_request(*impl, params.metadata);
-    auto const body = encode(params);
-    int const max_resends = opts.max_retries.value_or(impl->options().max_retries);
     assistants_resource assistants{impl};
-    auto a = co_await detail::create_once<assistant>(
-        *impl, "assistants.create", "the assistant", tag, max_resends,
-        [&] {
-            return detail::call_json<assistant>(*impl,
-                                                detail::json_request(verb::post, "/assistants",
-                                                                     "assistants.create",
-                                                                     detail::assistants_beta, body),
-                                                opts);
-        },
-        [&] { return find_tagged_assistant(assistants, tag); });
+    auto a = co_await detail::create_tagged<assistant>(
+        *impl, params, "/assistants", "assistants.create", detail::assistants_beta, opts, "the assistant",
+        [&](std::string const& tag) { return find_tagged_assistant(assistants, tag); });
     remember_assistant_model(*impl, a);
     co_return a;
 }

@@ -26,19 +26,10 @@ boost::asio::awaitable<batch> create_batch(std::shared_ptr<detail::client_impl> 
                                            batch_create_params params, request_options opts) {
     validate(params);
     // Batches can be listed: a create whose answer was lost is found by its tag rather than sent twice.
-    auto const tag = detail::tag_request(*impl, params.metadata);
-    auto const body = encode(params);
-    int const max_resends = opts.max_retries.value_or(impl->options().max_retries);
     batches_resource batches{impl};
-    co_return co_await detail::create_once<batch>(
-        *impl, "batches.create", "the batch", tag, max_resends,
-        [&] {
-            return detail::call_json<batch>(*impl,
-                                            detail::json_request(verb::post, "/batches", "batches.create",
-                                                                 detail::not_assistants_beta, body),
-                                            opts);
-        },
-        [&] { return find_tagged_batch(batches, tag); });
+    co_return co_await detail::create_tagged<batch>(
+        *impl, params, "/batches", "batches.create", detail::not_assistants_beta, opts, "the batch",
+        [&](std::string const& tag) { return find_tagged_batch(batches, tag); });
 }
 
 boost::asio::awaitable<batch> poll_batch(batches_resource batches, std::string id, poll_options poll,

@@ -183,4 +183,21 @@ boost::asio::awaitable<T> create_once(client_impl& impl, char const* what, char 
     }
 }
 
+/** The create of an object that can be listed (an assistant, a batch): tags `params.metadata` (see
+ * tag_request), POSTs the encoded parameters to `path`, and after an ambiguous failure looks for the
+ * object with `find(tag)` before sending it again (create_once). `route` names the call in logs and
+ * metrics, `created` its object. The parameters must have been validated. */
+template <class T, class Params, class Find>
+boost::asio::awaitable<T> create_tagged(client_impl& impl, Params& params, char const* path,
+                                        char const* route, bool beta, request_options const& opts,
+                                        char const* created, Find find) {
+    auto const tag = tag_request(impl, params.metadata);
+    auto const body = encode(params);
+    int const max_resends = opts.max_retries.value_or(impl.options().max_retries);
+    co_return co_await create_once<T>(
+        impl, route, created, tag, max_resends,
+        [&] { return call_json<T>(impl, json_request(verb::post, path, route, beta, body), opts); },
+        [&] { return find(tag); });
+}
+
 } // namespace paced::detail
