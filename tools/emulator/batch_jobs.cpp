@@ -329,17 +329,19 @@ json::object batch_jobs::render(const batch_job& b, ms_t t) const {
                                                            : json::value(nullptr)},
         {"metadata", b.metadata},
         {"model", b.model}};
+    // Once the lines have run (finalizing and after), each done line counts by its answer; at expiry
+    // the lines not done count as failed.
     std::int64_t completed = 0, failed = 0;
     const bool ran = st == batch_job_status::completed || st == batch_job_status::expired ||
                      st == batch_job_status::finalizing;
     for (const auto& l : b.lines) {
-        if (!ran || (!l.done && st != batch_job_status::finalizing))
-            continue;
-        ++(l.ok ? completed : failed);
+        if (!ran)
+            break;
+        if (l.done)
+            ++(l.ok ? completed : failed);
+        else if (st == batch_job_status::expired)
+            ++failed;
     }
-    if (st == batch_job_status::expired)
-        for (const auto& l : b.lines)
-            failed += l.done ? 0 : 1;
     o["request_counts"] = json::object{
         {"total", static_cast<std::int64_t>(b.lines.size())}, {"completed", completed}, {"failed", failed}};
     return o;
