@@ -3,6 +3,7 @@
 /// vector store files, file batches, and (next) Responses background mode.
 
 #include <paced/poll_schedule.hpp>
+#include <paced/request_options.hpp>
 #include <paced/response.hpp>
 
 #include <boost/asio/awaitable.hpp>
@@ -10,9 +11,34 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <chrono>
 #include <concepts>
 
 namespace paced {
+
+namespace webhooks {
+class receiver;
+} // namespace webhooks
+
+/** @brief How `responses().wait` and `batches().wait` learn that a background object ended.
+ *
+ * Without `completion`, the object is retrieved on the `poll` schedule until it ends. With it, the
+ * object's completion webhook is awaited on that receiver and the object retrieved once when it comes: a
+ * wait then costs one request, however long the object runs. A webhook that is late or lost costs one
+ * retrieval per `completion_poll`, never a hang; a server whose retrievals lag behind its webhook is
+ * retrieved on the `poll` schedule after the event.
+ */
+struct wait_options {
+    /// The waits between retrievals without `completion` (and after its event). Batches run for minutes
+    /// to hours: give them an interval of minutes, or a receiver.
+    poll_options poll;
+    /// The receiver the server's webhooks reach (`response.*`, `batch.*` events); must outlive the wait.
+    webhooks::receiver* completion = nullptr;
+    /// With `completion`: the longest wait for the webhook before a retrieval looks anyway.
+    std::chrono::milliseconds completion_poll{30'000};
+    /// Options of every retrieval (its `metadata` is filled by each in turn).
+    request_options request;
+};
 
 /** @brief Calls `fetch` until `done(value)` holds, waiting on an asio timer between calls.
  *

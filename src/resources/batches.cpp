@@ -3,6 +3,7 @@
 #include <paced/resources/batches.hpp>
 
 #include "resources/call.hpp"
+#include "webhooks/completion_watch.hpp"
 
 namespace paced {
 
@@ -32,16 +33,14 @@ boost::asio::awaitable<batch> create_batch(std::shared_ptr<detail::client_impl> 
         [&](std::string const& tag) { return find_tagged_batch(batches, tag); });
 }
 
-boost::asio::awaitable<batch> poll_batch(batches_resource batches, std::string id, poll_options poll,
-                                         request_options opts) {
+boost::asio::awaitable<batch> wait_batch(batches_resource batches, std::string id, wait_options wait) {
     validate_id("batch_id", id);
-    co_return co_await poll_until<batch>(
-        [&](response_metadata* meta) {
-            auto o = opts;
-            o.metadata = meta;
-            return batches.retrieve(id, std::move(o));
+    co_return co_await detail::wait_until_ended<batch>(
+        std::move(id), std::move(wait),
+        [&](std::string const& batch_id, request_options o) {
+            return batches.retrieve(batch_id, std::move(o));
         },
-        [](batch const& b) { return is_terminal(b.status.value); }, poll);
+        [](batch const& b) { return is_terminal(b.status.value); });
 }
 
 } // namespace
@@ -73,7 +72,11 @@ boost::asio::awaitable<page<batch>> batches_resource::list(batch_list_params par
 
 boost::asio::awaitable<batch> batches_resource::poll(std::string_view batch_id, poll_options poll,
                                                      request_options opts) {
-    return poll_batch(batches_resource{impl_}, std::string{batch_id}, poll, std::move(opts));
+    return wait(batch_id, {.poll = poll, .request = std::move(opts)});
+}
+
+boost::asio::awaitable<batch> batches_resource::wait(std::string_view batch_id, wait_options wait) {
+    return wait_batch(batches_resource{impl_}, std::string{batch_id}, std::move(wait));
 }
 
 } // namespace paced

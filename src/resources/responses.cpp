@@ -6,6 +6,7 @@
 #include "resources/call.hpp"
 #include "resources/response_accounting.hpp"
 #include "streaming/response_stream_impl.hpp"
+#include "webhooks/completion_watch.hpp"
 
 namespace paced {
 
@@ -90,6 +91,17 @@ boost::asio::awaitable<response_stream> retrieve_response_stream(std::shared_ptr
     co_return stream;
 }
 
+boost::asio::awaitable<response> wait_response(responses_resource responses, std::string id,
+                                               wait_options wait) {
+    validate_id("response_id", id);
+    co_return co_await detail::wait_until_ended<response>(
+        std::move(id), std::move(wait),
+        [&](std::string const& response_id, request_options o) {
+            return responses.retrieve(response_id, std::move(o));
+        },
+        [](response const& r) { return is_terminal(r.status.value); });
+}
+
 } // namespace
 
 boost::asio::awaitable<response> responses_resource::create(response_create_params params,
@@ -117,6 +129,10 @@ boost::asio::awaitable<response_stream>
 responses_resource::retrieve_stream(std::string_view response_id, std::optional<std::int64_t> starting_after,
                                     request_options opts) {
     return retrieve_response_stream(impl_, std::string{response_id}, starting_after, std::move(opts));
+}
+
+boost::asio::awaitable<response> responses_resource::wait(std::string_view response_id, wait_options wait) {
+    return wait_response(responses_resource{impl_}, std::string{response_id}, std::move(wait));
 }
 
 boost::asio::awaitable<response> responses_resource::cancel(std::string_view response_id,

@@ -9,6 +9,7 @@
 #include "resources/call.hpp"
 #include "resources/response_accounting.hpp"
 #include "runs/follower.hpp"
+#include "webhooks/completion_watch.hpp"
 
 #include <stdexcept>
 
@@ -93,12 +94,10 @@ private:
     void drop_current() noexcept { current_.reset(); }
 
     /// With a completion receiver, a background response is retrieved when its webhook says it ended
-    /// (or after completion_poll, should the webhook be late or lost), not on the poll timer.
-    bool waits_for_completion() const noexcept { return options_.completion && !id_.empty(); }
-    asio::awaitable<void> wait_for_completion() {
-        auto const ended = co_await options_.completion->wait(id_, options_.completion_poll);
-        (void)ended; // the event, or a timeout: either way one retrieval tells the response's state
-    }
+    /// (or after completion_poll, should the webhook be late or lost), not on the poll timer; once the
+    /// event came, on the timer again (completion_watch.hpp).
+    bool waits_for_completion() const noexcept { return watch_.awaits(id_); }
+    asio::awaitable<void> wait_for_completion() { return watch_.wait(id_); }
     /// A background response exists on the server and can be cancelled there.
     bool named() const noexcept { return !id_.empty() && options_.background; }
     /// The response can be retrieved (polled) by its id.
@@ -307,6 +306,7 @@ private:
     std::shared_ptr<detail::client_impl> impl_;
     respond_follow_options options_; // the machine was configured (in the base) before it took the handler
     responses_resource responses_;
+    detail::completion_watch watch_{options_.completion, options_.completion_poll};
     std::string id_;                                    // the current turn's response, once named
     bool stored_ = true;                                // false: a foreground response with store off
     std::unique_ptr<response_create_params> params_;    // the turn to create, until it is created

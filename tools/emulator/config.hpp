@@ -50,6 +50,8 @@ struct config {
     std::int64_t webhook_late_ms = 3000;    ///< the delay of a late event
     double webhook_fault_bad_signature = 0; ///< share whose first attempt carries a wrong signature
     double webhook_fault_stale = 0;         ///< share whose first attempt carries a 10-minute-old timestamp
+    double webhook_fault_early = 0;         ///< share of response events sent before retrievals show the end
+    std::int64_t webhook_early_ms = 300;    ///< how long before the end an early event is sent
     std::string request_log; ///< --request-log: one line per API request to this file, empty = off
 };
 

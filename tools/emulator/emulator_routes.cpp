@@ -60,7 +60,7 @@ void handle_emulator(request_context& c) {
         {"delivered", c.counters.webhook_delivered}, {"refused", c.counters.webhook_refused},
         {"dropped", c.counters.webhook_dropped},     {"duplicated", c.counters.webhook_duplicated},
         {"late", c.counters.webhook_late},           {"bad_signature", c.counters.webhook_bad_signature},
-        {"stale", c.counters.webhook_stale}};
+        {"stale", c.counters.webhook_stale},         {"early", c.counters.webhook_early}};
     o["faults"] = json::object{{"server_error", c.counters.faults_5xx},
                                {"reset", c.counters.faults_reset},
                                {"slow", c.counters.faults_slow},

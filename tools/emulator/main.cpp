@@ -143,6 +143,14 @@ int main(int argc, char** argv) {
                    "fresh)")
         ->check(share)
         ->needs(webhook_url);
+    app.add_option("--webhook-fault-early", cfg.webhook_fault_early,
+                   "Share of background responses whose event is sent --webhook-early-ms before "
+                   "retrievals show the end (a server whose reads lag behind its events)")
+        ->check(share)
+        ->needs(webhook_url);
+    app.add_option("--webhook-early-ms", cfg.webhook_early_ms, "How early an early event is")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     app.add_flag("--quota-exhausted", cfg.quota_exhausted,
                  "Answer every API request with 429 insufficient_quota (no retry-after)");
     auto* cert = app.add_option("--tls-cert", cfg.tls_cert, "PEM certificate chain: serve HTTPS")

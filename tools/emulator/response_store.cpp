@@ -325,6 +325,16 @@ void response_store::settle(conversation_rec& c, ms_t now) {
         c.active_response.clear();
 }
 
+std::vector<pending_webhook> response_store::ends_by(ms_t t) const {
+    std::vector<pending_webhook> out;
+    for (const auto* r : open_) {
+        const auto st = r->status_at(t);
+        if (r->background && is_terminal(st))
+            out.push_back({std::string("response.") + to_string(st), r->id, std::min(r->cancelled, r->end)});
+    }
+    return out;
+}
+
 void response_store::settle_all(ms_t now) {
     std::vector<response_rec*> open(open_.begin(), open_.end());
     for (auto* r : open)

@@ -123,6 +123,9 @@ public:
     /** @brief The webhook events of the background responses that ended since the last call (only when
      * --webhook-url is set: otherwise none are kept). Call settle_all first. */
     std::vector<pending_webhook> take_webhooks() { return std::exchange(webhooks_, {}); }
+    /** @brief The events of the background responses still open that will have ended by `t` (a future
+     * time), as they will be: what a server that sends events before its reads catch up sends early. */
+    std::vector<pending_webhook> ends_by(ms_t t) const;
     /** @brief Forgets everything (POST /v1/emulator/reset). */
     void clear();
 

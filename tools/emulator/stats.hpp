@@ -81,6 +81,7 @@ struct stats {
     std::uint64_t webhook_late = 0;          ///< events sent late
     std::uint64_t webhook_bad_signature = 0; ///< first attempts signed wrongly
     std::uint64_t webhook_stale = 0;         ///< first attempts with a stale timestamp
+    std::uint64_t webhook_early = 0;         ///< events sent before their response's end shows
 
     void count_request(std::size_t route, std::int64_t steady_ms);
     /** @brief Clears everything except connections_accepted (connections outlive a reset). */

@@ -93,12 +93,29 @@ asio::awaitable<void> webhook_sender::run() {
         // Responses end on their timeline whether or not anybody looks: settling them here is what
         // makes their end an event.
         const ms_t now = now_ms();
+        if (cfg_.webhook_fault_early > 0)
+            send_early(now);
         responses_.settle_all(now);
         batches_.settle_all(now);
-        for (const auto& w : responses_.take_webhooks())
-            dispatch(w.type, w.response_id, w.ended);
+        for (const auto& w : responses_.take_webhooks()) {
+            drawn_early_.erase(w.response_id);
+            if (sent_early_.erase(w.response_id) == 0)
+                dispatch(w.type, w.response_id, w.ended);
+        }
         for (const auto& w : batches_.take_webhooks())
             dispatch(w.type, w.batch_id, w.ended);
+    }
+}
+
+void webhook_sender::send_early(ms_t now) {
+    // Each response is drawn once, when its end comes within --webhook-early-ms; an early one's event
+    // goes now, and not again when it ends.
+    for (const auto& w : responses_.ends_by(now + cfg_.webhook_early_ms)) {
+        if (!drawn_early_.insert(w.response_id).second || !draw(cfg_.webhook_fault_early))
+            continue;
+        ++stats_.webhook_early;
+        sent_early_.insert(w.response_id);
+        dispatch(w.type, w.response_id, w.ended);
     }
 }
 

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <unordered_set>
 
 namespace paced::emulator {
 
@@ -45,6 +46,7 @@ private:
         bool bad_signature = false;
         bool stale = false;
     };
+    void send_early(ms_t now);
     void dispatch(const std::string& type, const std::string& resource_id, ms_t ended);
     asio::awaitable<void> deliver(delivery d, std::int64_t delay_ms);
     /** @brief One POST; true for a 2xx answer. */
@@ -58,6 +60,8 @@ private:
     stats& stats_;
     std::mt19937_64 rng_;
     std::uint64_t next_event_ = 0;
+    /// --webhook-fault-early: responses whose early-or-not draw is made, and those whose event went early.
+    std::unordered_set<std::string> drawn_early_, sent_early_;
     std::string host_, port_, target_;
 };
 

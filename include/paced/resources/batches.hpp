@@ -32,9 +32,22 @@ public:
                                              request_options opts = request_options());
     /** Retrieves the batch every `poll.interval` (the server's `openai-poll-after-ms` when it sends one,
      * growing by `poll.growth`) until it ends: completed, failed, expired or cancelled. Batches take
-     * minutes to hours: give an interval of minutes. The first retrieval is at once. */
+     * minutes to hours: give an interval of minutes. The first retrieval is at once. Same as
+     * `wait(batch_id, {.poll = poll, .request = opts})`. */
     boost::asio::awaitable<batch> poll(std::string_view batch_id, poll_options poll,
                                        request_options opts = request_options());
+    /** Waits until the batch ends (completed, failed, expired or cancelled), and returns it.
+     *
+     * With `wait.completion`, by its `batch.*` webhook: the batch is retrieved once when the event comes
+     * (or every `wait.completion_poll` should it be late or lost), so a wait of hours costs one request;
+     * the first retrieval waits for the event. Without, by polling on `wait.poll` from at once.
+     * @par Errors
+     * Those of `retrieve`; `errc::invalid_argument` for a bad id or a `completion_poll` that is not
+     * positive; `receiver::wait`'s `operation_aborted` when the receiver is destroyed meanwhile.
+     * @par Per-operation cancellation
+     * terminal: the wait or the retrieval in progress is abandoned; the batch goes on on the server.
+     */
+    boost::asio::awaitable<batch> wait(std::string_view batch_id, wait_options wait = wait_options());
 };
 
 } // namespace paced

@@ -3,6 +3,7 @@
 /// and input token counts.
 
 #include <paced/pagination.hpp>
+#include <paced/polling.hpp>
 #include <paced/resources/resource_base.hpp>
 #include <paced/streaming/response_stream.hpp>
 #include <paced/types/response.hpp>
@@ -43,6 +44,22 @@ public:
     boost::asio::awaitable<response_stream> retrieve_stream(std::string_view response_id,
                                                             std::optional<std::int64_t> starting_after = {},
                                                             request_options opts = request_options());
+    /** Waits until a background response ends (completed, failed, cancelled or incomplete), and returns
+     * it. `client.respond` creates and follows a response in one call (function calls included); this is
+     * for a response created with `create({.background = true})`, perhaps by another process.
+     *
+     * With `wait.completion`, by its `response.*` webhook: the response is retrieved once when the event
+     * comes (or every `wait.completion_poll` should it be late or lost), so a response costs its create
+     * and one retrieval, whatever its length; the first retrieval waits for the event. Without, by
+     * polling on `wait.poll` from at once.
+     * @par Errors
+     * Those of `retrieve`; `errc::invalid_argument` for a bad id or a `completion_poll` that is not
+     * positive; `receiver::wait`'s `operation_aborted` when the receiver is destroyed meanwhile.
+     * @par Per-operation cancellation
+     * terminal: the wait or the retrieval in progress is abandoned; the response goes on on the server
+     * (`cancel` it to stop it).
+     */
+    boost::asio::awaitable<response> wait(std::string_view response_id, wait_options wait = wait_options());
     /// POST /responses/{id}/cancel: a background response only; cancelling a cancelled one answers it
     /// again, a completed one is `errc::bad_request`.
     boost::asio::awaitable<response> cancel(std::string_view response_id,
