@@ -34,13 +34,15 @@ const char* to_string(batch_job_status s) {
 }
 
 batch_job_status batch_job::status_at(ms_t t) const {
+    // A cancel is refused once the batch has ended, so a cancelled batch never shows its planned end;
+    // one cancelled while validating is `cancelling` at once, as the cancel's own answer says.
+    if (cancelling != never && cancelling < end && t >= cancelling)
+        return t < cancelling + (end - created) / 10 ? batch_job_status::cancelling
+                                                     : batch_job_status::cancelled;
     if (t < validated)
         return batch_job_status::validating;
     if (fails)
         return batch_job_status::failed;
-    if (cancelling != never && cancelling < end)
-        return t < cancelling + (end - created) / 10 ? batch_job_status::cancelling
-                                                     : batch_job_status::cancelled;
     if (t < finalizing)
         return batch_job_status::in_progress;
     if (t < end)
