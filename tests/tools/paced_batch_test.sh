@@ -5,7 +5,8 @@
 #   paced_batch_test.sh CASE EMULATOR BATCH
 #
 # CASE is one of: completes, connections, resume, failures, usage, terminal, redis, low-limit, global-300,
-# jitter, per-model, learns, run-retries, shard, attach, threads, faults-stream, faults-poll, faults-pool, responses. Needs curl, jq, tmux and redis-server (scripts/setup.sh).
+# jitter, per-model, learns, run-retries, shard, attach, threads, faults-stream, faults-poll, faults-pool, responses,
+# batch-api. Needs curl, jq, tmux and redis-server (scripts/setup.sh).
 set -euo pipefail
 case_name=$1
 emulator=$2
@@ -626,6 +627,70 @@ responses)
         "$(jq -s 'map(.runs) | add' "$work/faults.jsonl")"
     [ "$(stat faults.server_error "$faults_url")" -gt 0 ] || fail "faults: no server_error fault injected"
     [ "$(stat responses_failed "$faults_url")" -gt 0 ] || fail "faults: no response failed"
+    ;;
+
+batch-api)
+    # --via batch-api with 10,000 inputs: interrupted once its batch is created, then --resume follows that
+    # batch instead of making another; every input one completed line; at most 10 requests for the whole
+    # of it (upload, create, the resumed run's look-up of the batch and its input, slow polls, the output).
+    start_emulator --batch-ms 3000
+    make_inputs 10000
+    via=(--model gpt-4o-mini --api responses --via batch-api --batch-poll-ms 1000 --out "$work/out.jsonl")
+    "$batch" "${via[@]}" "$work/in" 2>"$work/err1" &
+    batch_pid=$!
+    for _ in $(seq 1 600); do
+        [ "$(stat batches_created)" = 1 ] && break
+        sleep 0.05
+    done
+    expect_eq "batches created before the interrupt" 1 "$(stat batches_created)"
+    kill -INT "$batch_pid"
+    rc=0
+    wait "$batch_pid" || rc=$?
+    expect_eq "exit code of the interrupted batch" 1 "$rc"
+    grep -q 'interrupted' "$work/err1" || fail "no interruption notice: $(cat "$work/err1")"
+    grep -q -- '--resume' "$work/err1" || fail "no hint to resume: $(cat "$work/err1")"
+    expect_eq "lines before the resume" 0 "$(cat "$work/out.jsonl" 2>/dev/null | wc -l)"
+    expect_eq "batches in the state file" 1 "$(wc -l <"$work/out.jsonl.batches")"
+    rc=0
+    "$batch" "${via[@]}" --resume --stats-json "$work/stats.json" "$work/in" 2>"$work/err2" || rc=$?
+    expect_eq "exit code of the resumed batch ($(cat "$work/err2"))" 0 "$rc"
+    expect_eq "lines" 10000 "$(wc -l <"$work/out.jsonl")"
+    expect_eq "completed lines" 10000 "$(count_status completed)"
+    expect_eq "distinct files" 10000 "$(jq -r .file "$work/out.jsonl" | sort -u | wc -l)"
+    expect_eq "lines without an answer" 0 "$(jq -r 'select(.answer == "" or .answer == null) | .file' "$work/out.jsonl" | wc -l)"
+    expect_eq "batches created in all" 1 "$(stat batches_created)"
+    expect_eq "request lines sent" 10000 "$(stat batch_lines)"
+    expect_eq "responses created outside the batch" 0 "$(stat responses_created)"
+    requests=$(stat requests_total)
+    [ "$requests" -le 10 ] || fail "10,000 inputs took $requests requests; at most 10 expected"
+    expect_eq "stats-json completed" 10000 "$(jq -r .completed "$work/stats.json")"
+
+    # 2% of the lines expire: they go into one follow-up batch, and every input still ends completed once.
+    spawn_emulator expire_url --batch-ms 1000 --fault-batch-expire 0.02 --seed 3
+    rm -rf "$work/in" && make_inputs 2000
+    batch_against "$expire_url" expire poll --api responses --via batch-api --batch-poll-ms 300
+    expect_clean_batch "$expire_url" expire 2000
+    expect_eq "expire: lines" 2000 "$(wc -l <"$work/expire.jsonl")"
+    [ "$(stat batches_created "$expire_url")" -ge 2 ] || fail "expire: no follow-up batch"
+    [ "$(stat batch_lines "$expire_url")" -gt 2000 ] || fail "expire: no line expired; the case tests less than it says"
+    expect_eq "expire: lines sent again, by the lines' runs" \
+        "$(($(stat batch_lines "$expire_url") - 2000))" "$(jq -s 'map(.runs - 1) | add' "$work/expire.jsonl")"
+
+    # Completed by webhook: each batch retrieved once, when its batch.completed event comes.
+    port=
+    for _ in $(seq 1 50); do
+        candidate=$((20000 + RANDOM % 30000))
+        (echo >"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null || { port=$candidate; break; }
+    done
+    [ -n "$port" ] || fail "no free port for the webhook receiver"
+    secret=whsec_cGFjZWQtYmF0Y2gtdGVzdC1zZWNyZXQ=
+    spawn_emulator hook_url --batch-ms 1000 --webhook-url "http://127.0.0.1:$port/hooks" --webhook-secret "$secret"
+    OPENAI_WEBHOOK_SECRET=$secret batch_against "$hook_url" hook poll --api responses --via batch-api \
+        --batch-poll-ms 600000 --webhook-listen "127.0.0.1:$port"
+    expect_clean_batch "$hook_url" hook 2000
+    expect_eq "hook: lines" 2000 "$(wc -l <"$work/hook.jsonl")"
+    expect_eq "hook: requests (upload, create, one retrieval, the output)" 4 "$(stat requests_total "$hook_url")"
+    expect_eq "hook: events delivered" 1 "$(stat webhooks.delivered "$hook_url")"
     ;;
 
 *)

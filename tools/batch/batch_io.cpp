@@ -107,6 +107,18 @@ bool resolve_settings(settings& cfg, std::string& problem) {
             "--via batch-api needs --out FILE.jsonl (FILE.jsonl.batches keeps the batches for --resume)";
         return false;
     }
+    if (!cfg.webhook_listen.empty()) {
+        cfg.webhook_secret = env("OPENAI_WEBHOOK_SECRET");
+        if (cfg.webhook_secret.empty()) {
+            problem = "--webhook-listen needs the endpoint's signing secret in OPENAI_WEBHOOK_SECRET";
+            return false;
+        }
+        if (cfg.api != "responses" || (cfg.via.empty() && cfg.mode != "poll")) {
+            problem = "--webhook-listen completes background work: use it with --api responses and --mode "
+                      "poll or --via batch-api (assistant runs have no webhooks)";
+            return false;
+        }
+    }
     if (cfg.api == "responses" && cfg.model.empty()) {
         problem = "--api responses needs --model M (responses name their model; there is no assistant)";
         return false;

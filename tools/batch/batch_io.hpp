@@ -44,13 +44,16 @@ struct settings {
     std::string shard;               ///< "K/N", empty: every file
     std::size_t max_connections = 0; ///< 0: the larger of 64 (the client's default) and `concurrency`
     std::string mode = "stream";
-    std::string api = "assistants";  ///< --api: assistants (runs) | responses
-    std::string via;                 ///< --via: empty (one request per file) | batch-api
-    std::size_t batch_lines = 50000; ///< --batch-lines: lines per batch (the API's limit)
-    long batch_poll_ms = 60000;      ///< --batch-poll-ms: between retrievals of a batch
-    std::string threads = "pool";    ///< --threads: pool | per-file | with-run
-    std::size_t pool_size = 0;       ///< 0: --concurrency
-    std::string attach = "auto";     ///< --attach: inline | upload | auto
+    std::string api = "assistants";   ///< --api: assistants (runs) | responses
+    std::string via;                  ///< --via: empty (one request per file) | batch-api
+    std::size_t batch_lines = 50000;  ///< --batch-lines: lines per batch (the API's limit)
+    long batch_poll_ms = 60000;       ///< --batch-poll-ms: between retrievals of a batch
+    std::string webhook_listen;       ///< --webhook-listen HOST:PORT: completion webhooks received there
+    std::string webhook_secret;       ///< OPENAI_WEBHOOK_SECRET (never a flag: argv is visible to all)
+    long webhook_fallback_ms = 30000; ///< --webhook-fallback-ms: the longest wait for an event
+    std::string threads = "pool";     ///< --threads: pool | per-file | with-run
+    std::size_t pool_size = 0;        ///< 0: --concurrency
+    std::string attach = "auto";      ///< --attach: inline | upload | auto
     std::size_t inline_max_bytes = default_inline_max_bytes; ///< the largest file auto sends inline
     long poll_interval_ms = 1000;
     std::string redis_url;

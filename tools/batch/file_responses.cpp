@@ -54,6 +54,8 @@ asio::awaitable<void> process_response_file(file_job const& job, std::string pat
         respond_options options{.mode = job.cfg.mode == "poll" ? respond_mode::background_poll
                                                                : respond_mode::stream,
                                 .poll = {.interval = std::chrono::milliseconds(job.cfg.poll_interval_ms)},
+                                .completion = job.hooks,
+                                .completion_poll = std::chrono::milliseconds(job.cfg.webhook_fallback_ms),
                                 .request = req};
         // The previous response, if any, has ended (failed): never two live responses for one file.
         auto r = co_await job.client.respond(std::move(turn), std::move(options));

@@ -53,6 +53,7 @@ struct file_job {
     attach_mode attach;
     thread_mode threads;
     pooled_threads* pool;              ///< set for thread_mode::pool
+    paced::webhooks::receiver* hooks;  ///< --webhook-listen: background responses complete by webhook
     std::atomic<bool> const& stopping; ///< the user asked to stop starting files
 };
 

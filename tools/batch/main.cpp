@@ -14,7 +14,9 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -30,6 +32,28 @@ namespace asio = boost::asio;
 using namespace paced::batch_tool;
 
 namespace {
+
+/// "HOST:PORT" or "[V6]:PORT" as an endpoint to listen on; std::invalid_argument (or the address parser's
+/// system_error) for anything else.
+asio::ip::tcp::endpoint parse_listen_endpoint(std::string const& host_port) {
+    auto const colon = host_port.rfind(':');
+    if (colon == std::string::npos || colon + 1 == host_port.size())
+        throw std::invalid_argument("expected HOST:PORT");
+    auto host = host_port.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    auto const port_text = host_port.substr(colon + 1);
+    std::size_t used = 0;
+    unsigned long port = 0;
+    try {
+        port = std::stoul(port_text, &used);
+    } catch (std::exception const&) {
+        used = 0;
+    }
+    if (used != port_text.size() || port > 65535)
+        throw std::invalid_argument("the port must be a number from 0 to 65535, got '" + port_text + "'");
+    return {asio::ip::make_address(host), static_cast<unsigned short>(port)};
+}
 
 /// Lets the process use its hard limit of open files: up to --max-connections sockets are open at once,
 /// and the soft limit is often 1024. Left as it is when the system refuses.
@@ -110,6 +134,15 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 50000))
         ->capture_default_str();
     app.add_option("--batch-poll-ms", cfg.batch_poll_ms, "Milliseconds between retrievals of a batch")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    app.add_option("--webhook-listen", cfg.webhook_listen,
+                   "HOST:PORT: receive the completion webhooks of background responses (--mode poll) and "
+                   "batches (--via batch-api) there, signed with OPENAI_WEBHOOK_SECRET, and retrieve each "
+                   "once when its event comes instead of polling it (plain HTTP: put TLS in front)");
+    app.add_option("--webhook-fallback-ms", cfg.webhook_fallback_ms,
+                   "With --webhook-listen: the longest wait for an event before a retrieval looks anyway "
+                   "(--via batch-api: --batch-poll-ms)")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
     app.add_option("--threads", cfg.threads,
@@ -202,6 +235,27 @@ int main(int argc, char** argv) {
         return 2;
     }
 
+    // Completion webhooks: a receiver on --webhook-listen for the whole batch; a port taken is bad usage.
+    std::optional<paced::webhooks::receiver> hooks;
+    std::optional<asio::ip::tcp::acceptor> hooks_acceptor;
+    asio::cancellation_signal stop_hooks;
+    if (!cfg.webhook_listen.empty()) {
+        try {
+            hooks.emplace(paced::webhooks::receiver_options{.secret = cfg.webhook_secret});
+            hooks_acceptor.emplace(ioc, parse_listen_endpoint(cfg.webhook_listen));
+        } catch (std::exception const& e) {
+            std::cerr << "paced-batch: --webhook-listen " << cfg.webhook_listen << ": " << e.what() << "\n";
+            return 2;
+        }
+        asio::co_spawn(ioc, hooks->listen(*hooks_acceptor),
+                       asio::bind_cancellation_slot(stop_hooks.slot(), asio::detached));
+        if (!cfg.quiet) {
+            auto const at = hooks_acceptor->local_endpoint();
+            std::cerr << "paced-batch: receiving webhooks on " << at.address().to_string() << ":" << at.port()
+                      << "\n";
+        }
+    }
+
     progress_display display(cfg.quiet, ::isatty(STDERR_FILENO) == 1, files.size(), already_done.size());
     std::atomic<bool> stopping{false};
     asio::cancellation_signal cancel_all;
@@ -209,6 +263,14 @@ int main(int argc, char** argv) {
     std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec, int) {
         if (ec)
             return;
+        if (cfg.via == "batch-api") {
+            // Batches run on the server for up to a day: stop following them now (a create in progress
+            // still finishes and is recorded), and let --resume follow them later.
+            stopping = true;
+            display.note("interrupted: the batches go on on the server; --resume follows them");
+            cancel_all.emit(asio::cancellation_type::terminal);
+            return;
+        }
         if (!stopping) {
             stopping = true;
             display.note("interrupted: finishing the files in flight (Ctrl-C again to cancel them)");
@@ -226,11 +288,12 @@ int main(int argc, char** argv) {
     int exit_code = 0;
     std::size_t skipped = 0;
 
-    std::optional<via_batch_outcome> via_batches;
+    via_batch_outcome via_batches;
     // Each file's line is written to --out as soon as it finishes, from inside its work item.
     auto drive = [&]() -> asio::awaitable<void> {
         if (cfg.via == "batch-api") {
-            via_batches = co_await run_via_batch_api(*client, cfg, files, out, cfg.out_path + ".batches");
+            co_await run_via_batch_api(*client, cfg, files, out, cfg.out_path + ".batches",
+                                       hooks ? &*hooks : nullptr, via_batches);
             co_return;
         }
         if (assistant_id.empty() && cfg.api == "assistants") {
@@ -250,6 +313,7 @@ int main(int argc, char** argv) {
                            .attach = parse_attach_mode(cfg.attach).value_or(attach_mode::automatic),
                            .threads = parse_thread_mode(cfg.threads).value_or(thread_mode::pool),
                            .pool = pool ? &*pool : nullptr,
+                           .hooks = hooks ? &*hooks : nullptr,
                            .stopping = stopping};
         auto work = [&](std::string const& path) -> asio::awaitable<file_outcome> {
             if (stopping)
@@ -311,6 +375,7 @@ int main(int argc, char** argv) {
     asio::co_spawn(ioc, drive(), asio::bind_cancellation_slot(cancel_all.slot(), [&](std::exception_ptr e) {
                        fatal = e;
                        signals.cancel();
+                       stop_hooks.emit(asio::cancellation_type::terminal);
                        display.stop();
                    }));
     display.start(ioc, [&] { return client->metrics(); });
@@ -328,6 +393,9 @@ int main(int argc, char** argv) {
     if (fatal) {
         try {
             std::rethrow_exception(fatal);
+        } catch (boost::system::system_error const& e) {
+            if (!(stopping && e.code() == asio::error::operation_aborted)) // else: the interruption noted
+                std::cerr << "paced-batch: " << e.what() << "\n";
         } catch (std::exception const& e) {
             std::cerr << "paced-batch: " << e.what() << "\n";
         }
@@ -351,12 +419,10 @@ int main(int argc, char** argv) {
             ++t.failed;
         }
     }
-    if (via_batches) {
-        t.completed += via_batches->completed;
-        t.failed += via_batches->failed;
-    }
+    t.completed += via_batches.completed;
+    t.failed += via_batches.failed;
     if (results.empty() && fatal)
-        skipped = files.size();
+        skipped = files.size() - via_batches.completed - via_batches.failed;
     t.skipped = skipped;
     t.completed += already_done.size();
     display.summary(t);

@@ -7,6 +7,9 @@
 #include <paced/error.hpp>
 #include <paced/types/response.hpp>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -68,10 +71,12 @@ struct live_batch {
 
 class batch_run {
 public:
-    batch_run(paced::client& client, settings const& cfg, result_writer& out, std::string state_path)
-        : client_(client), cfg_(cfg), out_(out), state_path_(std::move(state_path)) {}
+    batch_run(paced::client& client, settings const& cfg, result_writer& out, std::string state_path,
+              paced::webhooks::receiver* hooks, via_batch_outcome& outcome)
+        : client_(client), cfg_(cfg), out_(out), state_path_(std::move(state_path)), hooks_(hooks),
+          outcome_(outcome) {}
 
-    asio::awaitable<via_batch_outcome> run(std::vector<std::string> files) {
+    asio::awaitable<void> run(std::vector<std::string> files) {
         std::vector<std::string> todo;
         for (auto const& f : files) {
             auto id = custom_id_of(f);
@@ -86,7 +91,6 @@ public:
             live_.erase(live_.begin());
             co_await finish(std::move(b));
         }
-        co_return outcome_;
     }
 
 private:
@@ -169,6 +173,17 @@ private:
 
     asio::awaitable<void> create(std::vector<batch_request_line> lines, std::vector<std::string> ids,
                                  unsigned attempt) {
+        // Shielded from cancellation: an interruption between the create and its line in the state file
+        // would leave a batch that --resume does not know of and would make again. The interruption takes
+        // effect at the next wait instead.
+        asio::any_io_executor executor = co_await asio::this_coro::executor;
+        auto shielded = asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable);
+        auto id = co_await asio::co_spawn(executor, upload_and_create(std::move(lines), attempt),
+                                          std::move(shielded));
+        live_.push_back({.id = std::move(id), .custom_ids = std::move(ids), .attempt = attempt});
+    }
+
+    asio::awaitable<std::string> upload_and_create(std::vector<batch_request_line> lines, unsigned attempt) {
         file_upload upload{.bytes = to_jsonl(lines),
                            .filename = "paced-batch-" + std::to_string(++uploads_) + ".jsonl",
                            .content_type = "application/jsonl",
@@ -179,13 +194,19 @@ private:
         auto b = co_await client_.batches().create(params);
         append_state(state_path_, b.id); // before anything else: an interruption from here on resumes it
         ++outcome_.batches;
-        live_.push_back({.id = b.id, .custom_ids = std::move(ids), .attempt = attempt});
+        co_return b.id;
     }
 
     /// Polls a batch to its end and writes its files' lines; lines to do again go to a follow-up batch.
     asio::awaitable<void> finish(live_batch lb) {
-        poll_options every{.interval = std::chrono::milliseconds(cfg_.batch_poll_ms), .growth = 1.0};
-        auto b = co_await client_.batches().poll(lb.id, every);
+        std::chrono::milliseconds const every(cfg_.batch_poll_ms);
+        if (!hooks_) {
+            // The batch was created or retrieved a moment ago: the first look is worth one interval later.
+            asio::steady_timer first(co_await asio::this_coro::executor, every);
+            co_await first.async_wait(asio::use_awaitable);
+        }
+        wait_options wait{.poll = {.interval = every}, .completion = hooks_, .completion_poll = every};
+        auto b = co_await client_.batches().wait(lb.id, wait);
         std::set<std::string> pending(lb.custom_ids.begin(), lb.custom_ids.end());
         std::vector<std::string> again;
         if (b.status == batch_status::failed) {
@@ -270,19 +291,21 @@ private:
     settings const& cfg_;
     result_writer& out_;
     std::string state_path_;
+    paced::webhooks::receiver* hooks_;
+    via_batch_outcome& outcome_;
     std::map<std::string, std::string> path_of_; // custom_id -> file
     std::vector<live_batch> live_;
-    via_batch_outcome outcome_;
     unsigned uploads_ = 0;
 };
 
 } // namespace
 
-asio::awaitable<via_batch_outcome> run_via_batch_api(paced::client& client, settings const& cfg,
-                                                     std::vector<std::string> files, result_writer& out,
-                                                     std::string state_path) {
-    batch_run run(client, cfg, out, std::move(state_path));
-    co_return co_await run.run(std::move(files));
+asio::awaitable<void> run_via_batch_api(paced::client& client, settings const& cfg,
+                                        std::vector<std::string> files, result_writer& out,
+                                        std::string state_path, paced::webhooks::receiver* hooks,
+                                        via_batch_outcome& outcome) {
+    batch_run run(client, cfg, out, std::move(state_path), hooks, outcome);
+    co_await run.run(std::move(files));
 }
 
 } // namespace paced::batch_tool

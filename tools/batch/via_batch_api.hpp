@@ -26,18 +26,25 @@ struct via_batch_outcome {
  * Each file is one line `{custom_id, method: POST, url: /v1/responses, body}` whose `custom_id` is a hash
  * of its path; an input file (purpose `batch`) is uploaded per batch, the batch created (tagged: a create
  * whose answer was lost is found by listing), its id appended to `state_path` before anything else
- * happens, and the batch polled every `cfg.batch_poll_ms` until it ends. Its output and error files are
+ * happens, and the batch waited for until it ends: by its `batch.*` webhook on `hooks` when given (then
+ * retrieved once; at most `cfg.batch_poll_ms` between retrievals should the event be late or lost), else
+ * by a retrieval every `cfg.batch_poll_ms`. Its output and error files are
  * then downloaded and every line mapped back to its file by `custom_id`, one line in `out` per file.
  * Lines that expired or were cancelled go into a follow-up batch (up to `cfg.run_retries` times); a batch
  * refused for the enqueued-token limit is created again after a poll interval. With `cfg.resume`, the
  * batches listed in `state_path` that have not been read are followed first (their input files tell which
- * files they hold), so an interrupted run creates no batch twice.
+ * files they hold), so an interrupted run creates no batch twice. `outcome` counts the lines written as
+ * they are, so that it holds what was done also when the run ends early.
  * @par Errors
  * paced::error for requests that fail (a batch's own failures are lines in `out`); the cancellation's
  * system_error when cancelled (the batches go on on the server; `--resume` picks them up).
+ * @par Per-operation cancellation
+ * terminal: an upload and create in progress finish first (and the batch is recorded in `state_path`,
+ * else the batch would be unknown to `--resume` and made again), then the run ends.
  */
-boost::asio::awaitable<via_batch_outcome> run_via_batch_api(paced::client& client, settings const& cfg,
-                                                            std::vector<std::string> files,
-                                                            result_writer& out, std::string state_path);
+boost::asio::awaitable<void> run_via_batch_api(paced::client& client, settings const& cfg,
+                                               std::vector<std::string> files, result_writer& out,
+                                               std::string state_path, paced::webhooks::receiver* hooks,
+                                               via_batch_outcome& outcome);
 
 } // namespace paced::batch_tool
