@@ -1,6 +1,8 @@
 #pragma once
 // Starts paced-emulator as a child process for a test and stops it afterwards.
 
+#include <paced/client_options.hpp>
+
 #include <boost/json/value.hpp>
 
 #include <string>
@@ -47,5 +49,13 @@ private:
     int stdout_fd_ = -1;
     std::string url_;
 };
+
+/// Options of a client of `emu`: its base URL and a test key, every other option its default.
+inline paced::client_options options_for(emulator_process const& emu) {
+    paced::client_options o;
+    o.api_key = "sk-test-key-0123456789";
+    o.base_url = emu.base_url();
+    return o;
+}
 
 } // namespace paced::test

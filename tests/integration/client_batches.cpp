@@ -16,16 +16,10 @@
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using paced::test::emulator_process;
+using paced::test::options_for;
 using paced::test::run_coro;
 
 namespace {
-
-paced::client_options options_for(emulator_process const& emu) {
-    paced::client_options o;
-    o.api_key = "sk-test-key-0123456789";
-    o.base_url = emu.base_url();
-    return o;
-}
 
 /// `count` request lines for /v1/responses, `in-0`, `in-1`, ...
 std::vector<paced::batch_request_line> request_lines(int count, std::string const& model = "gpt-4.1-mini") {
