@@ -158,6 +158,17 @@ expect_eq() { # what expected actual
     [ "$2" = "$3" ] || fail "$1: expected $2, got $3"
 }
 
+# Sends Ctrl-C (SIGINT) to the paced-batch of PID and checks how it ended: exit code 1, and on its stderr
+# (in ERR_FILE) the notice of the interruption and the hint to resume.
+interrupt_batch() { # pid err_file
+    kill -INT "$1"
+    local rc=0
+    wait "$1" || rc=$?
+    expect_eq "exit code of the interrupted batch" 1 "$rc"
+    grep -q 'interrupted' "$2" || fail "no interruption notice: $(cat "$2")"
+    grep -q -- '--resume' "$2" || fail "no hint to resume: $(cat "$2")"
+}
+
 case "$case_name" in
 completes)
     # All files complete at a low RPM limit, with zero 429s, one run per file and one line per file.
@@ -220,12 +231,7 @@ resume)
         [ -f "$work/out.jsonl" ] && [ "$(wc -l <"$work/out.jsonl")" -ge 3 ] && break
         sleep 0.05
     done
-    kill -INT "$batch_pid"
-    rc=0
-    wait "$batch_pid" || rc=$?
-    expect_eq "exit code of the interrupted batch" 1 "$rc"
-    grep -q 'interrupted' "$work/err1" || fail "no interruption notice: $(cat "$work/err1")"
-    grep -q -- '--resume' "$work/err1" || fail "no hint to resume: $(cat "$work/err1")"
+    interrupt_batch "$batch_pid" "$work/err1"
     first=$(count_status completed)
     [ "$first" -ge 3 ] && [ "$first" -lt 12 ] || fail "expected 3..11 files done before the resume, got $first"
     expect_eq "runs created before the resume" "$first" "$(stat runs_created)"
@@ -643,12 +649,7 @@ batch-api)
         sleep 0.05
     done
     expect_eq "batches created before the interrupt" 1 "$(stat batches_created)"
-    kill -INT "$batch_pid"
-    rc=0
-    wait "$batch_pid" || rc=$?
-    expect_eq "exit code of the interrupted batch" 1 "$rc"
-    grep -q 'interrupted' "$work/err1" || fail "no interruption notice: $(cat "$work/err1")"
-    grep -q -- '--resume' "$work/err1" || fail "no hint to resume: $(cat "$work/err1")"
+    interrupt_batch "$batch_pid" "$work/err1"
     expect_eq "lines before the resume" 0 "$(cat "$work/out.jsonl" 2>/dev/null | wc -l)"
     expect_eq "batches in the state file" 1 "$(wc -l <"$work/out.jsonl.batches")"
     rc=0
