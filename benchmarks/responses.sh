@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Responses on one budget (issue 18): INPUTS short texts through `paced-batch --api responses`, streamed
-# and in the background (polled), beside the official Node SDK behind one GCRA pacer on its fetch
-# (benchmarks/node/paced_peer.mjs --api responses: the background guide's 1 s retrieve loop, or a
-# stream), against paced-emulator's global layout (one budget for every request of the key). Prints one
+# Responses on one budget (issues 18, 19): INPUTS short texts through `paced-batch --api responses`,
+# streamed, in the background (polled), in the background completed by webhook, and through the Batch API
+# (polled, and completed by webhook); the first two beside the official Node SDK behind one GCRA pacer on
+# its fetch (benchmarks/node/paced_peer.mjs --api responses: the background guide's 1 s retrieve loop, or
+# a stream), against paced-emulator's global layout (one budget for every request of the key). Prints one
 # markdown table: completed, wall time, requests per input, inputs per minute, the share of the physical
 # limit (RPM / requests per input), 429s.
 #
 #   benchmarks/responses.sh [BUILD_DIR]
 #
-# Environment: RPM (600), TPM (2000000), INPUTS (500), RUN_MS (1000), POLL_MS (1000). Each client gets a
-# fresh emulator. Builds nothing: BUILD_DIR (default build) must hold tools/paced-emulator and
+# Environment: RPM (600), TPM (2000000), INPUTS (500), RUN_MS (1000), POLL_MS (1000), BATCH_MS (30000: how
+# long the emulator takes over a batch; the service takes up to 24 h), BATCH_POLL_MS (5000), MODES
+# ("stream poll webhook batch-api batch-api-webhook"). Each client gets a fresh emulator. Builds nothing: BUILD_DIR (default build) must hold tools/paced-emulator and
 # tools/paced-batch; node needs the SDK that scripts/setup.sh installs in tests/compat.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,6 +25,9 @@ tpm=${TPM:-2000000}
 inputs=${INPUTS:-500}
 run_ms=${RUN_MS:-1000}
 poll_ms=${POLL_MS:-1000}
+batch_ms=${BATCH_MS:-30000}
+batch_poll_ms=${BATCH_POLL_MS:-5000}
+modes=${MODES:-stream poll webhook batch-api batch-api-webhook}
 [ -x "$emulator" ] && [ -x "$batch" ] || { echo "build paced-emulator and paced-batch in $build_dir" >&2; exit 1; }
 
 work=$(mktemp -d)
@@ -43,8 +48,9 @@ for i in $(seq -w 1 "$inputs"); do
     } >"$work/files/doc_$i.txt"
 done
 
-start_emulator() {
-    "$emulator" --port 0 --rpm "$rpm" --tpm "$tpm" --rate-layout global --run-ms "$run_ms" >"$work/emu.out" 2>&1 &
+start_emulator() { # more flags...
+    "$emulator" --port 0 --rpm "$rpm" --tpm "$tpm" --rate-layout global --run-ms "$run_ms" \
+        --batch-ms "$batch_ms" "$@" >"$work/emu.out" 2>&1 &
     emu_pid=$!
     url=""
     for _ in $(seq 200); do
@@ -74,16 +80,62 @@ row() { # client, mode
 
 echo "| client | mode | completed | wall s | requests per input | inputs/min | physical limit inputs/min | share of the limit | 429s |"
 echo "|---|---|---|---|---|---|---|---|---|"
-for mode in stream poll; do
-    start_emulator
-    "$batch" --base-url "$url" --api-key sk-bench --api responses --model gpt-4o-mini --rpm "$rpm" --tpm "$tpm" \
-        --quiet --mode "$mode" --poll-interval "$poll_ms" --attach inline --stats-json "$work/result.json" \
-        "$work/files" || true
-    stop_emulator
-    row "paced-batch --api responses" "$mode"
-    start_emulator
-    node "$here/node/paced_peer.mjs" --api responses --base-url "$url" --files "$work/files" --rpm "$rpm" \
-        --mode "$mode" --out "$work/result.json" 2>/dev/null || true
-    stop_emulator
-    row "Node SDK + GCRA pacer" "$mode"
+# A free port for the webhook receiver, which the emulator must be told before paced-batch starts.
+free_port() {
+    local p
+    for _ in $(seq 1 50); do
+        p=$((20000 + RANDOM % 30000))
+        (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+    done
+    echo "no free port" >&2
+    exit 1
+}
+secret=whsec_cGFjZWQtYmVuY2htYXJrLXNlY3JldA==
+
+paced_batch() { # flags...
+    OPENAI_WEBHOOK_SECRET=$secret "$batch" --base-url "$url" --api-key sk-bench --api responses \
+        --model gpt-4o-mini --rpm "$rpm" --tpm "$tpm" --quiet --attach inline \
+        --stats-json "$work/result.json" "$@" "$work/files" || true
+}
+
+for mode in $modes; do
+    port=$(free_port)
+    hooks=(--webhook-url "http://127.0.0.1:$port/hooks" --webhook-secret "$secret")
+    listen=(--webhook-listen "127.0.0.1:$port")
+    rm -f "$work/out.jsonl" "$work/out.jsonl.batches"
+    case "$mode" in
+    stream | poll)
+        start_emulator
+        paced_batch --mode "$mode" --poll-interval "$poll_ms"
+        stop_emulator
+        row "paced-batch --api responses" "$mode"
+        start_emulator
+        node "$here/node/paced_peer.mjs" --api responses --base-url "$url" --files "$work/files" --rpm "$rpm" \
+            --mode "$mode" --out "$work/result.json" 2>/dev/null || true
+        stop_emulator
+        row "Node SDK + GCRA pacer" "$mode"
+        ;;
+    webhook)
+        start_emulator "${hooks[@]}"
+        paced_batch --mode poll "${listen[@]}"
+        stop_emulator
+        row "paced-batch --api responses" "background + webhook"
+        ;;
+    batch-api)
+        start_emulator
+        paced_batch --via batch-api --batch-poll-ms "$batch_poll_ms" --out "$work/out.jsonl"
+        stop_emulator
+        row "paced-batch --api responses" "Batch API, polled every $((batch_poll_ms / 1000)) s"
+        ;;
+    batch-api-webhook)
+        start_emulator "${hooks[@]}"
+        paced_batch --via batch-api --batch-poll-ms 600000 --out "$work/out.jsonl" "${listen[@]}"
+        stop_emulator
+        row "paced-batch --api responses" "Batch API + webhook"
+        ;;
+    *)
+        echo "unknown mode $mode" >&2
+        exit 1
+        ;;
+    esac
 done

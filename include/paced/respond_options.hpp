@@ -44,7 +44,8 @@ struct respond_options {
     /** background_poll: wait for the response's completion webhook (`response.completed`, `.failed`,
      * `.cancelled`, `.incomplete`) on this receiver instead of polling, then retrieve it once: a response
      * costs its create and one retrieval, whatever its length. A webhook that is late or lost is made up
-     * for by a retrieval every `completion_poll`. Must outlive the call. */
+     * for by a retrieval every `completion_poll`; after an event that came before a retrieval shows the
+     * end, the response is retrieved on the `poll` schedule. Must outlive the call. */
     webhooks::receiver* completion = nullptr;
     /// With `completion`: the longest wait for the webhook before a retrieval looks anyway.
     std::chrono::milliseconds completion_poll{30'000};
