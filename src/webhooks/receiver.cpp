@@ -13,7 +13,9 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -31,6 +33,7 @@
 #include <atomic>
 #include <list>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 
 namespace asio = boost::asio;
@@ -283,11 +286,65 @@ asio::awaitable<void> drain_refused_request(beast::tcp_stream& stream) {
     }
 }
 
+/** The connections of one `listen`, so that its end closes those that wait for a next request: an idle
+ * keep-alive connection would otherwise keep the io_context running until its read timeout. Each
+ * connection runs on a strand of its own, where its socket is closed. */
+class listened_connections {
+public:
+    struct connection {
+        beast::tcp_stream stream;
+        bool idle = false; // waiting for a request's header; guarded by the registry's mutex
+        explicit connection(asio::ip::tcp::socket s) : stream(std::move(s)) {}
+    };
+
+    /// Adds a connection; null once the listen has ended (the socket is then closed at once).
+    std::shared_ptr<connection> add(asio::ip::tcp::socket socket) {
+        auto c = std::make_shared<connection>(std::move(socket));
+        std::lock_guard lock(mutex_);
+        if (ended_)
+            return nullptr;
+        open_.insert(c);
+        return c;
+    }
+    void remove(std::shared_ptr<connection> const& c) {
+        std::lock_guard lock(mutex_);
+        open_.erase(c);
+    }
+    /// Marks `c` idle or busy; false when it should close instead (the listen ended while it was idle).
+    bool set_idle(connection& c, bool idle) {
+        std::lock_guard lock(mutex_);
+        c.idle = idle;
+        return !ended_;
+    }
+    /// The listen ended: close the idle connections (on their strands); the busy ones finish their request.
+    void end() {
+        std::lock_guard lock(mutex_);
+        ended_ = true;
+        for (auto const& c : open_)
+            if (c->idle)
+                asio::post(c->stream.get_executor(), [c] {
+                    boost::system::error_code ignored;
+                    c->stream.socket().close(ignored);
+                });
+    }
+
+private:
+    std::mutex mutex_;
+    bool ended_ = false;
+    std::set<std::shared_ptr<connection>> open_;
+};
+
 asio::awaitable<void> serve_webhook_connection(std::shared_ptr<receiver_impl> impl,
-                                               asio::ip::tcp::socket socket) {
+                                               std::shared_ptr<listened_connections> registry,
+                                               std::shared_ptr<listened_connections::connection> conn) {
     webhook_connection_count const counted(impl);
+    struct deregister {
+        listened_connections& r;
+        std::shared_ptr<listened_connections::connection> const& c;
+        ~deregister() { r.remove(c); }
+    } const deregistered{*registry, conn};
     auto const& o = impl->options();
-    beast::tcp_stream stream(std::move(socket));
+    beast::tcp_stream& stream = conn->stream;
     beast::flat_buffer buffer;
     auto const tuple = asio::as_tuple(asio::use_awaitable);
     for (;;) {
@@ -296,7 +353,11 @@ asio::awaitable<void> serve_webhook_connection(std::shared_ptr<receiver_impl> im
             static_cast<std::uint32_t>(std::min<std::size_t>(o.max_header_bytes, UINT32_MAX)));
         parser.body_limit(o.max_body_bytes);
         stream.expires_after(o.read_timeout);
+        if (!registry->set_idle(*conn, true))
+            break;
         auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, tuple);
+        if (!registry->set_idle(*conn, false) && ec)
+            break; // closed by the listen's end
         if (!ec && !parser.is_done()) {
             if (auto const expect = parser.get()[http::field::expect]; iequals(expect, "100-continue")) {
                 http::response<http::empty_body> go_on{http::status::continue_, 11};
@@ -345,16 +406,26 @@ asio::awaitable<void> serve_webhook_connection(std::shared_ptr<receiver_impl> im
 
 asio::awaitable<void> accept_webhook_connections(std::shared_ptr<receiver_impl> impl,
                                                  asio::ip::tcp::acceptor& acceptor) {
+    auto const registry = std::make_shared<listened_connections>();
+    struct end_on_exit {
+        listened_connections& r;
+        ~end_on_exit() { r.end(); }
+    } const ended{*registry};
     for (;;) {
-        auto socket = co_await acceptor.async_accept(asio::use_awaitable);
+        // Each connection on a strand of its own, so that a slow sender does not hold up the others and
+        // the listen's end can close it safely on any io_context.
+        asio::ip::tcp::socket socket =
+            co_await acceptor.async_accept(asio::make_strand(acceptor.get_executor()), asio::use_awaitable);
         if (impl->connections.load() >= impl->options().max_connections) {
             boost::system::error_code ignored;
             socket.close(ignored); // over the bound: the sender retries later
             continue;
         }
-        // Each connection on its own, so that a slow sender does not hold up the others.
-        asio::co_spawn(acceptor.get_executor(), serve_webhook_connection(impl, std::move(socket)),
-                       asio::detached);
+        auto conn = registry->add(std::move(socket));
+        if (!conn)
+            continue;
+        auto const strand = conn->stream.get_executor();
+        asio::co_spawn(strand, serve_webhook_connection(impl, registry, std::move(conn)), asio::detached);
     }
 }
 

@@ -18,6 +18,11 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_future.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
 #include <boost/json/parse.hpp>
 
 #include <catch2/catch.hpp>
@@ -309,6 +314,38 @@ TEST_CASE("webhooks receiver: a cancelled wait and the receiver's destruction le
     } catch (boost::system::system_error const& e) {
         CHECK(e.code() == asio::error::operation_aborted);
     }
+}
+
+TEST_CASE("webhooks receiver: the end of listen closes an idle keep-alive connection at once", "[webhooks]") {
+    // Else the connection would last its read timeout (30 s), and so would the io_context's run.
+    served_receiver r;
+    asio::io_context client;
+    boost::beast::tcp_stream conn(client);
+    conn.connect(r.acceptor.local_endpoint());
+    auto const body = completed_event("evt_kept", "resp_kept");
+    boost::beast::http::request<boost::beast::http::string_body> req{verb::post, "/webhooks", 11};
+    for (auto const& [name, value] : signed_headers("wh_kept", unix_now(), body))
+        req.set(name, value);
+    req.keep_alive(true);
+    req.body() = body;
+    req.prepare_payload();
+    boost::beast::http::write(conn, req);
+    boost::beast::flat_buffer buffer;
+    boost::beast::http::response<boost::beast::http::string_body> res;
+    boost::beast::http::read(conn, buffer, res);
+    CHECK(res.result_int() == 200);
+    CHECK(res.keep_alive());
+
+    auto const stopped = std::chrono::steady_clock::now();
+    asio::post(r.ioc, [&] { r.stop_listening.emit(asio::cancellation_type::terminal); });
+    boost::system::error_code ended;
+    char byte = 0;
+    conn.expires_after(10s);
+    conn.async_read_some(asio::buffer(&byte, 1),
+                         [&](boost::system::error_code ec, std::size_t) { ended = ec; });
+    client.run();
+    CHECK((ended == asio::error::eof || ended == asio::error::connection_reset));
+    CHECK(std::chrono::steady_clock::now() - stopped < 5s);
 }
 
 TEST_CASE("webhooks receiver: a receiver refuses an invalid secret when it is made", "[webhooks]") {

@@ -168,15 +168,17 @@ public:
      * `boost::system::system_error` when the endpoint cannot be bound. Errors of single connections
      * close those connections only.
      * @par Per-operation cancellation
-     * terminal: stops accepting and closes the acceptor; connections being served finish their current
-     * request (within `read_timeout`).
+     * terminal: stops accepting and closes the acceptor; connections idle between requests are closed at
+     * once, those being served finish their current request (within `read_timeout`), so the io_context
+     * has nothing left of the listen soon after.
      */
     boost::asio::awaitable<void> listen(boost::asio::any_io_executor executor,
                                         boost::asio::ip::tcp::endpoint endpoint);
 
     /** @brief `listen` on an acceptor already open and listening (e.g. bound to port 0 to learn the port).
      *
-     * The acceptor must outlive the coroutine; it is not closed when the coroutine ends.
+     * The acceptor must outlive the coroutine; it is not closed when the coroutine ends. Cancellation as
+     * for the other `listen`.
      */
     boost::asio::awaitable<void> listen(boost::asio::ip::tcp::acceptor& acceptor);
 
