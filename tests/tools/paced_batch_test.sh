@@ -677,6 +677,19 @@ batch-api)
     expect_eq "expire: lines sent again, by the lines' runs" \
         "$(($(stat batch_lines "$expire_url") - 2000))" "$(jq -s 'map(.runs - 1) | add' "$work/expire.jsonl")"
 
+    # Split at --batch-max-bytes: no input file above it, every input one completed line.
+    spawn_emulator split_url --batch-ms 500
+    batch_against "$split_url" split poll --api responses --via batch-api --batch-poll-ms 200 \
+        --batch-max-bytes 100000
+    expect_clean_batch "$split_url" split 2000
+    expect_eq "split: lines" 2000 "$(wc -l <"$work/split.jsonl")"
+    expect_eq "split: request lines sent" 2000 "$(stat batch_lines "$split_url")"
+    curl -sf -H "Authorization: Bearer sk-batch-test" "$split_url/files?purpose=batch" >"$work/split.files.json"
+    sizes=$(jq -r '.data[].bytes' "$work/split.files.json")
+    expect_eq "split: input files, one per batch" "$(stat batches_created "$split_url")" "$(echo "$sizes" | wc -l)"
+    [ "$(echo "$sizes" | wc -l)" -ge 3 ] || fail "split: 2,000 lines in $(echo "$sizes" | wc -l) files of 100 kB"
+    [ "$(echo "$sizes" | sort -n | tail -n1)" -le 100000 ] || fail "split: an input file of $(echo "$sizes" | sort -n | tail -n1) bytes"
+
     # Completed by webhook: each batch retrieved once, when its batch.completed event comes.
     port=
     for _ in $(seq 1 50); do

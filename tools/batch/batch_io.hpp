@@ -44,9 +44,11 @@ struct settings {
     std::string shard;               ///< "K/N", empty: every file
     std::size_t max_connections = 0; ///< 0: the larger of 64 (the client's default) and `concurrency`
     std::string mode = "stream";
-    std::string api = "assistants";   ///< --api: assistants (runs) | responses
-    std::string via;                  ///< --via: empty (one request per file) | batch-api
-    std::size_t batch_lines = 50000;  ///< --batch-lines: lines per batch (the API's limit)
+    std::string api = "assistants";  ///< --api: assistants (runs) | responses
+    std::string via;                 ///< --via: empty (one request per file) | batch-api
+    std::size_t batch_lines = 50000; ///< --batch-lines: lines per batch (the API's limit)
+    std::uint64_t batch_max_bytes =
+        200'000'000;                  ///< --batch-max-bytes: an input file's size (the API's 200 MB)
     long batch_poll_ms = 60000;       ///< --batch-poll-ms: between retrievals of a batch
     std::string webhook_listen;       ///< --webhook-listen HOST:PORT: completion webhooks received there
     std::string webhook_secret;       ///< OPENAI_WEBHOOK_SECRET (never a flag: argv is visible to all)

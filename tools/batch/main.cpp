@@ -133,6 +133,11 @@ int main(int argc, char** argv) {
     app.add_option("--batch-lines", cfg.batch_lines, "Lines per batch with --via batch-api (at most 50000)")
         ->check(CLI::Range(1, 50000))
         ->capture_default_str();
+    app.add_option("--batch-max-bytes", cfg.batch_max_bytes,
+                   "Bytes of a batch's input file at most (the API takes 200 MB): a batch is split at this "
+                   "size or at --batch-lines, whichever comes first")
+        ->check(CLI::Range(std::uint64_t{1024}, std::uint64_t{200'000'000}))
+        ->capture_default_str();
     app.add_option("--batch-poll-ms", cfg.batch_poll_ms, "Milliseconds between retrievals of a batch")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();

@@ -148,10 +148,12 @@ private:
         return batch_request_line{.custom_id = custom_id, .body = std::move(body)};
     }
 
-    /// Uploads and creates the batches of these files (at most --batch-lines lines each).
+    /// Uploads and creates the batches of these files (at most --batch-lines lines and --batch-max-bytes
+    /// bytes each).
     asio::awaitable<void> submit(std::vector<std::string> ids, unsigned attempt) {
         std::vector<batch_request_line> lines;
         std::vector<std::string> held;
+        std::uint64_t bytes = 0;
         for (auto const& id : ids) {
             auto line = line_of(id);
             if (!line) {
@@ -159,12 +161,29 @@ private:
                      "--via batch-api sends files inline: this one is not small text");
                 continue;
             }
+            auto const size = to_jsonl({*line}).size();
+            if (size > cfg_.batch_max_bytes) {
+                fail(id, "invalid_argument",
+                     "its request line (" + std::to_string(size) +
+                         " bytes) is larger than a batch's input "
+                         "file may be (--batch-max-bytes " +
+                         std::to_string(cfg_.batch_max_bytes) + ")");
+                continue;
+            }
+            if (!lines.empty() && bytes + size > cfg_.batch_max_bytes) {
+                co_await create(std::move(lines), std::move(held), attempt);
+                lines.clear();
+                held.clear();
+                bytes = 0;
+            }
             lines.push_back(std::move(*line));
             held.push_back(id);
+            bytes += size;
             if (lines.size() >= cfg_.batch_lines) {
                 co_await create(std::move(lines), std::move(held), attempt);
                 lines.clear();
                 held.clear();
+                bytes = 0;
             }
         }
         if (!lines.empty())
