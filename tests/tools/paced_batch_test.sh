@@ -666,6 +666,28 @@ batch-api)
     [ "$requests" -le 10 ] || fail "10,000 inputs took $requests requests; at most 10 expected"
     expect_eq "stats-json completed" 10000 "$(jq -r .completed "$work/stats.json")"
 
+    # A batch that ended while nobody followed it: --resume reads it at once (3 requests: the batch, its
+    # input file, its output file), without waiting for a webhook that went to a process no longer there.
+    spawn_emulator ended_url --batch-ms 1000
+    rm -rf "$work/in" && make_inputs 500
+    ended=(--model gpt-4o-mini --api responses --via batch-api --batch-poll-ms 600000 --out "$work/ended.jsonl")
+    OPENAI_BASE_URL=$ended_url "$batch" "${ended[@]}" "$work/in" 2>"$work/err3" &
+    batch_pid=$!
+    for _ in $(seq 1 600); do
+        [ "$(stat batches_created "$ended_url")" = 1 ] && break
+        sleep 0.05
+    done
+    interrupt_batch "$batch_pid" "$work/err3"
+    sleep 1.5
+    before=$(stat requests_total "$ended_url")
+    started=$(date +%s%N)
+    rc=0
+    OPENAI_BASE_URL=$ended_url "$batch" "${ended[@]}" --resume "$work/in" 2>"$work/err4" || rc=$?
+    expect_eq "ended: exit code of the resumed batch ($(cat "$work/err4"))" 0 "$rc"
+    expect_eq "ended: completed lines" 500 "$(count_status_in ended completed)"
+    expect_eq "ended: requests of the resume" 3 "$(($(stat requests_total "$ended_url") - before))"
+    [ $(( ($(date +%s%N) - started) / 1000000 )) -lt 30000 ] || fail "ended: the resume waited for the poll interval"
+
     # 2% of the lines expire: they go into one follow-up batch, and every input still ends completed once.
     spawn_emulator expire_url --batch-ms 1000 --fault-batch-expire 0.02 --seed 3
     rm -rf "$work/in" && make_inputs 2000

@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 
 namespace asio = boost::asio;
@@ -67,6 +68,7 @@ struct live_batch {
     std::string id;
     std::vector<std::string> custom_ids;
     unsigned attempt = 0;
+    std::optional<batch> seen; ///< its state when it was adopted by --resume
 };
 
 class batch_run {
@@ -103,7 +105,7 @@ private:
                 continue;
             auto b = co_await client_.batches().retrieve(id);
             auto input = co_await client_.files().content(b.input_file_id);
-            live_batch lb{.id = id};
+            live_batch lb{.id = id, .seen = b};
             for (auto const& line : split_lines(input)) {
                 auto v = boost::json::parse(line);
                 std::string cid(v.at("custom_id").as_string());
@@ -218,14 +220,7 @@ private:
 
     /// Polls a batch to its end and writes its files' lines; lines to do again go to a follow-up batch.
     asio::awaitable<void> finish(live_batch lb) {
-        std::chrono::milliseconds const every(cfg_.batch_poll_ms);
-        if (!hooks_) {
-            // The batch was created or retrieved a moment ago: the first look is worth one interval later.
-            asio::steady_timer first(co_await asio::this_coro::executor, every);
-            co_await first.async_wait(asio::use_awaitable);
-        }
-        wait_options wait{.poll = {.interval = every}, .completion = hooks_, .completion_poll = every};
-        auto b = co_await client_.batches().wait(lb.id, wait);
+        batch b = co_await wait_for_end(lb);
         std::set<std::string> pending(lb.custom_ids.begin(), lb.custom_ids.end());
         std::vector<std::string> again;
         if (b.status == batch_status::failed) {
@@ -266,6 +261,21 @@ private:
             }
             co_await submit(std::move(again), lb.attempt + 1);
         }
+    }
+
+    /// The batch once it has ended: at once for one that --resume found ended (its webhook went to a
+    /// process no longer there), else by its webhook or a slow poll.
+    asio::awaitable<batch> wait_for_end(live_batch const& lb) {
+        if (lb.seen && is_terminal(lb.seen->status.value))
+            co_return *lb.seen;
+        std::chrono::milliseconds const every(cfg_.batch_poll_ms);
+        if (!hooks_) {
+            // The batch was created or retrieved a moment ago: the first look is worth one interval later.
+            asio::steady_timer first(co_await asio::this_coro::executor, every);
+            co_await first.async_wait(asio::use_awaitable);
+        }
+        wait_options wait{.poll = {.interval = every}, .completion = hooks_, .completion_poll = every};
+        co_return co_await client_.batches().wait(lb.id, wait);
     }
 
     void take(batch_result_line const& r, unsigned attempt, std::vector<std::string>& again) {
