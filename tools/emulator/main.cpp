@@ -114,7 +114,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0.0, 1.0));
     auto* webhook_url = app.add_option("--webhook-url", cfg.webhook_url,
                                        "Deliver the events of background responses (response.completed, "
-                                       ".failed, .cancelled, .incomplete) to this http:// URL, signed "
+                                       ".failed, .cancelled, .incomplete) and batches (batch.completed, "
+                                       ".failed, .expired, .cancelled) to this http:// URL, signed "
                                        "as Standard Webhooks, at least once, retried on non-2xx");
     app.add_option("--webhook-secret", cfg.webhook_secret,
                    "The signing secret: whsec_ + base64, or raw bytes")
