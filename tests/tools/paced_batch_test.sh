@@ -712,6 +712,18 @@ batch-api)
     [ "$(echo "$sizes" | wc -l)" -ge 3 ] || fail "split: 2,000 lines in $(echo "$sizes" | wc -l) files of 100 kB"
     [ "$(echo "$sizes" | sort -n | tail -n1)" -le 100000 ] || fail "split: an input file of $(echo "$sizes" | sort -n | tail -n1) bytes"
 
+    # A file whose request line alone exceeds --batch-max-bytes fails with its reason; the others go.
+    mkdir -p "$work/big"
+    head -c 3000 /dev/zero | tr '\0' 'a' >"$work/big/large.txt"
+    echo "small and good" >"$work/big/small.txt"
+    rc=0
+    OPENAI_BASE_URL=$split_url "$batch" --model gpt-4o-mini --api responses --via batch-api --batch-poll-ms 200 \
+        --batch-max-bytes 1024 --quiet --out "$work/big.jsonl" "$work/big" 2>"$work/big.err" || rc=$?
+    expect_eq "big: exit code" 1 "$rc"
+    expect_eq "big: the small file" completed "$(jq -r 'select(.file | endswith("small.txt")) | .status' "$work/big.jsonl")"
+    jq -r 'select(.file | endswith("large.txt")) | .error.message' "$work/big.jsonl" | grep -q -- '--batch-max-bytes 1024' ||
+        fail "big: no reason for the large file: $(cat "$work/big.jsonl")"
+
     # Completed by webhook: each batch retrieved once, when its batch.completed event comes.
     port=
     for _ in $(seq 1 50); do

@@ -165,11 +165,10 @@ private:
             }
             auto const size = to_jsonl({*line}).size();
             if (size > cfg_.batch_max_bytes) {
+                auto const limit = std::to_string(cfg_.batch_max_bytes);
                 fail(id, "invalid_argument",
-                     "its request line (" + std::to_string(size) +
-                         " bytes) is larger than a batch's input "
-                         "file may be (--batch-max-bytes " +
-                         std::to_string(cfg_.batch_max_bytes) + ")");
+                     "its request line of " + std::to_string(size) +
+                         " bytes exceeds a batch input file's --batch-max-bytes " + limit);
                 continue;
             }
             if (!lines.empty() && bytes + size > cfg_.batch_max_bytes) {
