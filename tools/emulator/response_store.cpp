@@ -278,6 +278,15 @@ void response_store::delete_conversation(const std::string& id) {
     conversations_.erase(id);
 }
 
+namespace {
+
+/// The webhook event of a background response that ends (or will end) in `st`.
+pending_webhook ended_event(const response_rec& r, response_status st) {
+    return {std::string("response.") + to_string(st), r.id, std::min(r.cancelled, r.end)};
+}
+
+} // namespace
+
 void response_store::settle(response_rec& r, ms_t now) {
     if (r.finished)
         return;
@@ -287,7 +296,7 @@ void response_store::settle(response_rec& r, ms_t now) {
     r.finished = true;
     open_.erase(&r);
     if (r.background && !cfg_.webhook_url.empty())
-        webhooks_.push_back({std::string("response.") + to_string(st), r.id, std::min(r.cancelled, r.end)});
+        webhooks_.push_back(ended_event(r, st));
     if (auto* c = find_conversation(r.conversation_id)) {
         // "Input items and output items from this response are automatically added to this
         // conversation" once it has produced them (SPEC ConversationParam).
@@ -330,7 +339,7 @@ std::vector<pending_webhook> response_store::ends_by(ms_t t) const {
     for (const auto* r : open_) {
         const auto st = r->status_at(t);
         if (r->background && is_terminal(st))
-            out.push_back({std::string("response.") + to_string(st), r->id, std::min(r->cancelled, r->end)});
+            out.push_back(ended_event(*r, st));
     }
     return out;
 }
